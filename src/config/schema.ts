@@ -1,0 +1,117 @@
+/**
+ * The one configuration schema. Defaults live in `config/default.json`; this file says
+ * what each key may hold, and which keys are secret (never logged).
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type WorkerLogLevel = 'debug' | 'warn' | 'error' | 'none';
+
+export interface Config {
+  /** Embedded database, keys and `archive/`. Env: DIEMCAU_DATA_DIR. */
+  dataDir: string;
+  http: {
+    host: string;
+    /** 0 picks a free port (tests); the log and stdout say which. */
+    port: number;
+    tlsCertFile: string | null;
+    tlsKeyFile: string | null;
+  };
+  log: { level: LogLevel };
+  mediasoup: {
+    /** 0 means one worker per CPU core. */
+    numWorkers: number;
+    workerBin: string | null;
+    logLevel: WorkerLogLevel;
+    /** Address the WebRtcServers bind to. */
+    listenIp: string;
+    /** Address announced to browsers when the server sits behind NAT. */
+    announcedAddress: string | null;
+    /** Worker i's WebRtcServer listens on UDP and TCP port rtcPort + i. */
+    rtcPort: number;
+  };
+  ffmpeg: { path: string | null };
+  recorder: { minFreeDiskMb: number };
+}
+
+export type FieldSpec =
+  | { type: 'integer'; min: number; max: number; doc: string; secret?: boolean }
+  | { type: 'string'; nullable: boolean; doc: string; secret?: boolean }
+  | { type: 'enum'; values: readonly string[]; doc: string; secret?: boolean };
+
+type Schema<T> = {
+  [K in keyof T]: T[K] extends string | number | null ? FieldSpec : Schema<T[K]>;
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const schema: Schema<Config> = {
+  dataDir: { type: 'string', nullable: false, doc: 'Data directory (database, keys, archive/)' },
+  http: {
+    host: { type: 'string', nullable: false, doc: 'HTTP and signaling bind address' },
+    port: { type: 'integer', min: 0, max: 65535, doc: 'HTTP and signaling port (0: any free)' },
+    tlsCertFile: { type: 'string', nullable: true, doc: 'TLS certificate file (PEM)' },
+    tlsKeyFile: { type: 'string', nullable: true, doc: 'TLS private key file (PEM)' },
+  },
+  log: { level: { type: 'enum', values: LOG_LEVELS, doc: 'Log level' } },
+  mediasoup: {
+    numWorkers: { type: 'integer', min: 0, max: 64, doc: 'mediasoup workers (0: CPU count)' },
+    workerBin: { type: 'string', nullable: true, doc: 'mediasoup-worker binary path' },
+    logLevel: { type: 'enum', values: ['debug', 'warn', 'error', 'none'], doc: 'Worker log level' },
+    listenIp: { type: 'string', nullable: false, doc: 'WebRtcServer bind address' },
+    announcedAddress: {
+      type: 'string',
+      nullable: true,
+      doc: 'Address announced in ICE candidates (NAT)',
+    },
+    rtcPort: {
+      type: 'integer',
+      min: 1,
+      max: 65535 - 64,
+      doc: 'First WebRtcServer port (UDP+TCP), one per worker',
+    },
+  },
+  ffmpeg: { path: { type: 'string', nullable: true, doc: 'ffmpeg binary path' } },
+  recorder: {
+    minFreeDiskMb: {
+      type: 'integer',
+      min: 0,
+      max: 10_000_000,
+      doc: 'Free space (MiB) below which the archive disk is reported low',
+    },
+  },
+};
+
+export function isFieldSpec(value: unknown): value is FieldSpec {
+  return typeof value === 'object' && value !== null && 'type' in value && 'doc' in value;
+}
+
+/** `mediasoup.numWorkers` → `DIEMCAU_MEDIASOUP_NUM_WORKERS`; `dataDir` → `DIEMCAU_DATA_DIR`. */
+export function envNameFor(path: readonly string[]): string {
+  return (
+    'DIEMCAU_' +
+    path.map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')
+  );
+}
+
+/** Every field with its dotted path, in schema order. */
+export function listFields(
+  node: object = schema,
+  prefix: string[] = [],
+): { path: string[]; spec: FieldSpec }[] {
+  const out: { path: string[]; spec: FieldSpec }[] = [];
+  for (const [key, value] of Object.entries(node)) {
+    if (isFieldSpec(value)) {
+      out.push({ path: [...prefix, key], spec: value });
+    } else {
+      out.push(...listFields(value as object, [...prefix, key]));
+    }
+  }
+  return out;
+}
+
+/** pino `redact` paths for every secret field, under the `config` log key. */
+export function secretLogPaths(): string[] {
+  return listFields()
+    .filter(({ spec }) => spec.secret === true)
+    .map(({ path }) => ['config', ...path].join('.'));
+}
