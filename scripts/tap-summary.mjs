@@ -1,0 +1,59 @@
+// Reads the TAP tap saved for each test file (.tap/test-results) and prints
+// "N passed, N failed" over every assertion of the run: the line CI reads.
+// A file that crashed before finishing counts as a failure even if no assertion failed.
+// Exits 1 when anything failed or nothing ran at all.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Parser } from 'tap-parser';
+
+function tapFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? tapFiles(full) : name.endsWith('.tap') ? [full] : [];
+  });
+}
+
+/** Counts leaf assertions at every depth; a subtest's own closing line is not one. */
+function parse(file) {
+  return new Promise((resolve) => {
+    const counts = { pass: 0, fail: 0, skip: 0, ok: true };
+    const attach = (parser) => {
+      parser.on('child', attach);
+      parser.on('assert', (result) => {
+        if (result.closingTestPoint) {
+          return;
+        }
+        if (result.skip || result.todo) {
+          counts.skip += 1;
+        } else if (result.ok) {
+          counts.pass += 1;
+        } else {
+          counts.fail += 1;
+        }
+      });
+    };
+    const root = new Parser((final) => resolve({ ...counts, ok: final.ok }));
+    attach(root);
+    root.end(readFileSync(file, 'utf8'));
+  });
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const broken = [];
+for (const file of tapFiles(process.argv[2])) {
+  const results = await parse(file);
+  passed += results.pass;
+  skipped += results.skip;
+  failed += results.fail;
+  if (!results.ok && results.fail === 0) {
+    failed += 1;
+    broken.push(file);
+  }
+}
+for (const file of broken) {
+  console.log(`incomplete: ${file}`);
+}
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

@@ -1,0 +1,118 @@
+/**
+ * The running diemcau server: the HTTP API on Fastify and the mediasoup worker pool.
+ * It owns both and closes both.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Config } from './config/schema.js';
+import { errorBody, errors, isDiemcauError } from './errors.js';
+import { registerHealthRoutes } from './http/healthRoutes.js';
+import { type TlsMaterial, tlsFor } from './http/tls.js';
+import type { Logger } from './logger.js';
+import { projectRoot } from './paths.js';
+import { WorkerPool } from '../workers/WorkerPool.js';
+
+export interface ServerOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  workerBin: string;
+  /** Worker count; the caller resolves `numWorkers: 0` to the CPU count. */
+  numWorkers: number;
+}
+
+export const packageVersion = (
+  JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+export class Server {
+  readonly app: FastifyInstance;
+  readonly pool: WorkerPool;
+  readonly url: string;
+  readonly tls: TlsMaterial | null;
+  readonly #log: Logger;
+  #closing: Promise<void> | null = null;
+
+  static async start(options: ServerOptions): Promise<Server> {
+    const { config, logger } = options;
+    const tls = tlsFor(config);
+    const pool = await WorkerPool.create({
+      size: options.numWorkers,
+      workerBin: options.workerBin,
+      logLevel: config.mediasoup.logLevel,
+      listenIp: config.mediasoup.listenIp,
+      announcedAddress: config.mediasoup.announcedAddress,
+      firstPort: config.mediasoup.rtcPort,
+      logger,
+    });
+    let app: FastifyInstance;
+    try {
+      app = buildApp(logger, pool, tls);
+      await app.listen({ host: config.http.host, port: config.http.port });
+    } catch (error) {
+      pool.close();
+      throw error;
+    }
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
+    const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+    const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
+    return new Server(app, pool, url, tls, logger);
+  }
+
+  private constructor(
+    app: FastifyInstance,
+    pool: WorkerPool,
+    url: string,
+    tls: TlsMaterial | null,
+    logger: Logger,
+  ) {
+    this.app = app;
+    this.pool = pool;
+    this.url = url;
+    this.tls = tls;
+    this.#log = logger;
+  }
+
+  /** Stops accepting requests, then closes the workers. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#log.info('server closing');
+      try {
+        await this.app.close();
+      } finally {
+        this.pool.close();
+      }
+      this.#log.info('server closed');
+    })();
+    return this.#closing;
+  }
+}
+
+function buildApp(logger: Logger, pool: WorkerPool, tls: TlsMaterial | null): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+    disableRequestLogging: false,
+    bodyLimit: 1024 * 1024,
+  }) as unknown as FastifyInstance;
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isDiemcauError(error)) {
+      return reply.code(error.statusCode).send(errorBody(error));
+    }
+    if (error.validation !== undefined || (error.statusCode ?? 500) < 500) {
+      const coded = new errors.BAD_REQUEST(error.message);
+      return reply.code(error.statusCode ?? 400).send(errorBody(coded));
+    }
+    request.log.error({ err: error }, 'unhandled error in request');
+    return reply.code(500).send(errorBody(new errors.INTERNAL()));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new errors.NOT_FOUND(`${request.method} ${request.url.split('?')[0] ?? ''}`);
+    return reply.code(404).send(errorBody(err));
+  });
+
+  registerHealthRoutes(app, { pool, version: packageVersion, startedAt: Date.now() });
+  return app;
+}

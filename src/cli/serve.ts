@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as mediasoup from 'mediasoup';
+import { createLogger } from '../logger.js';
+import { Server, packageVersion } from '../Server.js';
+import { resolveWorkerBinary } from '../../workers/workerBinary.js';
+import { bootConfig } from './bootConfig.js';
+import { CONFIG_FLAG, parseFlags } from './flags.js';
+
+/**
+ * `diemcau serve`: runs until SIGINT or SIGTERM, then shuts down in order (stop taking
+ * requests, close the workers) and exits 0.
+ */
+export async function serve(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, CONFIG_FLAG);
+  const config = bootConfig(values.config);
+  const logger = createLogger(config.log.level);
+  mediasoup.setLogEventListeners({
+    onwarn: (namespace, log) => logger.warn({ namespace }, log),
+    onerror: (namespace, log, err) => logger.error({ namespace, err }, log),
+  });
+  logger.info({ config }, 'configuration loaded');
+
+  const workerBin = resolveWorkerBinary(config.mediasoup.workerBin);
+  logger.info({ workerBin: workerBin.path, source: workerBin.source }, 'mediasoup worker binary');
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  // An unexpected rejection somewhere must not take every point's session down with it.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
+
+  const numWorkers = config.mediasoup.numWorkers || availableParallelism();
+  let server: Server;
+  try {
+    server = await Server.start({ config, logger, workerBin: workerBin.path, numWorkers });
+  } catch (err) {
+    logger.fatal({ err }, 'cannot start');
+    logger.flush();
+    console.error(`diemcau: cannot start: ${(err as Error).message}`);
+    return 1;
+  }
+  logger.info({ url: server.url, workers: numWorkers, version: packageVersion }, 'diemcau ready');
+  console.error(
+    `diemcau ${packageVersion} listening on ${server.url} (${numWorkers} media workers)`,
+  );
+  if (server.tls?.selfSigned) {
+    console.error(
+      `self-signed TLS certificate ${server.tls.certFile}\n` +
+        `  SHA-256 fingerprint: ${server.tls.fingerprint}\n` +
+        '  check this fingerprint in the browser before trusting the certificate',
+    );
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info({ signal }, 'shutting down');
+  // A second signal while shutting down means the operator wants out now.
+  const force = (): void => {
+    logger.warn('second signal: exiting without a clean shutdown');
+    process.exit(1);
+  };
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  await server.close();
+  logger.flush();
+  return 0;
+}

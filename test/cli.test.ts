@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import t from 'tap';
+import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
+import { projectRoot } from '../src/paths.js';
+import { type CliResult, cleanEnv, runCli, tempDir } from './helpers/cli.js';
+import { freePortBlock } from './helpers/ports.js';
+
+async function doctorEnv(): Promise<NodeJS.ProcessEnv> {
+  return {
+    DIEMCAU_DATA_DIR: tempDir('doctor'),
+    DIEMCAU_HTTP_PORT: '0',
+    DIEMCAU_MEDIASOUP_NUM_WORKERS: '2',
+    DIEMCAU_MEDIASOUP_RTC_PORT: String(await freePortBlock(2)),
+  };
+}
+
+t.test('an invalid configuration value exits 2 naming the key', async (t) => {
+  const result = await runCli(['serve'], { DIEMCAU_HTTP_PORT: 'abc' });
+  t.equal(result.code, 2);
+  t.match(result.stderr, /http\.port/);
+  t.match(result.stderr, /DIEMCAU_HTTP_PORT/);
+  t.match(result.stderr, /DC_ERR_CONFIG_INVALID/);
+});
+
+t.test('unknown commands and flags are usage errors (exit 2)', async (t) => {
+  t.equal((await runCli(['frobnicate'])).code, 2);
+  const badFlag = await runCli(['doctor', '--no-such-flag']);
+  t.equal(badFlag.code, 2);
+  t.match(badFlag.stderr, /no-such-flag/);
+});
+
+t.test('doctor passes on this machine and reports each part', async (t) => {
+  const result = await runCli(['doctor'], await doctorEnv());
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  t.match(result.stdout, /ok\s+node\s+v24\./);
+  t.match(result.stdout, /ok\s+worker\s+\S+mediasoup-worker .*mediasoup 3\.\d+\.\d+.*starts/);
+  t.match(result.stdout, /ok\s+ffmpeg\s+\S*ffmpeg \[(PATH|ffmpeg-static|config)\]: ffmpeg version/);
+  t.match(result.stdout, /ok\s+ports/);
+  t.match(result.stdout, /ok\s+disk\s+.*GiB free/);
+  t.match(result.stdout, /All checks passed/);
+});
+
+t.test('doctor --json gives scripts the same checks', async (t) => {
+  const result = await runCli(['doctor', '--json'], await doctorEnv());
+  t.equal(result.code, 0);
+  const report = JSON.parse(result.stdout) as {
+    ok: boolean;
+    checks: { name: string; ok: boolean }[];
+  };
+  t.equal(report.ok, true);
+  t.same(
+    report.checks.map((c) => c.name),
+    ['node', 'worker', 'ffmpeg', 'ports', 'disk'],
+  );
+});
+
+t.test('doctor fails readably when the worker binary is missing', async (t) => {
+  const result = await runCli(['doctor'], {
+    ...(await doctorEnv()),
+    DIEMCAU_MEDIASOUP_WORKER_BIN: '/nonexistent/mediasoup-worker',
+  });
+  t.equal(result.code, 1);
+  t.match(result.stdout, /FAIL worker\s+.*\/nonexistent\/mediasoup-worker, which is missing/);
+  t.match(result.stdout, /1 problem\(s\): worker/);
+});
+
+t.test('doctor fails readably when no ffmpeg can be found', async (t) => {
+  // Run Node directly with a PATH that has no ffmpeg (and no shell tools for the wrapper).
+  const result = await new Promise<CliResult>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(projectRoot, 'dist/src/cli/main.js'), 'doctor'],
+      {
+        env: { ...cleanEnv(), PATH: '/nonexistent' },
+        cwd: projectRoot,
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  if (resolveFfmpeg(null).source === 'ffmpeg-static') {
+    // Where ffmpeg-static's download worked, it is the fallback and doctor is content.
+    t.match(result.stdout, /ok\s+ffmpeg\s+.*\[ffmpeg-static\]/);
+  } else {
+    t.equal(result.code, 1, result.stdout + result.stderr);
+    t.match(result.stdout, /FAIL ffmpeg\s+.*no ffmpeg on PATH/);
+  }
+});
+
+t.test('doctor reports ports already taken', async (t) => {
+  const env = await doctorEnv();
+  const net = await import('node:net');
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) =>
+    blocker.listen({ host: '127.0.0.1', port: Number(env['DIEMCAU_MEDIASOUP_RTC_PORT']) }, resolve),
+  );
+  t.teardown(() => blocker.close());
+  const result = await runCli(['doctor'], env);
+  t.equal(result.code, 1);
+  t.match(
+    result.stdout,
+    new RegExp(
+      `FAIL ports\\s+in use: rtc 127\\.0\\.0\\.1:${env['DIEMCAU_MEDIASOUP_RTC_PORT']}/tcp`,
+    ),
+  );
+});
+
+t.test('worker path names the binary the server will run', async (t) => {
+  const result = await runCli(['worker', 'path']);
+  t.equal(result.code, 0, result.stderr);
+  t.match(result.stdout.trim(), /mediasoup-worker$/);
+});
+
+t.test('config prints the effective configuration', async (t) => {
+  const result = await runCli(['config'], { DIEMCAU_HTTP_PORT: '4999' });
+  t.equal(result.code, 0);
+  const config = JSON.parse(result.stdout) as { http: { port: number } };
+  t.equal(config.http.port, 4999);
+});

@@ -1,0 +1,132 @@
+import t from 'tap';
+import { type RunningServer, startServer, tempDir } from './helpers/cli.js';
+import { freePortBlock } from './helpers/ports.js';
+
+interface Health {
+  status: string;
+  workers: {
+    size: number;
+    alive: number;
+    restarts: number;
+    workers: { pid: number | null; port: number }[];
+  };
+}
+
+async function health(server: RunningServer): Promise<{ status: number; body: Health }> {
+  const res = await fetch(`${server.url}/healthz`);
+  return { status: res.status, body: (await res.json()) as Health };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+t.test('diemcau serve: health, worker respawn, coded errors, graceful shutdown', async (t) => {
+  const rtcPort = await freePortBlock(2);
+  const server = await startServer({
+    DIEMCAU_DATA_DIR: tempDir('serve'),
+    DIEMCAU_MEDIASOUP_NUM_WORKERS: '2',
+    DIEMCAU_MEDIASOUP_RTC_PORT: String(rtcPort),
+  });
+  t.teardown(() => {
+    server.child.kill('SIGKILL');
+  });
+
+  await t.test('/healthz answers 200 with the worker pool', async (t) => {
+    const { status, body } = await health(server);
+    t.equal(status, 200);
+    t.equal(body.status, 'ok');
+    t.equal(body.workers.size, 2);
+    t.equal(body.workers.alive, 2);
+    t.same(
+      body.workers.workers.map((w) => w.port),
+      [rtcPort, rtcPort + 1],
+      'one WebRtcServer port per worker, counting up',
+    );
+  });
+
+  await t.test('a worker killed with SIGKILL is back within 2 s, on the same port', async (t) => {
+    const before = (await health(server)).body.workers.workers;
+    const victim = before[0]?.pid;
+    t.ok(victim, 'worker 0 has a pid');
+    process.kill(victim as number, 'SIGKILL');
+    const killedAt = Date.now();
+    let after: Health | null = null;
+    while (Date.now() - killedAt < 2000) {
+      const { status, body } = await health(server);
+      const pid0 = body.workers.workers[0]?.pid;
+      if (status === 200 && body.workers.alive === 2 && pid0 !== null && pid0 !== victim) {
+        after = body;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    t.ok(after, `pool back at full size within 2 s (took ${Date.now() - killedAt} ms)`);
+    t.equal(after?.workers.restarts, 1, 'the restart is counted');
+    t.equal(after?.workers.workers[0]?.port, rtcPort, 'the new worker serves the same port');
+    t.equal(after?.workers.workers[1]?.pid, before[1]?.pid, 'the other worker was not touched');
+    t.ok(
+      server.logs.some((l) => l.includes('mediasoup worker died')),
+      'the death is logged',
+    );
+  });
+
+  await t.test('/metrics speaks Prometheus text', async (t) => {
+    const res = await fetch(`${server.url}/metrics`);
+    t.equal(res.status, 200);
+    const text = await res.text();
+    t.match(text, /^diemcau_workers_alive 2$/m);
+    t.match(text, /^diemcau_worker_restarts_total 1$/m);
+  });
+
+  await t.test('unknown routes get a coded JSON error', async (t) => {
+    const res = await fetch(`${server.url}/no/such/thing?token=SECRET-IN-URL`);
+    t.equal(res.status, 404);
+    t.same(await res.json(), {
+      error: { code: 'DC_ERR_NOT_FOUND', message: 'Not found: GET /no/such/thing' },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    t.notOk(
+      server.logs.some((l) => l.includes('SECRET-IN-URL')),
+      'tokens in URLs are not logged',
+    );
+  });
+
+  await t.test('SIGTERM shuts down cleanly: exit 0, workers gone', async (t) => {
+    const pids = (await health(server)).body.workers.workers.map((w) => w.pid as number);
+    server.child.kill('SIGTERM');
+    const code = await server.exited;
+    t.equal(code, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    t.same(
+      pids.filter((pid) => processAlive(pid)),
+      [],
+      'no mediasoup worker outlives the server',
+    );
+  });
+});
+
+t.test('a server that cannot get its worker port fails at start, clearly', async (t) => {
+  const rtcPort = await freePortBlock(1);
+  const first = await startServer({
+    DIEMCAU_DATA_DIR: tempDir('serve-a'),
+    DIEMCAU_MEDIASOUP_NUM_WORKERS: '1',
+    DIEMCAU_MEDIASOUP_RTC_PORT: String(rtcPort),
+  });
+  t.teardown(() => {
+    first.child.kill('SIGKILL');
+  });
+  await t.rejects(
+    startServer({
+      DIEMCAU_DATA_DIR: tempDir('serve-b'),
+      DIEMCAU_MEDIASOUP_NUM_WORKERS: '1',
+      DIEMCAU_MEDIASOUP_RTC_PORT: String(rtcPort),
+    }),
+    /exited 1 before ready: .*(address already in use|EADDRINUSE|bind)/is,
+  );
+});
