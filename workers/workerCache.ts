@@ -11,7 +11,7 @@ import path from 'node:path';
 import { projectRoot } from '../src/paths.js';
 
 /** Bump when the build steps in OfflineWorkerBuild change in a way that changes the binary. */
-export const BUILD_RECIPE_VERSION = 1;
+export const BUILD_RECIPE_VERSION = 2;
 
 export const SHIMS_DIR = path.join(projectRoot, 'workers', 'offline', 'shims');
 

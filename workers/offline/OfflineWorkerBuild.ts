@@ -12,10 +12,12 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { errors } from '../../src/errors.js';
 import { mediasoupPackageDir, mediasoupVersion, probeWorkerBinary } from '../workerBinary.js';
@@ -28,6 +30,7 @@ import {
 } from '../workerCache.js';
 import { runWorkerChecks } from '../workerSelfCheck.js';
 import { BUILD_PACKAGES, missingPackages } from './aptPackages.js';
+import { SOURCES_FILE, writeDebSrcFile } from './debianSources.js';
 import { downloadPrebuilt } from './prebuiltDownload.js';
 import { openLog, run } from './run.js';
 
@@ -108,6 +111,7 @@ async function buildOffline(
   const log = openLog(logFile);
   try {
     await ensureBuildPackages(log, progress);
+    const openssl = await buildOpenSsl(work, log, progress);
     const worker = path.join(work, 'worker');
     cpSync(path.join(mediasoupPackageDir(), 'worker'), worker, {
       recursive: true,
@@ -138,10 +142,11 @@ async function buildOffline(
     );
     const out = path.join('out', 'Release');
     progress('meson setup');
+    const env = { ...process.env, PKG_CONFIG_PATH: path.join(openssl, 'lib', 'pkgconfig') };
     await run(
       'meson',
       ['setup', '--wrap-mode=nodownload', '--buildtype', 'release', '-Db_ndebug=true', out],
-      { cwd: worker, log },
+      { cwd: worker, log, env },
     );
     // As upstream's tasks.py: generated flatbuffers headers first (libwebrtc objects
     // have no order dependency on them).
@@ -153,6 +158,60 @@ async function buildOffline(
   } finally {
     log.end();
   }
+}
+
+/**
+ * OpenSSL as mediasoup's wrap builds it: static, from the pristine upstream sources,
+ * here taken from Debian's archive (`apt-get source`, checked against its signed index).
+ */
+async function buildOpenSsl(
+  work: string,
+  log: ReturnType<typeof openLog>,
+  progress: (line: string) => void,
+): Promise<string> {
+  const src = path.join(work, 'openssl-src');
+  const prefix = path.join(work, 'openssl');
+  mkdirSync(src, { recursive: true });
+  progress('fetching the OpenSSL sources from Debian');
+  // apt checks each file against the archive's signed index before keeping it, so the
+  // upstream tarball is usable even when a mirror lacks Debian's own packaging files.
+  const findTarball = (): string | undefined =>
+    readdirSync(src).find((f) => /^openssl_[\d.]+\.orig\.tar\.gz$/.test(f));
+  const fetchSource = (): Promise<void> =>
+    run('apt-get', ['source', '--download-only', 'openssl'], { cwd: src, log }).catch(
+      (err: unknown) => {
+        if (findTarball() === undefined) {
+          throw err;
+        }
+      },
+    );
+  try {
+    await fetchSource();
+  } catch {
+    if (process.getuid?.() !== 0) {
+      throw new errors.WORKER_BUILD_FAILED(
+        `no deb-src entries for apt: as root, run diemcau worker build once (it adds ${SOURCES_FILE})`,
+      );
+    }
+    writeDebSrcFile();
+    await run('apt-get', ['update'], { log });
+    await fetchSource();
+  }
+  const tarball = findTarball();
+  if (tarball === undefined) {
+    throw new errors.WORKER_BUILD_FAILED(`no openssl_*.orig.tar.gz in ${src}`);
+  }
+  await run('tar', ['xzf', tarball], { cwd: src, log });
+  const dir = path.join(src, tarball.replace(/^openssl_([\d.]+)\.orig\.tar\.gz$/, 'openssl-$1'));
+  progress(`compiling ${path.basename(dir)} (static, a few minutes)`);
+  await run(
+    './config',
+    ['no-shared', 'no-tests', `--prefix=${prefix}`, '--libdir=lib', '--openssldir=/usr/lib/ssl'],
+    { cwd: dir, log },
+  );
+  await run('make', [`-j${availableParallelism() + 1}`, 'build_libs'], { cwd: dir, log });
+  await run('make', ['install_dev'], { cwd: dir, log });
+  return prefix;
 }
 
 async function ensureBuildPackages(

@@ -11,17 +11,21 @@ export const BUILD_PACKAGES = [
   'pkg-config',
   'g++',
   'libuv1-dev',
-  'libssl-dev',
+  'make',
+  'perl',
+  'dpkg-dev',
   'libabsl-dev',
   'libflatbuffers-dev',
   'flatbuffers-compiler',
   'libsrtp2-dev',
 ] as const;
 
-/** Shared libraries the offline-built worker links to dynamically, plus ffmpeg. */
+/**
+ * Shared libraries the offline-built worker links to dynamically (OpenSSL is linked in
+ * statically), plus ffmpeg and the openssl tool that makes self-signed certificates.
+ */
 export const RUNTIME_PACKAGES = [
   'libuv1',
-  'libssl3',
   'libsrtp2-1',
   'libabsl20220623',
   'ffmpeg',
