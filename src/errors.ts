@@ -29,6 +29,77 @@ export const errors = {
   FFMPEG_MISSING: createError('DC_ERR_FFMPEG_MISSING', 'No usable ffmpeg: %s', 500),
   USAGE: createError('DC_ERR_USAGE', '%s', 400),
 
+  // Authentication and authorisation (HTTP and signaling alike).
+  TOKEN_MISSING: createError('DC_ERR_TOKEN_MISSING', 'No invitation token was given', 401),
+  TOKEN_EXPIRED: createError('DC_ERR_TOKEN_EXPIRED', 'Invitation token has expired', 401),
+  TOKEN_INVALID: createError('DC_ERR_TOKEN_INVALID', 'Invitation token is not valid: %s', 401),
+  TOKEN_WRONG_SESSION: createError(
+    'DC_ERR_TOKEN_WRONG_SESSION',
+    'This invitation is for another session',
+    403,
+  ),
+  FORBIDDEN: createError('DC_ERR_FORBIDDEN', 'Not allowed: %s', 403),
+  SESSION_LOCKED: createError(
+    'DC_ERR_SESSION_LOCKED',
+    'The session is locked: no new bridge points may join',
+    403,
+  ),
+  SESSION_FULL: createError(
+    'DC_ERR_SESSION_FULL',
+    'The session already has %s delegate points',
+    403,
+  ),
+  POINT_REMOVED: createError(
+    'DC_ERR_POINT_REMOVED',
+    'This bridge point was removed from the session by the operator',
+    403,
+  ),
+  MUTED_BY_OPERATOR: createError(
+    'DC_ERR_MUTED_BY_OPERATOR',
+    'The operator has muted this bridge point; only the operator can unmute it',
+    403,
+  ),
+
+  // Signaling.
+  INVALID_MESSAGE: createError('DC_ERR_INVALID_MESSAGE', 'Invalid message: %s', 400),
+  INVALID_PARAMS: createError('DC_ERR_INVALID_PARAMS', 'Invalid parameters: %s', 400),
+  UNKNOWN_METHOD: createError('DC_ERR_UNKNOWN_METHOD', 'Unknown method: %s', 400),
+  FRAME_TOO_LARGE: createError(
+    'DC_ERR_FRAME_TOO_LARGE',
+    'Message of %s bytes is larger than the limit of %s bytes',
+    413,
+  ),
+  NOT_AUTHENTICATED: createError(
+    'DC_ERR_NOT_AUTHENTICATED',
+    'Authenticate first (the auth method, or ?token= on the WebSocket URL)',
+    401,
+  ),
+  ALREADY_AUTHENTICATED: createError(
+    'DC_ERR_ALREADY_AUTHENTICATED',
+    'This connection is already authenticated',
+    409,
+  ),
+  NOT_JOINED: createError('DC_ERR_NOT_JOINED', 'Join the session first', 409),
+  TRANSPORT_NOT_FOUND: createError(
+    'DC_ERR_TRANSPORT_NOT_FOUND',
+    'No transport %s on this connection',
+    404,
+  ),
+  PRODUCER_NOT_FOUND: createError('DC_ERR_PRODUCER_NOT_FOUND', 'No producer %s', 404),
+  CONSUMER_NOT_FOUND: createError(
+    'DC_ERR_CONSUMER_NOT_FOUND',
+    'No consumer %s on this connection',
+    404,
+  ),
+  POINT_NOT_FOUND: createError('DC_ERR_POINT_NOT_FOUND', 'No bridge point %s in this session', 404),
+  CANNOT_CONSUME: createError(
+    'DC_ERR_CANNOT_CONSUME',
+    'This device cannot receive producer %s',
+    400,
+  ),
+  MEDIA_FAILED: createError('DC_ERR_MEDIA_FAILED', 'The media server refused the request: %s', 400),
+  TOO_MANY_REQUESTS: createError('DC_ERR_TOO_MANY_REQUESTS', 'Too many requests: %s', 429),
+
   // HTTP API.
   NOT_FOUND: createError('DC_ERR_NOT_FOUND', 'Not found: %s', 404),
   BAD_REQUEST: createError('DC_ERR_BAD_REQUEST', 'Bad request: %s', 400),

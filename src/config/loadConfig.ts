@@ -153,7 +153,8 @@ function validate(
     if (problem !== null) {
       const envName = envNameFor(keyPath);
       const origin = env[envName] !== undefined ? ` (from ${envName})` : '';
-      problems.push(`${name}: ${problem}, got ${JSON.stringify(v) ?? 'nothing'}${origin}`);
+      const got = spec.secret === true ? '(secret, not shown)' : (JSON.stringify(v) ?? 'nothing');
+      problems.push(`${name}: ${problem}, got ${got}${origin}`);
     }
   }
 }
@@ -167,6 +168,9 @@ function checkField(v: unknown, spec: FieldSpec): string | null {
     case 'string':
       if (v === null && spec.nullable) {
         return null;
+      }
+      if (typeof v === 'string' && spec.minLength !== undefined && v.length < spec.minLength) {
+        return `must be at least ${spec.minLength} characters`;
       }
       return typeof v === 'string' && v.length > 0
         ? null

@@ -31,11 +31,22 @@ export interface Config {
   };
   ffmpeg: { path: string | null };
   recorder: { minFreeDiskMb: number };
+  auth: {
+    /** HS256 key for invitation tokens; null: generated once into <dataDir>/keys/. */
+    jwtSecret: string | null;
+    defaultTokenTtlSeconds: number;
+  };
+  sessions: {
+    maxDelegatePoints: number;
+    /** How long a point that lost its connection keeps its place before it is counted as left. */
+    reconnectGraceSeconds: number;
+  };
+  signaling: { maxMessageBytes: number };
 }
 
 export type FieldSpec =
   | { type: 'integer'; min: number; max: number; doc: string; secret?: boolean }
-  | { type: 'string'; nullable: boolean; doc: string; secret?: boolean }
+  | { type: 'string'; nullable: boolean; doc: string; secret?: boolean; minLength?: number }
   | { type: 'enum'; values: readonly string[]; doc: string; secret?: boolean };
 
 type Schema<T> = {
@@ -77,6 +88,38 @@ export const schema: Schema<Config> = {
       min: 0,
       max: 10_000_000,
       doc: 'Free space (MiB) below which the archive disk is reported low',
+    },
+  },
+  auth: {
+    jwtSecret: {
+      type: 'string',
+      nullable: true,
+      secret: true,
+      minLength: 32,
+      doc: 'Token signing key (at least 32 characters); default: generated into dataDir/keys',
+    },
+    defaultTokenTtlSeconds: {
+      type: 'integer',
+      min: 60,
+      max: 90 * 24 * 3600,
+      doc: 'Lifetime of tokens made by `diemcau token` without --ttl',
+    },
+  },
+  sessions: {
+    maxDelegatePoints: { type: 'integer', min: 1, max: 50, doc: 'Delegate points per session' },
+    reconnectGraceSeconds: {
+      type: 'integer',
+      min: 0,
+      max: 600,
+      doc: 'Seconds a disconnected point keeps its place',
+    },
+  },
+  signaling: {
+    maxMessageBytes: {
+      type: 'integer',
+      min: 4096,
+      max: 1024 * 1024,
+      doc: 'Largest signaling message accepted; larger ones get DC_ERR_FRAME_TOO_LARGE',
     },
   },
 };
