@@ -7,10 +7,16 @@ import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { errorBody, errors, isDiemcauError } from './errors.js';
+import { TokenService } from './auth/TokenService.js';
+import { registerClientRoutes } from './http/clientRoutes.js';
 import { registerHealthRoutes } from './http/healthRoutes.js';
+import { registerSessionRoutes } from './http/sessionRoutes.js';
 import { type TlsMaterial, tlsFor } from './http/tls.js';
 import type { Logger } from './logger.js';
 import { projectRoot } from './paths.js';
+import { MemorySessionStore, type SessionStore } from './sessions/SessionStore.js';
+import { Rooms } from './sfu/Rooms.js';
+import { SignalingServer } from './signaling/SignalingServer.js';
 import { WorkerPool } from '../workers/WorkerPool.js';
 
 export interface ServerOptions {
@@ -19,6 +25,7 @@ export interface ServerOptions {
   workerBin: string;
   /** Worker count; the caller resolves `numWorkers: 0` to the CPU count. */
   numWorkers: number;
+  signingKey: Buffer;
 }
 
 export const packageVersion = (
@@ -28,6 +35,9 @@ export const packageVersion = (
 export class Server {
   readonly app: FastifyInstance;
   readonly pool: WorkerPool;
+  readonly sessions: SessionStore;
+  readonly rooms: Rooms;
+  readonly signaling: SignalingServer;
   readonly url: string;
   readonly tls: TlsMaterial | null;
   readonly #log: Logger;
@@ -45,9 +55,28 @@ export class Server {
       firstPort: config.mediasoup.rtcPort,
       logger,
     });
+    const sessions = new MemorySessionStore((event, err) =>
+      logger.error({ err, event }, 'session observer listener failed'),
+    );
+    const rooms = new Rooms({
+      pool,
+      sessions,
+      logger,
+      maxDelegatePoints: config.sessions.maxDelegatePoints,
+      reconnectGraceMs: config.sessions.reconnectGraceSeconds * 1000,
+    });
+    const tokens = new TokenService(options.signingKey);
     let app: FastifyInstance;
+    let signaling: SignalingServer;
     try {
       app = buildApp(logger, pool, tls);
+      registerSessionRoutes(app, { tokens, rooms });
+      signaling = new SignalingServer(app, {
+        tokens,
+        rooms,
+        logger,
+        maxMessageBytes: config.signaling.maxMessageBytes,
+      });
       await app.listen({ host: config.http.host, port: config.http.port });
     } catch (error) {
       pool.close();
@@ -57,21 +86,27 @@ export class Server {
     const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
-    return new Server(app, pool, url, tls, logger);
+    return new Server({ app, pool, sessions, rooms, signaling, url, tls, logger });
   }
 
-  private constructor(
-    app: FastifyInstance,
-    pool: WorkerPool,
-    url: string,
-    tls: TlsMaterial | null,
-    logger: Logger,
-  ) {
-    this.app = app;
-    this.pool = pool;
-    this.url = url;
-    this.tls = tls;
-    this.#log = logger;
+  private constructor(parts: {
+    app: FastifyInstance;
+    pool: WorkerPool;
+    sessions: SessionStore;
+    rooms: Rooms;
+    signaling: SignalingServer;
+    url: string;
+    tls: TlsMaterial | null;
+    logger: Logger;
+  }) {
+    this.app = parts.app;
+    this.pool = parts.pool;
+    this.sessions = parts.sessions;
+    this.rooms = parts.rooms;
+    this.signaling = parts.signaling;
+    this.url = parts.url;
+    this.tls = parts.tls;
+    this.#log = parts.logger;
   }
 
   /** Stops accepting requests, then closes the workers. Safe to call twice. */
@@ -79,6 +114,9 @@ export class Server {
     this.#closing ??= (async () => {
       this.#log.info('server closing');
       try {
+        // Clients first (told the server is going away), then rooms, HTTP, workers.
+        await this.signaling.close();
+        await this.rooms.close();
         await this.app.close();
       } finally {
         this.pool.close();
@@ -93,7 +131,6 @@ function buildApp(logger: Logger, pool: WorkerPool, tls: TlsMaterial | null): Fa
   const app = Fastify({
     loggerInstance: logger,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
-    disableRequestLogging: false,
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance;
 
@@ -114,5 +151,6 @@ function buildApp(logger: Logger, pool: WorkerPool, tls: TlsMaterial | null): Fa
   });
 
   registerHealthRoutes(app, { pool, version: packageVersion, startedAt: Date.now() });
+  registerClientRoutes(app);
   return app;
 }

@@ -7,6 +7,7 @@
  */
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
+import { errors } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
 import { EnhancedEventEmitter } from '../src/util/EnhancedEventEmitter.js';
 
@@ -53,6 +54,8 @@ const MAX_RESPAWN_DELAY_MS = 5_000;
 
 class WorkerSlot {
   current: PooledWorker | null = null;
+  /** Routers alive on the current worker: the load measure for placing a session. */
+  routers = 0;
   restarts = 0;
   /** Failed spawns in a row; drives the back-off so a broken binary does not spin. */
   failures = 0;
@@ -123,6 +126,27 @@ export class WorkerPool {
     };
   }
 
+  /**
+   * The live worker with the fewest routers (sessions). If every worker is down at this
+   * instant (a one-worker pool whose worker just died), waits for a respawn.
+   */
+  async pickWorker(timeoutMs = 10_000): Promise<PooledWorker> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const live = this.#slots.filter(
+        (s) => s.current !== null && !s.current.worker.died && !s.current.worker.closed,
+      );
+      if (live.length > 0) {
+        live.sort((a, b) => a.routers - b.routers || a.index - b.index);
+        return live[0]!.current!;
+      }
+      if (this.#closed || Date.now() > deadline) {
+        throw new errors.UNAVAILABLE('no mediasoup worker is running');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   close(): void {
     if (this.#closed) {
       return;
@@ -168,6 +192,15 @@ export class WorkerPool {
     }
     slot.current = { slot: slot.index, worker, webRtcServer };
     slot.failures = 0;
+    slot.routers = 0;
+    worker.observer.on('newrouter', (router) => {
+      slot.routers += 1;
+      router.observer.once('close', () => {
+        if (slot.current?.worker === worker) {
+          slot.routers -= 1;
+        }
+      });
+    });
     worker.on('died', (error) => this.#onDied(slot, worker, error));
     this.#log.info({ slot: slot.index, pid: worker.pid, port: slot.port }, 'mediasoup worker up');
   }

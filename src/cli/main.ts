@@ -7,6 +7,7 @@ import { isDiemcauError } from '../errors.js';
 import { configCommand } from './configCommand.js';
 import { doctor } from './doctor.js';
 import { serve } from './serve.js';
+import { tokenCommand } from './tokenCommand.js';
 import { workerCommand } from './workerCommand.js';
 import { packageVersion } from '../Server.js';
 
@@ -15,6 +16,9 @@ const USAGE = `diemcau ${packageVersion}: WebRTC bridge for online citizen recep
 Usage:
   diemcau serve [--config FILE]          start the server (HTTP, signaling, media workers)
   diemcau doctor [--config FILE] [--json] check this machine; non-zero if something is wrong
+  diemcau token --session S --point P --role operator|host|delegate|observer
+                [--name NAME] [--kind central|delegate] [--ttl 12h] [--url]
+                                         make an invitation token for one bridge point
   diemcau worker build [--source auto|prebuilt|offline] [--force] [--skip-checks]
                                          get or build the mediasoup worker (air-gapped build)
   diemcau worker path                    print the worker binary the server would use
@@ -42,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return doctor(rest);
     case 'worker':
       return workerCommand(rest);
+    case 'token':
+      return tokenCommand(rest);
     case 'config':
       return configCommand(rest);
     case 'version':

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as mediasoup from 'mediasoup';
+import { loadSigningKey } from '../auth/signingKey.js';
 import { createLogger } from '../logger.js';
 import { Server, packageVersion } from '../Server.js';
 import { resolveWorkerBinary } from '../../workers/workerBinary.js';
@@ -16,6 +17,9 @@ export async function serve(args: string[]): Promise<number> {
   const config = bootConfig(values.config);
   const logger = createLogger(config.log.level);
   mediasoup.setLogEventListeners({
+    ...(logger.isLevelEnabled('debug')
+      ? { ondebug: (namespace: string, log: string) => logger.debug({ namespace }, log) }
+      : {}),
     onwarn: (namespace, log) => logger.warn({ namespace }, log),
     onerror: (namespace, log, err) => logger.error({ namespace, err }, log),
   });
@@ -33,7 +37,13 @@ export async function serve(args: string[]): Promise<number> {
   const numWorkers = config.mediasoup.numWorkers || availableParallelism();
   let server: Server;
   try {
-    server = await Server.start({ config, logger, workerBin: workerBin.path, numWorkers });
+    server = await Server.start({
+      config,
+      logger,
+      workerBin: workerBin.path,
+      numWorkers,
+      signingKey: loadSigningKey(config),
+    });
   } catch (err) {
     logger.fatal({ err }, 'cannot start');
     logger.flush();

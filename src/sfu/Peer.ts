@@ -1,0 +1,67 @@
+import type { types } from 'mediasoup';
+import type { VerifiedToken } from '../auth/TokenService.js';
+
+export type MediaSource = 'mic' | 'camera' | 'screen';
+export const MEDIA_SOURCES: readonly MediaSource[] = ['mic', 'camera', 'screen'];
+
+/** How the room reaches a point's signaling connection. */
+export interface PeerChannel {
+  notify(method: string, data: unknown): void;
+  /** Ends the connection (kick, replaced by a newer connection of the same point). */
+  close(code: number, reason: string): void;
+}
+
+/**
+ * One bridge point's presence in a room: its signaling channel and its mediasoup
+ * transports, producers and consumers. Its media is torn down and rebuilt whenever the
+ * point reconnects or the session moves to another worker; the point itself stays.
+ */
+export class Peer {
+  readonly claims: VerifiedToken;
+  readonly channel: PeerChannel;
+  readonly transports = new Map<string, types.WebRtcTransport>();
+  readonly producers = new Map<string, types.Producer>();
+  readonly consumers = new Map<string, types.Consumer>();
+  rtpCapabilities: types.RtpCapabilities | null = null;
+  #closed = false;
+
+  constructor(claims: VerifiedToken, channel: PeerChannel) {
+    this.claims = claims;
+    this.channel = channel;
+  }
+
+  get pointId(): string {
+    return this.claims.pointId;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  producerBySource(source: MediaSource): types.Producer | undefined {
+    for (const producer of this.producers.values()) {
+      if ((producer.appData as { source?: string }).source === source) {
+        return producer;
+      }
+    }
+    return undefined;
+  }
+
+  /** Closes every transport (and so every producer and consumer on them). */
+  closeMedia(): void {
+    for (const transport of this.transports.values()) {
+      transport.close();
+    }
+    this.transports.clear();
+    this.producers.clear();
+    this.consumers.clear();
+  }
+
+  close(): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    this.closeMedia();
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * One WebSocket signaling connection: authenticates, validates every message, runs
+ * requests one at a time in arrival order, and answers each with a response or a coded
+ * error. Nothing a client sends can throw out of here: the worst it gets is an error
+ * reply, or, past the hard size limit, a closed connection.
+ */
+import type { types } from 'mediasoup';
+import type { WebSocket } from 'ws';
+import type { TokenService, VerifiedToken } from '../auth/TokenService.js';
+import { type DiemcauError, errors, isDiemcauError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { Peer, type PeerChannel } from '../sfu/Peer.js';
+import type { Room } from '../sfu/Room.js';
+import type { Rooms } from '../sfu/Rooms.js';
+import { METHODS } from './methods.js';
+
+export interface ConnectionDeps {
+  tokens: TokenService;
+  rooms: Rooms;
+  logger: Logger;
+  maxMessageBytes: number;
+}
+
+/** Requests queued beyond this are refused at once instead of piling up in memory. */
+const MAX_PENDING = 64;
+const PING_INTERVAL_MS = 10_000;
+
+export const CLOSE_CODES = {
+  replaced: 4000,
+  authFailed: 4001,
+  removed: 4003,
+} as const;
+
+export class SignalingConnection implements PeerChannel {
+  readonly #socket: WebSocket;
+  readonly #deps: ConnectionDeps;
+  readonly #log: Logger;
+  #claims: VerifiedToken | null = null;
+  #room: Room | null = null;
+  #peer: Peer | null = null;
+  #left = false;
+  #queue: Promise<void> = Promise.resolve();
+  #pending = 0;
+  #alive = true;
+  #pingTimer: NodeJS.Timeout;
+
+  constructor(
+    socket: WebSocket,
+    deps: ConnectionDeps,
+    remoteAddress: string,
+    queryToken: string | null,
+  ) {
+    this.#socket = socket;
+    this.#deps = deps;
+    this.#log = deps.logger.child({ component: 'signaling', remoteAddress });
+    socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    socket.on('close', () => this.#onClose());
+    socket.on('error', (err) => this.#log.warn({ err }, 'signaling socket error'));
+    socket.on('pong', () => (this.#alive = true));
+    // A delegate PC whose network vanished sends no close: pings find it.
+    this.#pingTimer = setInterval(() => {
+      if (!this.#alive) {
+        socket.terminate();
+        return;
+      }
+      this.#alive = false;
+      socket.ping();
+    }, PING_INTERVAL_MS);
+    if (queryToken !== null) {
+      this.#enqueue(async () => {
+        try {
+          this.notify('authenticated', await this.authenticate(queryToken, undefined));
+        } catch (err) {
+          this.notify('authFailed', { error: this.#coded(err) });
+        }
+      });
+    }
+  }
+
+  // ---- PeerChannel --------------------------------------------------------------------
+
+  notify(method: string, data: unknown): void {
+    this.#send({ method, data });
+  }
+
+  close(code: number, reason: string): void {
+    this.#left = true;
+    this.#socket.close(code, reason);
+  }
+
+  // ---- used by the method handlers ----------------------------------------------------
+
+  async authenticate(token: string, sessionId: string | undefined) {
+    if (this.#claims) {
+      throw new errors.ALREADY_AUTHENTICATED();
+    }
+    let claims: VerifiedToken;
+    try {
+      claims = this.#deps.tokens.verify(token);
+      if (sessionId !== undefined && sessionId !== claims.sessionId) {
+        throw new errors.TOKEN_WRONG_SESSION();
+      }
+    } catch (err) {
+      // Refused: say why, then hang up so a bad token cannot probe the server further.
+      setTimeout(() => this.#socket.close(CLOSE_CODES.authFailed, 'authentication failed'), 50);
+      throw err;
+    }
+    const room = await this.#deps.rooms.roomFor(claims.sessionId);
+    this.#claims = claims;
+    this.#room = room;
+    this.#log.info(
+      { sessionId: claims.sessionId, pointId: claims.pointId, role: claims.role },
+      'authenticated',
+    );
+    return {
+      sessionId: claims.sessionId,
+      pointId: claims.pointId,
+      pointName: claims.pointName,
+      pointKind: claims.pointKind,
+      role: claims.role,
+      expiresAt: claims.expiresAt.toISOString(),
+      routerRtpCapabilities: await room.rtpCapabilities(),
+    };
+  }
+
+  async join(rtpCapabilities: types.RtpCapabilities) {
+    const room = await this.#currentRoom();
+    this.#peer ??= new Peer(this.#claims as VerifiedToken, this);
+    return room.join(this.#peer, rtpCapabilities);
+  }
+
+  leave(): void {
+    if (this.#peer && this.#room) {
+      this.#room.leave(this.#peer, 'left');
+    }
+    this.#left = true;
+    setTimeout(() => this.#socket.close(1000, 'left'), 50);
+  }
+
+  room(): Room {
+    if (!this.#room) {
+      throw new errors.NOT_AUTHENTICATED();
+    }
+    return this.#room;
+  }
+
+  peer(): Peer {
+    if (!this.#peer || this.#peer.closed) {
+      throw new errors.NOT_JOINED();
+    }
+    return this.#peer;
+  }
+
+  // ---- message loop -------------------------------------------------------------------
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      this.#reply(null, new errors.INVALID_MESSAGE('binary frames are not part of the protocol'));
+      return;
+    }
+    if (data.length > this.#deps.maxMessageBytes) {
+      this.#reply(null, new errors.FRAME_TOO_LARGE(data.length, this.#deps.maxMessageBytes));
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(data.toString('utf8'));
+    } catch {
+      this.#reply(null, new errors.INVALID_MESSAGE('not JSON'));
+      return;
+    }
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      this.#reply(null, new errors.INVALID_MESSAGE('must be a JSON object'));
+      return;
+    }
+    const { id, method, data: params } = message as Record<string, unknown>;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+      this.#reply(null, new errors.INVALID_MESSAGE('id must be a non-negative integer'));
+      return;
+    }
+    if (typeof method !== 'string') {
+      this.#reply(id, new errors.INVALID_MESSAGE('method must be a string'));
+      return;
+    }
+    const spec = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+    if (!spec) {
+      this.#reply(id, new errors.UNKNOWN_METHOD(method.slice(0, 64)));
+      return;
+    }
+    if (this.#pending >= MAX_PENDING) {
+      this.#reply(id, new errors.TOO_MANY_REQUESTS(`more than ${MAX_PENDING} requests waiting`));
+      return;
+    }
+    this.#enqueue(async () => {
+      try {
+        if (spec.requires !== 'none' && !this.#claims) {
+          throw new errors.NOT_AUTHENTICATED();
+        }
+        if (spec.requires === 'join' && (!this.#peer || this.#peer.closed)) {
+          throw new errors.NOT_JOINED();
+        }
+        const valid = spec.params(params === undefined ? {} : params, 'data');
+        const result = await spec.handle(this, valid);
+        this.#send({ id, ok: true, data: result ?? {} });
+      } catch (err) {
+        this.#reply(id, err);
+      }
+    });
+  }
+
+  #enqueue(task: () => Promise<void>): void {
+    this.#pending += 1;
+    this.#queue = this.#queue.then(task).finally(() => {
+      this.#pending -= 1;
+    });
+  }
+
+  #reply(id: number | null, err: unknown): void {
+    this.#send({ id, ok: false, error: this.#coded(err) });
+  }
+
+  #coded(err: unknown): { code: string; message: string } {
+    if (isDiemcauError(err)) {
+      return { code: err.code, message: err.message };
+    }
+    this.#log.error({ err }, 'signaling request failed unexpectedly');
+    const internal: DiemcauError = new errors.INTERNAL();
+    return { code: internal.code, message: internal.message };
+  }
+
+  #send(message: unknown): void {
+    if (this.#socket.readyState !== this.#socket.OPEN) {
+      return;
+    }
+    this.#socket.send(JSON.stringify(message), (err) => {
+      if (err) {
+        this.#log.debug({ err }, 'send failed');
+      }
+    });
+  }
+
+  async #currentRoom(): Promise<Room> {
+    const room = this.room();
+    if (room.closed && this.#claims) {
+      // Everyone had left and the room was freed: a new one for the same session.
+      this.#room = await this.#deps.rooms.roomFor(this.#claims.sessionId);
+      this.#peer = null;
+    }
+    return this.#room as Room;
+  }
+
+  #onClose(): void {
+    clearInterval(this.#pingTimer);
+    if (this.#peer && this.#room && !this.#left) {
+      this.#room.disconnected(this.#peer);
+    }
+  }
+}

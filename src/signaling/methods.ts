@@ -1,0 +1,113 @@
+/**
+ * The signaling methods (DESIGN.md "Signaling"): each with the schema of its `data`,
+ * what the connection must have done first, and its handler. The table is the protocol:
+ * a method not listed here does not exist.
+ */
+import type { types } from 'mediasoup';
+import { ID_PATTERN } from '../auth/roles.js';
+import { MEDIA_SOURCES } from '../sfu/Peer.js';
+import type { SignalingConnection } from './SignalingConnection.js';
+import { type Validator, v } from './validate.js';
+
+export type Requirement = 'none' | 'auth' | 'join';
+
+export interface MethodSpec {
+  params: Validator<unknown>;
+  requires: Requirement;
+  /** Called only with what `params` returned. */
+  handle(conn: SignalingConnection, data: unknown): Promise<unknown>;
+}
+
+function method<P>(
+  params: Validator<P>,
+  requires: Requirement,
+  handle: (conn: SignalingConnection, data: P) => unknown,
+): MethodSpec {
+  return { params, requires, handle: (conn, data) => Promise.resolve(handle(conn, data as P)) };
+}
+
+const mediasoupId = v.string({ max: 64, pattern: /^[A-Za-z0-9-]+$/ });
+const pointId = v.string({ max: 64, pattern: ID_PATTERN });
+const empty = v.object({});
+
+export const METHODS: Record<string, MethodSpec> = {
+  auth: method(
+    v.object({ token: v.string({ max: 4096 }), sessionId: v.optional(v.string({ max: 64 })) }),
+    'none',
+    (conn, d) => conn.authenticate(d.token, d.sessionId),
+  ),
+  getRouterRtpCapabilities: method(empty, 'auth', (conn) => conn.room().rtpCapabilities()),
+  join: method(v.object({ rtpCapabilities: v.json(32_768) }), 'auth', (conn, d) =>
+    conn.join(d.rtpCapabilities as types.RtpCapabilities),
+  ),
+  leave: method(empty, 'join', (conn) => conn.leave()),
+  createWebRtcTransport: method(
+    v.object({ direction: v.oneOf(['send', 'recv'] as const) }),
+    'join',
+    (conn, d) => conn.room().createTransport(conn.peer(), d.direction),
+  ),
+  connectWebRtcTransport: method(
+    v.object({ transportId: mediasoupId, dtlsParameters: v.json(4096) }),
+    'join',
+    (conn, d) => conn.room().connectTransport(conn.peer(), d.transportId, d.dtlsParameters),
+  ),
+  restartIce: method(v.object({ transportId: mediasoupId }), 'join', (conn, d) =>
+    conn.room().restartIce(conn.peer(), d.transportId),
+  ),
+  produce: method(
+    v.object({
+      transportId: mediasoupId,
+      kind: v.oneOf(['audio', 'video'] as const),
+      rtpParameters: v.json(16_384),
+      source: v.oneOf(MEDIA_SOURCES),
+    }),
+    'join',
+    (conn, d) => conn.room().produce(conn.peer(), d),
+  ),
+  closeProducer: method(v.object({ producerId: mediasoupId }), 'join', (conn, d) =>
+    conn.room().closeProducer(conn.peer(), d.producerId),
+  ),
+  pauseProducer: method(v.object({ producerId: mediasoupId }), 'join', (conn, d) =>
+    conn.room().setProducerPaused(conn.peer(), d.producerId, true),
+  ),
+  resumeProducer: method(v.object({ producerId: mediasoupId }), 'join', (conn, d) =>
+    conn.room().setProducerPaused(conn.peer(), d.producerId, false),
+  ),
+  consume: method(
+    v.object({ transportId: mediasoupId, producerId: mediasoupId }),
+    'join',
+    (conn, d) => conn.room().consume(conn.peer(), d.transportId, d.producerId),
+  ),
+  resumeConsumer: method(v.object({ consumerId: mediasoupId }), 'join', (conn, d) =>
+    conn.room().resumeConsumer(conn.peer(), d.consumerId),
+  ),
+  setConsumerPreferredLayers: method(
+    v.object({
+      consumerId: mediasoupId,
+      spatialLayer: v.integer(0, 2),
+      temporalLayer: v.optional(v.integer(0, 2)),
+    }),
+    'join',
+    (conn, d) =>
+      conn
+        .room()
+        .setConsumerPreferredLayers(conn.peer(), d.consumerId, d.spatialLayer, d.temporalLayer),
+  ),
+  getStats: method(empty, 'join', (conn) => conn.room().stats(conn.peer())),
+  mutePoint: method(v.object({ pointId }), 'join', (conn, d) =>
+    conn.room().setPointMuted(conn.peer(), d.pointId, true),
+  ),
+  unmutePoint: method(v.object({ pointId }), 'join', (conn, d) =>
+    conn.room().setPointMuted(conn.peer(), d.pointId, false),
+  ),
+  removePoint: method(v.object({ pointId }), 'join', (conn, d) =>
+    conn.room().removePoint(conn.peer(), d.pointId),
+  ),
+  lockSession: method(v.object({ locked: v.boolean() }), 'join', (conn, d) =>
+    conn.room().setLocked(conn.peer(), d.locked),
+  ),
+  spotlight: method(v.object({ pointId: v.nullable(pointId) }), 'join', (conn, d) =>
+    conn.room().setSpotlight(conn.peer(), d.pointId),
+  ),
+  ping: method(empty, 'none', () => ({ now: Date.now() })),
+};
