@@ -1,0 +1,26 @@
+/**
+ * diemcau client SDK: join an online citizen reception session from a browser.
+ *
+ * ```js
+ * import { connect } from '/sdk/diemcau-client.js';
+ * const s = await connect({ token });
+ * s.on('track', ({ pointId, kind, track }) => …);
+ * await s.publish({ audio: true, video: true });
+ * ```
+ */
+import { type ConnectOptions, DiemcauSession } from './DiemcauSession.js';
+
+export { DiemcauSession } from './DiemcauSession.js';
+export type { ConnectOptions, PublishOptions } from './DiemcauSession.js';
+export * from './types.js';
+
+/**
+ * Connects to the server, authenticates with the invitation token and joins its
+ * session. Resolves once joined (`connectionState` is `connected`); rejects with a
+ * {@link DiemcauError} (e.g. `DC_ERR_TOKEN_EXPIRED`) if refused.
+ */
+export async function connect(options: ConnectOptions): Promise<DiemcauSession> {
+  const session = new DiemcauSession(options);
+  await session.start();
+  return session;
+}

@@ -1,0 +1,78 @@
+/** Roles an invitation grants. */
+export type Role = 'operator' | 'host' | 'delegate' | 'observer';
+
+/** `connecting` → `connected` ⇄ `reconnecting` → `closed`. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export type MediaSource = 'mic' | 'camera' | 'screen';
+
+/** A bridge point present in the session. */
+export interface PointInfo {
+  id: string;
+  name: string;
+  kind: 'central' | 'delegate';
+  role: Role;
+  /** `reconnecting` while the point's connection is down and its place is kept. */
+  connection: 'connected' | 'reconnecting';
+  /** Muted by the operator or host. */
+  mutedByOperator: boolean;
+}
+
+/** A remote point's track, ready for a `<video>` or `<audio>` element. */
+export interface TrackEvent {
+  pointId: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  track: MediaStreamTrack;
+  consumerId: string;
+}
+
+/** What a remote track's receiver has decoded so far (from `getStats`). */
+export interface RemoteTrackStats {
+  pointId: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  consumerId: string;
+  bytesReceived: number;
+  packetsLost: number;
+  /** Video only. */
+  framesDecoded?: number;
+  frameWidth?: number;
+  /** Audio only. */
+  totalSamplesReceived?: number;
+}
+
+/** A coded error from the server, e.g. `DC_ERR_TOKEN_EXPIRED`. */
+export class DiemcauError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'DiemcauError';
+    this.code = code;
+  }
+}
+
+/** The session's events (`session.on(name, listener)`). */
+export type SessionEvents = {
+  pointJoined: [PointInfo];
+  pointLeft: [{ pointId: string; reason: string }];
+  pointUpdated: [PointInfo];
+  track: [TrackEvent];
+  trackEnded: [
+    { pointId: string; kind: 'audio' | 'video'; source: MediaSource; consumerId: string },
+  ];
+  /** A remote point paused or resumed a track (its microphone, say). */
+  remoteTrackPaused: [{ pointId: string; source: MediaSource; paused: boolean }];
+  activeSpeaker: [{ pointId: string | null }];
+  connectionState: [ConnectionState];
+  /** This point was removed by the operator; the session is closed. */
+  kicked: [{ reason: string; by?: string }];
+  /** The operator muted or unmuted this point's microphone. */
+  mutedByOperator: [{ muted: boolean; by?: string }];
+  sessionLocked: [{ locked: boolean }];
+  spotlight: [{ pointId: string | null }];
+  /** A local track is now sent (or stopped being sent). */
+  localTrack: [{ source: MediaSource; track: MediaStreamTrack | null }];
+  error: [DiemcauError];
+};
