@@ -121,3 +121,59 @@ t.test('config prints the effective configuration', async (t) => {
   const config = JSON.parse(result.stdout) as { http: { port: number } };
   t.equal(config.http.port, 4999);
 });
+
+t.test(
+  'token makes an invitation the server accepts; bad arguments are usage errors',
+  async (t) => {
+    const dataDir = tempDir('token');
+    const made = await runCli(
+      [
+        'token',
+        '--session',
+        'tcd-2026-11',
+        '--point',
+        'lao-cai',
+        '--role',
+        'delegate',
+        '--name',
+        'UBND tỉnh Lào Cai',
+        '--ttl',
+        '2h',
+      ],
+      { DIEMCAU_DATA_DIR: dataDir },
+    );
+    t.equal(made.code, 0, made.stderr);
+    const { TokenService } = await import('../src/auth/TokenService.js');
+    const { loadSigningKey } = await import('../src/auth/signingKey.js');
+    const { loadConfig } = await import('../src/config/loadConfig.js');
+    const key = loadSigningKey(loadConfig({ env: { DIEMCAU_DATA_DIR: dataDir } }));
+    const claims = new TokenService(key).verify(made.stdout.trim());
+    t.match(claims, {
+      sessionId: 'tcd-2026-11',
+      pointId: 'lao-cai',
+      role: 'delegate',
+      pointKind: 'delegate',
+      pointName: 'UBND tỉnh Lào Cai',
+    });
+    const ttl = (claims.expiresAt.getTime() - Date.now()) / 1000;
+    t.ok(ttl > 7100 && ttl <= 7200, `expires in about 2 h (${Math.round(ttl)} s)`);
+
+    const url = await runCli(
+      ['token', '--session', 's', '--point', 'p', '--role', 'host', '--url'],
+      {
+        DIEMCAU_DATA_DIR: dataDir,
+      },
+    );
+    t.match(url.stdout, /^http:\/\/127\.0\.0\.1:4443\/join\?token=eyJ/);
+    for (const args of [
+      ['token', '--session', 's', '--point', 'p', '--role', 'admin'],
+      ['token', '--session', 's', '--point', 'p'],
+      ['token', '--session', 's', '--point', 'bad id!', '--role', 'delegate'],
+      ['token', '--session', 's', '--point', 'p', '--role', 'delegate', '--ttl', 'soon'],
+    ]) {
+      const r = await runCli(args, { DIEMCAU_DATA_DIR: dataDir });
+      t.equal(r.code, 2, `${args.join(' ')} → exit 2`);
+      t.match(r.stderr, /DC_ERR_USAGE/);
+    }
+  },
+);

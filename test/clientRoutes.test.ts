@@ -1,0 +1,45 @@
+import t from 'tap';
+import { startTestServer } from './helpers/session.js';
+
+const server = await startTestServer({ DIEMCAU_MEDIASOUP_NUM_WORKERS: '1' });
+t.teardown(() => {
+  server.child.kill('SIGTERM');
+});
+
+t.test('the delegate page is served, Vietnamese first, with a strict content policy', async (t) => {
+  const res = await fetch(`${server.url}/join?token=abc`);
+  t.equal(res.status, 200);
+  t.match(res.headers.get('content-type'), /text\/html/);
+  t.match(res.headers.get('content-security-policy'), /default-src 'self'/);
+  const html = await res.text();
+  t.match(html, /<html lang="vi">/);
+  t.match(html, /data-testid="connection-state"/);
+  t.match(html, /Tiếp công dân trực tuyến/);
+});
+
+t.test('the client SDK is served as an ES module', async (t) => {
+  const res = await fetch(`${server.url}/sdk/diemcau-client.js`);
+  t.equal(res.status, 200);
+  t.match(res.headers.get('content-type'), /javascript/);
+  const js = await res.text();
+  t.match(js, /export\s*\{[^}]*\bconnect\b/, 'exports connect');
+});
+
+t.test('the bandwidth probe sends what is asked, within a cap', async (t) => {
+  const res = await fetch(`${server.url}/bandwidth-test?bytes=100000`);
+  t.equal((await res.arrayBuffer()).byteLength, 100_000);
+  const capped = await fetch(`${server.url}/bandwidth-test?bytes=999999999`);
+  t.equal((await capped.arrayBuffer()).byteLength, 8 * 1024 * 1024);
+  const up = await fetch(`${server.url}/bandwidth-test`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: new Uint8Array(50_000),
+  });
+  t.same(await up.json(), { received: 50_000 });
+});
+
+t.test('the operator API refuses anything but an operator token', async (t) => {
+  const none = await fetch(`${server.url}/api/v1/sessions`);
+  t.equal(none.status, 401);
+  t.match(await none.json(), { error: { code: 'DC_ERR_TOKEN_MISSING' } });
+});

@@ -1,0 +1,150 @@
+import type { Browser, Page } from 'playwright-core';
+import t from 'tap';
+import { growingTracks, joinPage, launchBrowser, waitForMediaFrom } from '../helpers/browser.js';
+import { startTestServer, tokenFor, wsUrl } from '../helpers/session.js';
+import { WsClient } from '../helpers/wsClient.js';
+
+// One central point and three delegate points in real Chromium pages, through the SFU.
+const server = await startTestServer();
+const browser: Browser = await launchBrowser();
+t.teardown(async () => {
+  await browser.close();
+  server.child.kill('SIGTERM');
+  await server.exited;
+});
+
+const SESSION = 'e2e-session';
+const points = [
+  { id: 'central', role: 'host' as const, name: 'Trụ sở tiếp công dân Trung ương' },
+  { id: 'bo-tu-phap', role: 'delegate' as const, name: 'Bộ Tư pháp' },
+  { id: 'ha-noi', role: 'delegate' as const, name: 'UBND TP Hà Nội' },
+  { id: 'lao-cai', role: 'delegate' as const, name: 'UBND tỉnh Lào Cai' },
+];
+const pages = new Map<string, Page>();
+for (const p of points) {
+  pages.set(
+    p.id,
+    await joinPage(browser, server.url, tokenFor(SESSION, p.id, p.role, { name: p.name })),
+  );
+}
+const page = (id: string): Page => pages.get(id) as Page;
+
+t.test('every page decodes video and audio from every other point', async (t) => {
+  for (const p of points) {
+    const others = points.filter((o) => o.id !== p.id).map((o) => o.id);
+    const took = await waitForMediaFrom(page(p.id), others, 20_000);
+    t.pass(`${p.id} receives growing video and audio from ${others.join(', ')} (${took} ms)`);
+  }
+});
+
+t.test('each page shows a tile per bridge point, named, central first', async (t) => {
+  for (const p of points) {
+    const tiles = await page(p.id)
+      .locator('.tile[data-point-id]')
+      .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['pointId']));
+    t.same(
+      tiles.slice().sort(),
+      points.map((o) => o.id).sort(),
+      `${p.id} has a tile for each point`,
+    );
+    t.equal(tiles[0], 'central', 'the central point comes first');
+  }
+  const label = await page('ha-noi').locator('.tile[data-point-id="lao-cai"] .label').textContent();
+  t.match(label, /UBND tỉnh Lào Cai/);
+});
+
+async function speakerSeenBy(viewer: Page): Promise<string | null> {
+  return viewer.evaluate(
+    () =>
+      document.querySelector<HTMLElement>('.tile[data-active-speaker="true"]')?.dataset[
+        'pointId'
+      ] ?? null,
+  );
+}
+
+async function waitForSpeaker(
+  viewers: Page[],
+  pointId: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const seen = await Promise.all(viewers.map(speakerSeenBy));
+    if (seen.every((s) => s === pointId)) {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+t.test('the active speaker follows the only point making sound', async (t) => {
+  const click = (id: string): Promise<void> => page(id).click('[data-testid="toggle-mic"]');
+  // Only Bộ Tư pháp keeps its microphone open.
+  for (const id of ['central', 'ha-noi', 'lao-cai']) {
+    await click(id);
+  }
+  const viewers = [...pages.values()];
+  t.ok(await waitForSpeaker(viewers, 'bo-tu-phap', 15_000), 'every page highlights Bộ Tư pháp');
+  // Now only Lào Cai speaks.
+  await click('bo-tu-phap');
+  await click('lao-cai');
+  t.ok(await waitForSpeaker(viewers, 'lao-cai', 15_000), 'the highlight moves to Lào Cai');
+  const muted = await page('central')
+    .locator('.tile[data-point-id="bo-tu-phap"] .badge.muted')
+    .count();
+  t.equal(muted, 1, 'a muted point shows as muted on the others');
+  for (const id of ['central', 'ha-noi', 'bo-tu-phap']) {
+    await click(id);
+  }
+});
+
+t.test('hostile signaling from a participant does not disturb the others', async (t) => {
+  const attacker = await WsClient.open(wsUrl(server));
+  t.teardown(() => attacker.close());
+  const auth = await attacker.request<{ routerRtpCapabilities: unknown }>('auth', {
+    token: tokenFor(SESSION, 'intruder', 'delegate'),
+  });
+  await attacker.request('join', { rtpCapabilities: auth.routerRtpCapabilities });
+  let coded = 0;
+  for (let i = 0; i < 300; i++) {
+    const payloads = [
+      '{',
+      JSON.stringify({ id: i, method: 'mutePoint', data: { pointId: 'central' } }),
+      JSON.stringify({ id: i, method: 'removePoint', data: { pointId: 'ha-noi' } }),
+      JSON.stringify({ id: i, method: 'consume', data: { transportId: 'x', producerId: 'y' } }),
+      JSON.stringify({ id: i, method: 'produce', data: { transportId: 1 } }),
+    ];
+    const r = await attacker.sendRaw(payloads[i % payloads.length] as string);
+    if (!r.ok && r.error?.code.startsWith('DC_ERR_')) {
+      coded += 1;
+    }
+  }
+  t.equal(coded, 300, 'each hostile message got a coded error');
+  const others = points.filter((o) => o.id !== 'central').map((o) => o.id);
+  const { video, audio } = await growingTracks(page('central'));
+  t.same([...video].sort(), others.sort(), 'video still flows to the central point');
+  t.same([...audio].sort(), others.sort(), 'audio still flows to the central point');
+});
+
+t.test(
+  'the host mutes a delegate from its page; the delegate is told and cannot unmute',
+  async (t) => {
+    await page('central').click('.tile[data-point-id="ha-noi"] [data-testid="op-mute"]');
+    await page('ha-noi').waitForSelector('[data-testid="banner"]:not([hidden])', { timeout: 5000 });
+    const banner = await page('ha-noi').locator('[data-testid="banner"]').textContent();
+    t.match(banner, /Chủ trì đã tắt micro/);
+    await page('ha-noi').click('[data-testid="toggle-mic"]');
+    await page('ha-noi').waitForSelector('[data-testid="error"]:not([hidden])', { timeout: 5000 });
+    t.equal(
+      await page('ha-noi').locator('[data-testid="error"]').getAttribute('data-code'),
+      'DC_ERR_MUTED_BY_OPERATOR',
+    );
+    await page('central').click('.tile[data-point-id="ha-noi"] [data-testid="op-mute"]');
+    await page('ha-noi').waitForSelector('[data-testid="banner"][hidden]', {
+      state: 'attached',
+      timeout: 5000,
+    });
+    t.pass('unmuted by the host');
+  },
+);

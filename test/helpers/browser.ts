@@ -1,0 +1,130 @@
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { findOnPath } from '../../recorder/ffmpegBinary.js';
+
+/** Debian's Chromium as the delegate PC, with fake camera and microphone. */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  const executablePath = findOnPath('chromium');
+  if (!executablePath) {
+    throw new Error('chromium is not installed: run `npm run setup` (apt-get install chromium)');
+  }
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--disable-background-networking',
+      '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
+    ],
+  });
+}
+
+/** Opens the delegate page with a token, passes the device check and joins. */
+export async function joinPage(
+  browser: Browser,
+  baseUrl: string,
+  token: string,
+  options: { initScript?: string } = {},
+): Promise<Page> {
+  const context = await browser.newContext();
+  if (options.initScript) {
+    await context.addInitScript(options.initScript);
+  }
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
+  await page.goto(`${baseUrl}/join?token=${encodeURIComponent(token)}`);
+  await page.click('[data-testid="join-button"]:not([disabled])', { timeout: 15_000 });
+  await waitForState(page, 'connected', 20_000);
+  return page;
+}
+
+export async function waitForState(page: Page, state: string, timeout: number): Promise<void> {
+  await page.waitForFunction(
+    (s) =>
+      (
+        globalThis as unknown as {
+          document: { querySelector(q: string): { textContent: string | null } | null };
+        }
+      ).document.querySelector('[data-testid="connection-state"]')?.textContent === s,
+    state,
+    { timeout },
+  );
+}
+
+export interface PageStats {
+  pointId: string;
+  kind: 'audio' | 'video';
+  source: string;
+  framesDecoded?: number;
+  totalSamplesReceived?: number;
+}
+
+/** What this page's SDK reports as received and decoded, per remote track. */
+export async function remoteStats(page: Page): Promise<PageStats[]> {
+  return page.evaluate(async () => {
+    const s = (globalThis as unknown as { diemcauSession?: { getStats(): Promise<PageStats[]> } })
+      .diemcauSession;
+    return s ? s.getStats() : [];
+  });
+}
+
+/** Remote tracks this page has decoded more of between two samples `intervalMs` apart. */
+export async function growingTracks(
+  page: Page,
+  intervalMs = 1500,
+): Promise<{ video: Set<string>; audio: Set<string> }> {
+  const key = (s: PageStats): string => `${s.pointId}/${s.kind}/${s.source}`;
+  const first = new Map((await remoteStats(page)).map((s) => [key(s), s]));
+  await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  const video = new Set<string>();
+  const audio = new Set<string>();
+  for (const s of await remoteStats(page)) {
+    const before = first.get(key(s));
+    if (!before) {
+      continue;
+    }
+    if (s.kind === 'video' && (s.framesDecoded ?? 0) > (before.framesDecoded ?? 0)) {
+      video.add(s.pointId);
+    }
+    if (s.kind === 'audio' && (s.totalSamplesReceived ?? 0) > (before.totalSamplesReceived ?? 0)) {
+      audio.add(s.pointId);
+    }
+  }
+  return { video, audio };
+}
+
+/**
+ * Waits until this page decodes growing video and audio from every listed point.
+ * Returns how long that took.
+ */
+export async function waitForMediaFrom(
+  page: Page,
+  pointIds: string[],
+  timeoutMs: number,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const { video, audio } = await growingTracks(page, 700);
+    if (pointIds.every((p) => video.has(p) && audio.has(p))) {
+      return Date.now() - started;
+    }
+    if (Date.now() - started > timeoutMs) {
+      const missing = pointIds.filter((p) => !video.has(p) || !audio.has(p));
+      throw new Error(`no growing media from ${missing.join(', ')} after ${timeoutMs} ms`);
+    }
+  }
+}
+
+/** Makes the page's SDK WebSockets reachable, so a test can drop them. */
+export const TRACK_SOCKETS_SCRIPT = `
+  (() => {
+    const Native = window.WebSocket;
+    window.__sockets = [];
+    window.WebSocket = class extends Native {
+      constructor(...args) { super(...args); window.__sockets.push(this); }
+    };
+  })();
+`;

@@ -1,0 +1,129 @@
+import WebSocket from 'ws';
+
+export interface WireResponse {
+  id: number | null;
+  ok: boolean;
+  data?: unknown;
+  error?: { code: string; message: string };
+}
+
+export interface WireNotification {
+  method: string;
+  data: unknown;
+}
+
+/** A raw signaling client speaking the wire protocol, for protocol and abuse tests. */
+export class WsClient {
+  readonly socket: WebSocket;
+  readonly responses: WireResponse[] = [];
+  readonly notifications: WireNotification[] = [];
+  closeCode: number | null = null;
+  #nextId = 1;
+  #waiters: (() => void)[] = [];
+
+  static async open(url: string): Promise<WsClient> {
+    // Listen before the socket opens: the server may speak in the same packet as its handshake.
+    const client = new WsClient(new WebSocket(url));
+    await new Promise<void>((resolve, reject) => {
+      client.socket.once('open', () => resolve());
+      client.socket.once('error', reject);
+    });
+    return client;
+  }
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    socket.on('message', (data) => {
+      const message = JSON.parse((data as Buffer).toString('utf8')) as WireResponse &
+        WireNotification;
+      if ('ok' in message) {
+        this.responses.push(message);
+      } else {
+        this.notifications.push(message);
+      }
+      this.#wake();
+    });
+    socket.on('close', (code) => {
+      this.closeCode = code;
+      this.#wake();
+    });
+  }
+
+  async request<T = unknown>(method: string, data: unknown = {}): Promise<T> {
+    const response = await this.call(method, data);
+    if (!response.ok) {
+      throw Object.assign(new Error(response.error?.message), { code: response.error?.code });
+    }
+    return response.data as T;
+  }
+
+  /** Sends a request and returns its response, successful or not. */
+  async call(method: string, data: unknown = {}): Promise<WireResponse> {
+    const id = this.#nextId++;
+    const before = this.responses.length;
+    this.socket.send(JSON.stringify({ id, method, data }));
+    return this.waitFor(() => this.responses.slice(before).find((r) => r.id === id));
+  }
+
+  /** Sends anything (text or binary) and returns the next response that arrives. */
+  async sendRaw(payload: string | Buffer, binary = false): Promise<WireResponse> {
+    const before = this.responses.length;
+    this.socket.send(payload, { binary });
+    return this.waitFor(() => this.responses[before]);
+  }
+
+  waitForNotification(method: string, timeoutMs = 5000): Promise<WireNotification> {
+    return this.waitFor(() => this.notifications.find((n) => n.method === method), timeoutMs);
+  }
+
+  async waitFor<T>(find: () => T | undefined, timeoutMs = 5000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = find();
+      if (found !== undefined) {
+        return found;
+      }
+      if (this.closeCode !== null) {
+        throw new Error(`connection closed (${this.closeCode})`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error('timed out waiting for the server');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters.splice(0);
+    for (const w of waiters) {
+      w();
+    }
+  }
+}
+
+/** RTP parameters a browser would send for an Opus microphone. */
+export const OPUS_RTP_PARAMETERS = {
+  codecs: [
+    {
+      mimeType: 'audio/opus',
+      payloadType: 111,
+      clockRate: 48000,
+      channels: 2,
+      parameters: {},
+      rtcpFeedback: [],
+    },
+  ],
+  encodings: [{ ssrc: 11111111 }],
+  headerExtensions: [],
+  rtcp: { cname: 'test', reducedSize: true },
+};
