@@ -19,7 +19,8 @@ export interface PeerChannel {
 export class Peer {
   readonly claims: VerifiedToken;
   readonly channel: PeerChannel;
-  readonly transports = new Map<string, types.WebRtcTransport>();
+  /** WebRTC transports from browsers; plain RTP ones for in-process points (loopback only). */
+  readonly transports = new Map<string, types.WebRtcTransport | types.PlainTransport>();
   readonly producers = new Map<string, types.Producer>();
   readonly consumers = new Map<string, types.Consumer>();
   rtpCapabilities: types.RtpCapabilities | null = null;

@@ -236,15 +236,38 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     };
   }
 
+  /**
+   * A plain RTP transport on 127.0.0.1 for an in-process point (synthetic publishers,
+   * the recorder): same produce/consume paths as a browser's, no ICE or DTLS. The
+   * sender's address is learnt from its first packet (comedia). ffmpeg sends RTCP from a
+   * port of its own, so senders like it need `rtcpMux: false` (RTCP on `rtcpTuple`).
+   */
+  async createPlainTransport(
+    peer: Peer,
+    direction: 'send' | 'recv',
+    options: { rtcpMux?: boolean } = {},
+  ): Promise<types.PlainTransport> {
+    const { router } = await this.#ready();
+    const transport = await router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: options.rtcpMux ?? true,
+      comedia: direction === 'send',
+      appData: { direction, pointId: peer.pointId },
+    });
+    peer.transports.set(transport.id, transport);
+    transport.observer.once('close', () => peer.transports.delete(transport.id));
+    return transport;
+  }
+
   async connectTransport(peer: Peer, transportId: string, dtlsParameters: unknown): Promise<void> {
-    const transport = this.#transport(peer, transportId);
+    const transport = this.#webRtcTransport(peer, transportId);
     await mediaCall(() =>
       transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }),
     );
   }
 
   async restartIce(peer: Peer, transportId: string) {
-    const transport = this.#transport(peer, transportId);
+    const transport = this.#webRtcTransport(peer, transportId);
     return { iceParameters: await transport.restartIce() };
   }
 
@@ -584,7 +607,19 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     return info;
   }
 
-  #transport(peer: Peer, transportId: string, direction?: 'send' | 'recv'): types.WebRtcTransport {
+  #webRtcTransport(peer: Peer, transportId: string): types.WebRtcTransport {
+    const transport = this.#transport(peer, transportId);
+    if (transport.type !== 'webrtc') {
+      throw new errors.INVALID_PARAMS(`data.transportId: ${transportId} is not a WebRTC transport`);
+    }
+    return transport;
+  }
+
+  #transport(
+    peer: Peer,
+    transportId: string,
+    direction?: 'send' | 'recv',
+  ): types.WebRtcTransport | types.PlainTransport {
     const transport = peer.transports.get(transportId);
     if (!transport) {
       throw new errors.TRANSPORT_NOT_FOUND(transportId);

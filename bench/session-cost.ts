@@ -1,0 +1,305 @@
+/**
+ * Server cost of one 11-point session (1 central + 10 delegates), every point sending
+ * audio + video and receiving everyone else, for 60 s: CPU of the Node process and of
+ * the mediasoup workers, and RSS.
+ *
+ * The machine cannot run 11 real browsers alongside the server, so BENCH_BROWSERS
+ * points (default 3, the central point among them) are headless Chromium pages and the
+ * rest are synthetic points: pre-encoded VP8 + Opus sent by ffmpeg (`-c copy`) into
+ * PlainTransports, each also receiving every other point's media on a PlainTransport.
+ * The server runs in this process, so "Node CPU" includes this script's small driving work.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import type { types } from 'mediasoup';
+import { TokenService } from '../src/auth/TokenService.js';
+import { loadConfig } from '../src/config/loadConfig.js';
+import { createLogger } from '../src/logger.js';
+import { Server } from '../src/Server.js';
+import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
+import type { Room } from '../src/sfu/Room.js';
+import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
+import { resolveWorkerBinary } from '../workers/workerBinary.js';
+import { joinPage, launchBrowser } from '../test/helpers/browser.js';
+import { freePortBlock } from '../test/helpers/ports.js';
+import { cpuSeconds, round, rssBytes } from './procStats.js';
+
+const POINTS = 11;
+const BROWSERS = Math.min(POINTS, Number(process.env['BENCH_BROWSERS'] ?? 3));
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
+const SESSION = 'bench-session-cost';
+const secret = 'bench-secret-0123456789-0123456789-abcdef';
+const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-'));
+const ffmpeg = resolveFfmpeg(null).path;
+
+const config = loadConfig({
+  env: {
+    DIEMCAU_DATA_DIR: path.join(dir, 'data'),
+    DIEMCAU_HTTP_PORT: '0',
+    DIEMCAU_MEDIASOUP_RTC_PORT: String(await freePortBlock(2)),
+    DIEMCAU_AUTH_JWT_SECRET: secret,
+    DIEMCAU_LOG_LEVEL: 'warn',
+  },
+});
+const server = await Server.start({
+  config,
+  logger: createLogger('warn'),
+  workerBin: resolveWorkerBinary(null).path,
+  numWorkers: 2,
+  signingKey: Buffer.from(secret),
+});
+const tokens = new TokenService(Buffer.from(secret));
+const children: ChildProcess[] = [];
+const sink = dgram.createSocket('udp4');
+await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+const browser = await launchBrowser();
+
+try {
+  // One pre-encoded clip, sent by every synthetic point: 360p VP8 at ~250 kbit/s in a
+  // single layer (a browser's small simulcast layer is ~120 kbit/s) and Opus.
+  const clip = path.join(dir, 'clip.webm');
+  execFileSync(ffmpeg, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    '20',
+    '-c:v',
+    'libvpx',
+    '-b:v',
+    '250k',
+    '-deadline',
+    'realtime',
+    '-cpu-used',
+    '8',
+    '-g',
+    '50',
+    '-c:a',
+    'libopus',
+    '-b:a',
+    '32k',
+    '-ac',
+    '2',
+    clip,
+  ]);
+
+  for (let i = 0; i < BROWSERS; i++) {
+    const id = i === 0 ? 'central' : `browser-${i}`;
+    const token = tokens.issue(
+      {
+        sessionId: SESSION,
+        pointId: id,
+        role: i === 0 ? 'host' : 'delegate',
+        pointName: id,
+        pointKind: i === 0 ? 'central' : 'delegate',
+      },
+      3600,
+    );
+    await joinPage(browser, server.url, token);
+  }
+  const room: Room = await server.rooms.roomFor(SESSION);
+  for (let i = BROWSERS; i < POINTS; i++) {
+    await addSyntheticPoint(room, `synthetic-${i}`);
+  }
+  console.log(
+    `session: ${BROWSERS} real browsers + ${POINTS - BROWSERS} synthetic publishers, measuring ${SECONDS} s`,
+  );
+  await new Promise((r) => setTimeout(r, 5000)); // let bandwidth estimation settle
+
+  const workerPids = server.pool.health().workers.map((w) => w.pid as number);
+  const bytes0 = await transportBytes(room);
+  const cpu0 = { node: process.cpuUsage(), workers: workerPids.map(cpuSeconds), at: Date.now() };
+  let peakNodeRss = 0;
+  let peakWorkerRss = 0;
+  const sampler = setInterval(() => {
+    peakNodeRss = Math.max(peakNodeRss, process.memoryUsage().rss);
+    peakWorkerRss = Math.max(
+      peakWorkerRss,
+      workerPids.reduce((sum, pid) => sum + rssBytes(pid), 0),
+    );
+  }, 1000);
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  clearInterval(sampler);
+  const elapsed = (Date.now() - cpu0.at) / 1000;
+  const bytes1 = await transportBytes(room);
+  const ingressMbps = ((bytes1.received - bytes0.received) * 8) / elapsed / 1e6;
+  const egressMbps = ((bytes1.sent - bytes0.sent) * 8) / elapsed / 1e6;
+  const nodeUsage = process.cpuUsage(cpu0.node);
+  const nodeCpuPct = ((nodeUsage.user + nodeUsage.system) / 1e6 / elapsed) * 100;
+  const workerCpuPct =
+    (workerPids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - (cpu0.workers[i] ?? 0), 0) /
+      elapsed) *
+    100;
+
+  const consumers = [...room.peers.values()].reduce((sum, p) => sum + p.consumers.size, 0);
+  const producers = [...room.peers.values()].reduce((sum, p) => sum + p.producers.size, 0);
+  console.log(`points ${room.peers.size}, producers ${producers}, consumers ${consumers}`);
+  console.log(
+    `media through the server: in ${round(ingressMbps)} Mbit/s, out ${round(egressMbps)} Mbit/s`,
+  );
+  console.log(
+    `Node process CPU ${round(nodeCpuPct)} % of one core, RSS peak ${round(peakNodeRss / 2 ** 20)} MiB`,
+  );
+  console.log(
+    `mediasoup workers CPU ${round(workerCpuPct)} % of one core (${workerPids.length} workers, ${availableParallelism()} cores), RSS peak ${round(peakWorkerRss / 2 ** 20)} MiB`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'session-cost',
+      points: room.peers.size,
+      realBrowsers: BROWSERS,
+      syntheticPublishers: POINTS - BROWSERS,
+      producers,
+      consumers,
+      seconds: round(elapsed),
+      ingressMbps: round(ingressMbps),
+      egressMbps: round(egressMbps),
+      // Ratios measured in the same run travel better between noisy machines.
+      egressPerIngress: round(egressMbps / ingressMbps, 2),
+      workersCpuPctPer100Consumers: round((workerCpuPct / consumers) * 100, 2),
+      nodeCpuPct: round(nodeCpuPct),
+      workersCpuPct: round(workerCpuPct),
+      nodeRssMiB: round(peakNodeRss / 2 ** 20),
+      workersRssMiB: round(peakWorkerRss / 2 ** 20),
+    }),
+  );
+} finally {
+  for (const child of children) {
+    child.kill('SIGKILL');
+  }
+  sink.close();
+  await browser.close();
+  await server.close();
+}
+
+async function transportBytes(room: Room): Promise<{ sent: number; received: number }> {
+  let sent = 0;
+  let received = 0;
+  for (const peer of room.peers.values()) {
+    for (const transport of peer.transports.values()) {
+      for (const stat of await transport.getStats()) {
+        sent += stat.bytesSent;
+        received += stat.bytesReceived;
+      }
+    }
+  }
+  return { sent, received };
+}
+
+/**
+ * A point that publishes the clip through ffmpeg into a PlainTransport, and receives
+ * every other point's media on another PlainTransport, like a browser would.
+ */
+async function addSyntheticPoint(room: Room, pointId: string): Promise<void> {
+  const pending: string[] = [];
+  let recv: types.PlainTransport | null = null;
+  const consume = async (producerId: string): Promise<void> => {
+    if (!recv) {
+      pending.push(producerId);
+      return;
+    }
+    const consumer = await room.consume(peer, recv.id, producerId).catch(() => null);
+    if (consumer) {
+      await room.resumeConsumer(peer, consumer.id);
+    }
+  };
+  const channel: PeerChannel = {
+    notify: (method, data) => {
+      if (method === 'newProducer') {
+        void consume((data as { producerId: string }).producerId);
+      }
+    },
+    close: () => undefined,
+  };
+  const claims = tokens.verify(
+    tokens.issue(
+      { sessionId: SESSION, pointId, role: 'delegate', pointName: pointId, pointKind: 'delegate' },
+      3600,
+    ),
+  );
+  const peer = new Peer(claims, channel);
+  const joined = await room.join(peer, await room.rtpCapabilities());
+  recv = await room.createPlainTransport(peer, 'recv');
+  await recv.connect({ ip: '127.0.0.1', port: sink.address().port });
+  for (const p of [...joined.producers.map((x) => x.producerId), ...pending]) {
+    await consume(p);
+  }
+  const audioSsrc = 10_000_000 + Math.floor(Math.random() * 1e6);
+  const videoSsrc = 20_000_000 + Math.floor(Math.random() * 1e6);
+  const audioIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
+  const videoIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
+  await room.produce(peer, {
+    transportId: audioIn.id,
+    kind: 'audio',
+    source: 'mic',
+    rtpParameters: {
+      codecs: [
+        {
+          mimeType: 'audio/opus',
+          payloadType: 100,
+          clockRate: 48000,
+          channels: 2,
+          parameters: { 'sprop-stereo': 1 },
+        },
+      ],
+      encodings: [{ ssrc: audioSsrc }],
+    },
+  });
+  await room.produce(peer, {
+    transportId: videoIn.id,
+    kind: 'video',
+    source: 'camera',
+    rtpParameters: {
+      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+      encodings: [{ ssrc: videoSsrc }],
+    },
+  });
+  const child = spawn(
+    ffmpeg,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-stream_loop',
+      '-1',
+      '-i',
+      path.join(dir, 'clip.webm'),
+      '-map',
+      '0:a',
+      '-c',
+      'copy',
+      '-payload_type',
+      '100',
+      '-ssrc',
+      String(audioSsrc),
+      '-f',
+      'rtp',
+      `rtp://127.0.0.1:${audioIn.tuple.localPort}?rtcpport=${audioIn.rtcpTuple?.localPort}&pkt_size=1200`,
+      '-map',
+      '0:v',
+      '-c',
+      'copy',
+      '-payload_type',
+      '101',
+      '-ssrc',
+      String(videoSsrc),
+      '-f',
+      'rtp',
+      `rtp://127.0.0.1:${videoIn.tuple.localPort}?rtcpport=${videoIn.rtcpTuple?.localPort}&pkt_size=1200`,
+    ],
+    { stdio: 'ignore' },
+  );
+  children.push(child);
+}
