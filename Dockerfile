@@ -10,17 +10,19 @@ WORKDIR /app
 ENV DEBIAN_FRONTEND=noninteractive \
     DIEMCAU_CACHE_DIR=/opt/diemcau-cache
 COPY package.json package-lock.json ./
-# The image's Node is already 24 (no `node` package) and Debian's ffmpeg is used (no
-# ffmpeg-static): both are optional dependencies. The worker is made below, not by
-# mediasoup's postinstall.
-RUN MEDIASOUP_WORKER_BIN=skip npm ci --omit=optional --no-audit --no-fund
+# The worker is made below, not by mediasoup's postinstall. (esbuild's binary is an
+# optional dependency, so optional ones are pruned only at the end: the image's Node is
+# already 24 and Debian's ffmpeg is used.)
+RUN MEDIASOUP_WORKER_BIN=skip npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.prod.json ./
 COPY bin bin
 COPY config config
 COPY src src
 COPY workers workers
 COPY recorder recorder
-RUN npx tsc -p tsconfig.prod.json
+COPY client-sdk client-sdk
+COPY scripts/build-client.mjs scripts/build-client.mjs
+RUN npx tsc -p tsconfig.prod.json && node scripts/build-client.mjs
 # Same command as scripts/setup.sh: mediasoup's prebuilt worker if it can be fetched,
 # else the air-gapped build (which installs its Debian build packages itself); checked
 # (smoke + SRTP round trips) before it is kept.

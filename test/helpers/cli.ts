@@ -56,13 +56,21 @@ export async function startServer(env: NodeJS.ProcessEnv): Promise<RunningServer
   const logs: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(
       () => reject(new Error(`server did not start: ${stderr.join('')}`)),
       30_000,
     );
+    // The operator's line on stderr names the address whatever the log level.
+    child.stderr.on('data', (d: Buffer) => {
+      stderr.push(d.toString());
+      const listening = / listening on (\S+) /.exec(stderr.join(''));
+      if (listening) {
+        clearTimeout(timer);
+        resolve(listening[1] as string);
+      }
+    });
     child.stdout.on('data', (d: Buffer) => {
       buffer += d.toString();
       let nl: number;
