@@ -148,3 +148,70 @@ t.test(
     t.pass('unmuted by the host');
   },
 );
+
+t.test('screen sharing arrives as a second video, in its own tile', async (t) => {
+  await page('bo-tu-phap').evaluate(async () => {
+    // A canvas stands in for the screen (headless Chromium has no screen picker).
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 360;
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+    let frame = 0;
+    setInterval(() => {
+      ctx.fillStyle = `hsl(${(frame += 7) % 360} 60% 50%)`;
+      ctx.fillRect(0, 0, 640, 360);
+    }, 100);
+    const track = canvas.captureStream(10).getVideoTracks()[0] as MediaStreamTrack;
+    const s = (window as unknown as { diemcauSession: { publish(o: object): Promise<void> } })
+      .diemcauSession;
+    await s.publish({ screen: track });
+  });
+  await page('central').waitForSelector('[data-screen-of="bo-tu-phap"]', { timeout: 10_000 });
+  const decoded = async (): Promise<number> =>
+    page('central').evaluate(async () => {
+      const s = (
+        window as unknown as {
+          diemcauSession: {
+            getStats(): Promise<{ pointId: string; source: string; framesDecoded?: number }[]>;
+          };
+        }
+      ).diemcauSession;
+      const stats = await s.getStats();
+      return (
+        stats.find((x) => x.pointId === 'bo-tu-phap' && x.source === 'screen')?.framesDecoded ?? 0
+      );
+    });
+  const before = await decoded();
+  await new Promise((r) => setTimeout(r, 1500));
+  t.ok((await decoded()) > before, 'the central point decodes the shared screen');
+  const tiles = await page('central').locator('.tile[data-point-id="bo-tu-phap"]').count();
+  t.equal(tiles, 1, 'the camera tile is still one per point');
+});
+
+t.test('turning a camera off stops its video for the others; on again, it returns', async (t) => {
+  const cameraFrames = async (): Promise<number> =>
+    page('central').evaluate(async () => {
+      const s = (
+        window as unknown as {
+          diemcauSession: {
+            getStats(): Promise<{ pointId: string; source: string; framesDecoded?: number }[]>;
+          };
+        }
+      ).diemcauSession;
+      const stats = await s.getStats();
+      return (
+        stats.find((x) => x.pointId === 'lao-cai' && x.source === 'camera')?.framesDecoded ?? 0
+      );
+    });
+  await page('lao-cai').click('[data-testid="toggle-camera"]');
+  await new Promise((r) => setTimeout(r, 1000));
+  const off1 = await cameraFrames();
+  await new Promise((r) => setTimeout(r, 1500));
+  const off2 = await cameraFrames();
+  t.ok(off2 - off1 <= 2, `no new frames while the camera is off (${off2 - off1})`);
+  await page('lao-cai').click('[data-testid="toggle-camera"]');
+  await new Promise((r) => setTimeout(r, 1500));
+  const on1 = await cameraFrames();
+  await new Promise((r) => setTimeout(r, 1500));
+  t.ok((await cameraFrames()) > on1, 'frames flow again once the camera is back on');
+});
