@@ -1,4 +1,5 @@
 import t from 'tap';
+import { dtlsHandshakeCheck } from './dtlsCheck.js';
 import { resolveWorkerBinary } from './workerBinary.js';
 import { SRTP_SUITES, smokeCheck, srtpRoundTrip } from './workerSelfCheck.js';
 
@@ -18,6 +19,11 @@ t.test('worker, router, WebRTC and plain transports, produce/consume', async (t)
   t.equal(report.consumerKind, 'audio');
   t.equal(report.transportCount, 2);
   t.ok(report.closedWithRouter, 'closing the router closes its transports and consumers');
+});
+
+t.test('a DTLS handshake with a real DTLS client (openssl s_client) completes', async (t) => {
+  const result = await dtlsHandshakeCheck(workerBin);
+  t.same(result, { iceState: 'completed', dtlsState: 'connected', workerAlive: true });
 });
 
 for (const suite of SRTP_SUITES) {

@@ -3,12 +3,14 @@
  * WebRTC and plain transports, produce/consume, and RTP through an SRTP link between two
  * PlainTransports for each crypto suite. The offline build swaps mediasoup's libsrtp 3
  * fork for Debian's libsrtp 2 behind a shim, so the SRTP round trip is what proves the
- * shim keeps packets intact, and the wrong-key case proves it really authenticates.
+ * shim keeps packets intact, and the wrong-key case proves it really authenticates; a
+ * DTLS handshake proves the worker survives what every browser does first.
  * Run after every build before the binary is cached, and by the test suite.
  */
 import dgram from 'node:dgram';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
+import { dtlsHandshakeCheck } from './dtlsCheck.js';
 
 export const SRTP_SUITES: readonly types.SrtpCryptoSuite[] = [
   'AEAD_AES_256_GCM',
@@ -155,6 +157,13 @@ export async function runWorkerChecks(
     throw new Error(`smoke check failed: ${JSON.stringify(smoke)}`);
   }
   progress(`smoke: routers, transports, produce/consume ok (${smoke.routerCodecs.join(', ')})`);
+  const dtls = await dtlsHandshakeCheck(workerBin);
+  if (dtls.dtlsState !== 'connected' || !dtls.workerAlive) {
+    throw new Error(
+      `DTLS handshake failed: ICE ${dtls.iceState}, DTLS ${dtls.dtlsState}, worker ${dtls.workerAlive ? 'alive' : 'died'}`,
+    );
+  }
+  progress('dtls: handshake with openssl s_client (DTLS 1.2, use_srtp) ok');
   for (const suite of SRTP_SUITES) {
     const good = await srtpRoundTrip(workerBin, suite);
     if (good.delivered < good.sent - 2) {

@@ -14,6 +14,8 @@ export const BUILD_PACKAGES = [
   'make',
   'perl',
   'dpkg-dev',
+  // openssl s_client is the DTLS peer of the build's own checks.
+  'openssl',
   'libabsl-dev',
   'libflatbuffers-dev',
   'flatbuffers-compiler',
