@@ -85,11 +85,11 @@ t.test('the active speaker follows the only point making sound', async (t) => {
     await click(id);
   }
   const viewers = [...pages.values()];
-  t.ok(await waitForSpeaker(viewers, 'bo-tu-phap', 15_000), 'every page highlights Bộ Tư pháp');
+  t.ok(await waitForSpeaker(viewers, 'bo-tu-phap', 20_000), 'every page highlights Bộ Tư pháp');
   // Now only Lào Cai speaks.
   await click('bo-tu-phap');
   await click('lao-cai');
-  t.ok(await waitForSpeaker(viewers, 'lao-cai', 15_000), 'the highlight moves to Lào Cai');
+  t.ok(await waitForSpeaker(viewers, 'lao-cai', 20_000), 'the highlight moves to Lào Cai');
   const muted = await page('central')
     .locator('.tile[data-point-id="bo-tu-phap"] .badge.muted')
     .count();

@@ -1,5 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { findOnPath } from '../../recorder/ffmpegBinary.js';
+import { findOnPath, resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+
+/**
+ * The fake microphone's sound: Chromium's default beep is so regular that the page's
+ * noise suppression learns it away, and a muted-but-for-one session then has no clear
+ * speaker. A pitch- and loudness-modulated tone is speech-like enough to stay.
+ */
+function speechLikeWav(): string {
+  const file = path.join(tmpdir(), 'diemcau-fake-voice.wav');
+  if (!existsSync(file)) {
+    execFileSync(resolveFfmpeg(null).path, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      "aevalsrc='0.5*sin(2*PI*(220+120*sin(2*PI*0.9*t))*t)*(0.55+0.45*sin(2*PI*3.3*t))':s=48000:d=12",
+      '-ac',
+      '1',
+      '-c:a',
+      'pcm_s16le',
+      `${file}.tmp.wav`,
+    ]);
+    execFileSync('mv', [`${file}.tmp.wav`, file]);
+  }
+  return file;
+}
 
 /** Debian's Chromium as the delegate PC, with fake camera and microphone. */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
@@ -17,6 +49,7 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
       '--use-fake-ui-for-media-stream',
       '--disable-background-networking',
       '--autoplay-policy=no-user-gesture-required',
+      `--use-file-for-fake-audio-capture=${speechLikeWav()}`,
       ...extraArgs,
     ],
   });
