@@ -8,12 +8,12 @@
 import { spawn } from 'node:child_process';
 import { X509Certificate, createHmac, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import * as mediasoup from 'mediasoup';
+import { makeSelfSignedCertificate } from '../src/util/selfSignedCertificate.js';
 
 export interface DtlsCheckResult {
   iceState: string;
@@ -35,27 +35,7 @@ export async function dtlsHandshakeCheck(
   try {
     const keyFile = path.join(dir, 'key.pem');
     const certFile = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=diemcau-dtls-check',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { stdio: 'ignore' },
-    );
+    makeSelfSignedCertificate({ keyFile, certFile, commonName: 'diemcau-dtls-check', days: 1 });
     const fingerprint = new X509Certificate(readFileSync(certFile)).fingerprint256;
 
     const router = await worker.createRouter({

@@ -3,12 +3,12 @@
  * loopback is served over TLS: the configured certificate, or a self-signed one made
  * into the data directory on first start, whose fingerprint the operator checks.
  */
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { makeSelfSignedCertificate } from '../util/selfSignedCertificate.js';
 
 export interface TlsMaterial {
   cert: Buffer;
@@ -42,30 +42,13 @@ export function tlsFor(config: Readonly<Config>): TlsMaterial | null {
       : /^[\d.]+$/.test(host) || host.includes(':')
         ? `IP:${host}`
         : `DNS:${host}`;
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '825',
-        '-subj',
-        '/CN=diemcau',
-        '-addext',
-        `subjectAltName=${subjectAltName}`,
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { stdio: 'pipe' },
-    );
-    chmodSync(keyFile, 0o600);
+    makeSelfSignedCertificate({
+      keyFile,
+      certFile,
+      commonName: 'diemcau',
+      days: 825,
+      subjectAltName,
+    });
   }
   return load(certFile, keyFile, true);
 }

@@ -1,6 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import t from 'tap';
-import { growingTracks, joinPage, launchBrowser, waitForMediaFrom } from '../helpers/browser.js';
+import {
+  framesDecodedFrom,
+  growingTracks,
+  joinPage,
+  launchBrowser,
+  waitForMediaFrom,
+} from '../helpers/browser.js';
 import { startTestServer, tokenFor, wsUrl } from '../helpers/session.js';
 import { WsClient } from '../helpers/wsClient.js';
 
@@ -167,20 +173,7 @@ t.test('screen sharing arrives as a second video, in its own tile', async (t) =>
     await s.publish({ screen: track });
   });
   await page('central').waitForSelector('[data-screen-of="bo-tu-phap"]', { timeout: 10_000 });
-  const decoded = async (): Promise<number> =>
-    page('central').evaluate(async () => {
-      const s = (
-        window as unknown as {
-          diemcauSession: {
-            getStats(): Promise<{ pointId: string; source: string; framesDecoded?: number }[]>;
-          };
-        }
-      ).diemcauSession;
-      const stats = await s.getStats();
-      return (
-        stats.find((x) => x.pointId === 'bo-tu-phap' && x.source === 'screen')?.framesDecoded ?? 0
-      );
-    });
+  const decoded = (): Promise<number> => framesDecodedFrom(page('central'), 'bo-tu-phap', 'screen');
   const before = await decoded();
   await new Promise((r) => setTimeout(r, 1500));
   t.ok((await decoded()) > before, 'the central point decodes the shared screen');
@@ -189,20 +182,8 @@ t.test('screen sharing arrives as a second video, in its own tile', async (t) =>
 });
 
 t.test('turning a camera off stops its video for the others; on again, it returns', async (t) => {
-  const cameraFrames = async (): Promise<number> =>
-    page('central').evaluate(async () => {
-      const s = (
-        window as unknown as {
-          diemcauSession: {
-            getStats(): Promise<{ pointId: string; source: string; framesDecoded?: number }[]>;
-          };
-        }
-      ).diemcauSession;
-      const stats = await s.getStats();
-      return (
-        stats.find((x) => x.pointId === 'lao-cai' && x.source === 'camera')?.framesDecoded ?? 0
-      );
-    });
+  const cameraFrames = (): Promise<number> =>
+    framesDecodedFrom(page('central'), 'lao-cai', 'camera');
   await page('lao-cai').click('[data-testid="toggle-camera"]');
   await new Promise((r) => setTimeout(r, 1000));
   const off1 = await cameraFrames();

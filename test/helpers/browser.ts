@@ -161,3 +161,13 @@ export const TRACK_SOCKETS_SCRIPT = `
     };
   })();
 `;
+
+/** Video frames this page has decoded from one point's source ('camera' or 'screen'). */
+export async function framesDecodedFrom(
+  page: Page,
+  pointId: string,
+  source: string,
+): Promise<number> {
+  const stats = await remoteStats(page);
+  return stats.find((s) => s.pointId === pointId && s.source === source)?.framesDecoded ?? 0;
+}
