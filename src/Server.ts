@@ -60,6 +60,7 @@ export class Server {
     );
     const rooms = new Rooms({
       pool,
+      dataDir: config.dataDir,
       sessions,
       logger,
       maxDelegatePoints: config.sessions.maxDelegatePoints,

@@ -6,6 +6,7 @@
 import { isDiemcauError } from '../errors.js';
 import { configCommand } from './configCommand.js';
 import { doctor } from './doctor.js';
+import { recordingsCommand } from './recordingsCommand.js';
 import { serve } from './serve.js';
 import { tokenCommand } from './tokenCommand.js';
 import { workerCommand } from './workerCommand.js';
@@ -24,6 +25,9 @@ Usage:
   diemcau worker path                    print the worker binary the server would use
   diemcau worker apt-packages build|runtime|test
                                          list the Debian packages each needs
+  diemcau recordings list [--json]       the session archives on this machine
+  diemcau recordings verify <sessionId|dir>
+                                         check an archive's audit chain; exit 1 naming each problem
   diemcau config [--config FILE]         print the effective configuration (secrets hidden)
   diemcau version                        print the version
 
@@ -48,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return workerCommand(rest);
     case 'token':
       return tokenCommand(rest);
+    case 'recordings':
+      return recordingsCommand(rest);
     case 'config':
       return configCommand(rest);
     case 'version':

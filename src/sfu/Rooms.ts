@@ -1,10 +1,13 @@
 import type { Logger } from '../logger.js';
 import type { SessionStore } from '../sessions/SessionStore.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
+import { attachAuditLog } from '../../recorder/sessionAudit.js';
 import { Room } from './Room.js';
 
 export interface RoomsOptions {
   pool: WorkerPool;
+  /** Each session's audit log goes to `<dataDir>/archive/<sessionId>/audit.jsonl`. */
+  dataDir: string;
   sessions: SessionStore;
   logger: Logger;
   maxDelegatePoints: number;
@@ -26,6 +29,7 @@ export class Rooms {
     let room = this.#rooms.get(sessionId);
     if (!room) {
       const session = this.#options.sessions.open(sessionId);
+      attachAuditLog(session, this.#options.dataDir, this.#options.logger);
       room = Room.create({ ...this.#options, session });
       this.#rooms.set(sessionId, room);
       room.then(
