@@ -1,9 +1,8 @@
-import dgram from 'node:dgram';
 import { existsSync, statfsSync } from 'node:fs';
-import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { tcpFree, udpFree } from '../util/portFree.js';
 import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
 import {
   mediasoupVersion,
@@ -138,23 +137,4 @@ function checkDisk(config: Readonly<Config>): Check {
     ok: freeMb >= min,
     detail: freeMb >= min ? detail : `too little space: ${detail}`,
   };
-}
-
-function tcpFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-function udpFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    socket.once('error', () => {
-      socket.close();
-      resolve(false);
-    });
-    socket.bind({ address: host, port, exclusive: true }, () => socket.close(() => resolve(true)));
-  });
 }
