@@ -1,0 +1,220 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import * as mediasoup from 'mediasoup';
+import type { types } from 'mediasoup';
+import t from 'tap';
+import { createLogger } from '../src/logger.js';
+import { MEDIA_CODECS } from '../src/sfu/codecs.js';
+import { tempDir } from '../test/helpers/cli.js';
+import { freePortBlock } from '../test/helpers/ports.js';
+import { resolveWorkerBinary } from '../workers/workerBinary.js';
+import { resolveFfmpeg } from './ffmpegBinary.js';
+import { PointRecorder, sha256File } from './PointRecorder.js';
+import type { SdpTrack } from './sdp.js';
+
+// A point's audio and video go, through mediasoup consumers on PlainTransports, into a
+// real ffmpeg writing Matroska segments: codec copy, keyframe first, each closed segment hashed.
+const ffmpeg = resolveFfmpeg(null).path;
+const ffprobe = path.join(path.dirname(ffmpeg), 'ffprobe');
+const worker = await mediasoup.createWorker({
+  workerBin: resolveWorkerBinary(null).path,
+  logLevel: 'none',
+});
+const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+const children: ChildProcess[] = [];
+t.teardown(() => {
+  children.forEach((c) => c.kill('SIGKILL'));
+  worker.close();
+});
+const dir = tempDir('record');
+
+// The "point": pre-encoded VP8 (keyframe every 1 s) + Opus, sent by ffmpeg into producers.
+const clip = path.join(dir, 'clip.webm');
+execFileSync(ffmpeg, [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc2=size=320x180:rate=25',
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=frequency=440:sample_rate=48000',
+  '-t',
+  '10',
+  '-c:v',
+  'libvpx',
+  '-b:v',
+  '300k',
+  '-deadline',
+  'realtime',
+  '-cpu-used',
+  '8',
+  '-g',
+  '25',
+  '-c:a',
+  'libopus',
+  '-b:a',
+  '32k',
+  '-ac',
+  '2',
+  clip,
+]);
+
+async function producer(
+  kind: 'audio' | 'video',
+): Promise<{ producer: types.Producer; transport: types.PlainTransport }> {
+  const transport = await router.createPlainTransport({
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    rtcpMux: false,
+    comedia: true,
+  });
+  const rtpParameters: types.RtpParameters =
+    kind === 'audio'
+      ? {
+          codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }],
+          encodings: [{ ssrc: 1111 }],
+        }
+      : {
+          codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+          encodings: [{ ssrc: 2222 }],
+        };
+  return { producer: await transport.produce({ kind, rtpParameters }), transport };
+}
+
+t.test(
+  'segments are written with audio and video, start on a keyframe, and are hashed when closed',
+  async (t) => {
+    const audio = await producer('audio');
+    const video = await producer('video');
+    const sender = spawn(
+      ffmpeg,
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-stream_loop',
+        '-1',
+        '-i',
+        clip,
+        '-map',
+        '0:a',
+        '-c',
+        'copy',
+        '-payload_type',
+        '100',
+        '-ssrc',
+        '1111',
+        '-f',
+        'rtp',
+        `rtp://127.0.0.1:${audio.transport.tuple.localPort}?rtcpport=${audio.transport.rtcpTuple?.localPort}`,
+        '-map',
+        '0:v',
+        '-c',
+        'copy',
+        '-payload_type',
+        '101',
+        '-ssrc',
+        '2222',
+        '-f',
+        'rtp',
+        `rtp://127.0.0.1:${video.transport.tuple.localPort}?rtcpport=${video.transport.rtcpTuple?.localPort}&pkt_size=1200`,
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(sender);
+
+    // Consumers, created paused, towards the ports the recording ffmpeg will listen on.
+    const base = await freePortBlock(4);
+    const tracks: SdpTrack[] = [];
+    const consumers: types.Consumer[] = [];
+    for (const [i, p] of [audio, video].entries()) {
+      const out = await router.createPlainTransport({
+        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+        rtcpMux: false,
+        comedia: false,
+      });
+      const port = base + i * 2;
+      await out.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
+      const consumer = await out.consume({
+        producerId: p.producer.id,
+        rtpCapabilities: router.rtpCapabilities,
+        paused: true,
+      });
+      consumers.push(consumer);
+      const codec = consumer.rtpParameters.codecs[0] as types.RtpCodecParameters;
+      tracks.push({
+        kind: consumer.kind,
+        port,
+        rtcpPort: port + 1,
+        payloadType: codec.payloadType,
+        codec: codec.mimeType.split('/')[1] as string,
+        clockRate: codec.clockRate,
+        ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
+      });
+    }
+
+    const recorder = new PointRecorder({
+      ffmpeg,
+      dir: path.join(dir, 'media'),
+      name: 'ha-noi-camera',
+      tracks,
+      segmentSeconds: 2,
+      logger: createLogger('silent'),
+    });
+    const announced: string[] = [];
+    recorder.on('segment', (s) => announced.push(path.basename(s.file)));
+    await recorder.start();
+    // Only now, with ffmpeg listening: resume, and ask for a keyframe.
+    for (const consumer of consumers) {
+      await consumer.resume();
+    }
+    await consumers[1]?.requestKeyFrame();
+    await new Promise((r) => setTimeout(r, 7000));
+    const segments = await recorder.stop();
+
+    t.ok(segments.length >= 2, `${segments.length} segments closed`);
+    t.same(
+      announced,
+      segments.map((s) => path.basename(s.file)),
+      'each announced as it closed',
+    );
+    for (const segment of segments) {
+      t.equal(
+        await sha256File(segment.file),
+        segment.sha256,
+        `${path.basename(segment.file)} hash matches`,
+      );
+      const streams = execFileSync(ffprobe, [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=codec_type,codec_name',
+        '-of',
+        'csv=p=0',
+        segment.file,
+      ]).toString();
+      t.match(streams, /opus,audio|audio/, 'has the audio');
+      t.match(streams, /vp8,video|video/, 'has the video');
+    }
+    const first = segments[0];
+    t.ok(first);
+    const firstVideo = execFileSync(ffprobe, [
+      '-v',
+      'error',
+      '-select_streams',
+      'v',
+      '-show_entries',
+      'packet=flags,pts_time',
+      '-read_intervals',
+      '%+#1',
+      '-of',
+      'csv=p=0',
+      first?.file ?? '',
+    ]).toString();
+    t.match(firstVideo, /K/, 'the first video packet is a keyframe');
+  },
+);

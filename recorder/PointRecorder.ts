@@ -1,0 +1,197 @@
+/**
+ * Records one bridge point's RTP (audio + video in one file set) with ffmpeg into
+ * Matroska segments, and hashes each segment the moment ffmpeg closes it. This is the
+ * part that will run inside the recorder process; the mediasoup side (PlainTransport
+ * consumers, created paused) lives with the session and resumes them only after
+ * {@link PointRecorder.start} resolves — i.e. after ffmpeg is listening, so the first
+ * keyframe is not sent into the void.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../src/logger.js';
+import { EnhancedEventEmitter } from '../src/util/EnhancedEventEmitter.js';
+import { segmentedRecordingArgs } from './ffmpegArgs.js';
+import { type SdpTrack, buildRecordingSdp } from './sdp.js';
+
+export interface PointRecorderOptions {
+  ffmpeg: string;
+  /** Directory for this point's segments (created 0700). */
+  dir: string;
+  /** File name stem, e.g. `ha-noi-camera`. */
+  name: string;
+  tracks: SdpTrack[];
+  segmentSeconds: number;
+  logger: Logger;
+}
+
+export interface ClosedSegment {
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** Seconds from the start of this recording, as ffmpeg reports them. */
+  start: number;
+  end: number;
+}
+
+export type PointRecorderEvents = { segment: [ClosedSegment]; died: [Error] };
+
+const LISTEN_TIMEOUT_MS = 10_000;
+
+export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
+  readonly #o: PointRecorderOptions;
+  readonly #listFile: string;
+  readonly #segments: ClosedSegment[] = [];
+  #child: ChildProcess | null = null;
+  #listRead = 0;
+  #watch: NodeJS.Timeout | null = null;
+  #stopping = false;
+
+  constructor(options: PointRecorderOptions) {
+    super((event, err) => options.logger.error({ err, event }, 'point recorder listener failed'));
+    this.#o = options;
+    this.#listFile = path.join(options.dir, `${options.name}.segments.csv`);
+  }
+
+  get segments(): readonly ClosedSegment[] {
+    return this.#segments;
+  }
+
+  /** Starts ffmpeg and resolves once it has bound every RTP and RTCP port. */
+  async start(): Promise<void> {
+    const { dir, name } = this.#o;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const sdpFile = path.join(dir, `${name}.sdp`);
+    writeFileSync(sdpFile, buildRecordingSdp(this.#o.tracks), { mode: 0o600 });
+    const args = segmentedRecordingArgs({
+      sdpFile,
+      outputPattern: path.join(dir, `${name}-%05d.mkv`),
+      segmentSeconds: this.#o.segmentSeconds,
+      segmentListFile: this.#listFile,
+    });
+    const child = spawn(this.#o.ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#child = child;
+    const log = this.#o.logger.child({ recorder: name, pid: child.pid });
+    child.stderr?.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n').filter(Boolean)) {
+        log.warn({ ffmpeg: line }, 'ffmpeg');
+      }
+    });
+    child.once('exit', (code, signal) => {
+      this.#collectSegments();
+      if (!this.#stopping) {
+        this.safeEmit(
+          'died',
+          new Error(`ffmpeg exited (${code ?? signal}) while recording ${name}`),
+        );
+      }
+    });
+    const ports = this.#o.tracks.flatMap((t) => [t.port, t.rtcpPort]);
+    const deadline = Date.now() + LISTEN_TIMEOUT_MS;
+    for (;;) {
+      // Read-only look at the kernel's table: binding the port ourselves to test it
+      // could steal it from ffmpeg in the same instant.
+      const bound = udpPortsBound();
+      if (ports.every((p) => bound.has(p))) {
+        break;
+      }
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`ffmpeg did not start listening for ${name}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    this.#watch = setInterval(() => this.#collectSegments(), 250);
+  }
+
+  /** Stops ffmpeg cleanly (the last segment is finished and hashed). */
+  async stop(): Promise<readonly ClosedSegment[]> {
+    this.#stopping = true;
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (this.#watch) {
+      clearInterval(this.#watch);
+      this.#watch = null;
+    }
+    this.#collectSegments();
+    await this.#hashPending();
+    return this.#segments;
+  }
+
+  #pending: Promise<void> = Promise.resolve();
+
+  /** Reads the lines ffmpeg appended to the segment list since last time. */
+  #collectSegments(): void {
+    if (!existsSync(this.#listFile)) {
+      return;
+    }
+    const text = readFileSync(this.#listFile, 'utf8');
+    const fresh = text.slice(this.#listRead);
+    const complete = fresh.slice(0, fresh.lastIndexOf('\n') + 1);
+    this.#listRead += complete.length;
+    for (const line of complete.split('\n').filter(Boolean)) {
+      const [file, start, end] = line.split(',');
+      if (file === undefined) {
+        continue;
+      }
+      const full = path.join(this.#o.dir, path.basename(file));
+      this.#pending = this.#pending.then(async () => {
+        const segment: ClosedSegment = {
+          file: full,
+          bytes: statSync(full).size,
+          sha256: await sha256File(full),
+          start: Number(start),
+          end: Number(end),
+        };
+        this.#segments.push(segment);
+        this.safeEmit('segment', segment);
+      });
+    }
+  }
+
+  async #hashPending(): Promise<void> {
+    await this.#pending;
+  }
+}
+
+export function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/** Local UDP ports bound on this machine (IPv4 and IPv6), from /proc/net. */
+function udpPortsBound(): Set<number> {
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    if (!existsSync(table)) {
+      continue;
+    }
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const local = line.trim().split(/\s+/)[1];
+      const port = local?.split(':')[1];
+      if (port) {
+        ports.add(parseInt(port, 16));
+      }
+    }
+  }
+  return ports;
+}

@@ -1,0 +1,53 @@
+/**
+ * Typed builders for the ffmpeg command lines the recorder runs (fluent-ffmpeg is
+ * archived upstream; these are plain argument arrays for `spawn`).
+ */
+
+export interface SegmentedRecordingOptions {
+  sdpFile: string;
+  /** printf pattern for segment files, e.g. `/archive/s/media/hanoi-cam-%05d.mkv`. */
+  outputPattern: string;
+  segmentSeconds: number;
+  /** ffmpeg appends `file,start,end` here when a segment is closed. */
+  segmentListFile: string;
+}
+
+/**
+ * Receive RTP described by an SDP and write it, without transcoding, into Matroska
+ * segments. Matroska stays readable up to the last written cluster after a crash (an
+ * MP4 without its `moov` would not), and a closed segment is final: it can be hashed.
+ */
+export function segmentedRecordingArgs(o: SegmentedRecordingOptions): string[] {
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'warning',
+    '-nostdin',
+    '-protocol_whitelist',
+    'file,udp,rtp',
+    // Late or reordered packets are waited for a little before being given up.
+    '-reorder_queue_size',
+    '500',
+    '-fflags',
+    '+genpts',
+    '-i',
+    o.sdpFile,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-f',
+    'segment',
+    '-segment_time',
+    String(o.segmentSeconds),
+    '-segment_format',
+    'matroska',
+    '-reset_timestamps',
+    '0',
+    '-segment_list',
+    o.segmentListFile,
+    '-segment_list_type',
+    'csv',
+    o.outputPattern,
+  ];
+}

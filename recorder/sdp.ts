@@ -1,0 +1,39 @@
+/** One RTP stream the recording ffmpeg receives on loopback. */
+export interface SdpTrack {
+  kind: 'audio' | 'video';
+  /** RTP port ffmpeg listens on; RTCP on `rtcpPort` (sender reports align audio with video). */
+  port: number;
+  rtcpPort: number;
+  payloadType: number;
+  /** e.g. `opus`, `VP8`, `H264`, `VP9`. */
+  codec: string;
+  clockRate: number;
+  channels?: number;
+  fmtp?: Record<string, string | number>;
+}
+
+/**
+ * The SDP ffmpeg reads to receive a point's audio and video from mediasoup
+ * PlainTransports on 127.0.0.1, one m-line per track.
+ */
+export function buildRecordingSdp(tracks: SdpTrack[]): string {
+  const lines = [
+    'v=0',
+    'o=- 0 0 IN IP4 127.0.0.1',
+    's=diemcau recording',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+  ];
+  for (const track of tracks) {
+    lines.push(`m=${track.kind} ${track.port} RTP/AVP ${track.payloadType}`);
+    lines.push(`a=rtcp:${track.rtcpPort}`);
+    const channels = track.kind === 'audio' && track.channels ? `/${track.channels}` : '';
+    lines.push(`a=rtpmap:${track.payloadType} ${track.codec}/${track.clockRate}${channels}`);
+    const fmtp = Object.entries(track.fmtp ?? {});
+    if (fmtp.length > 0) {
+      lines.push(`a=fmtp:${track.payloadType} ${fmtp.map(([k, v]) => `${k}=${v}`).join(';')}`);
+    }
+    lines.push('a=recvonly');
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
