@@ -111,6 +111,10 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
   readonly #remote = new Map<string, RemoteMedia>();
   readonly #points = new Map<string, PointInfo>();
   readonly #preferredLayers = new Map<string, number>();
+  /** Producers announced while this generation's receive transport was being made. */
+  #pendingProducers: ProducerInfo[] = [];
+  /** Producers consumed (or being consumed) in this generation: never twice. */
+  #consumed = new Set<string>();
   #signaling: SignalingClient | null = null;
   #device: Device | null = null;
   #send: types.Transport | null = null;
@@ -399,6 +403,8 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
   async #buildMedia(): Promise<void> {
     const generation = ++this.#generation;
     this.#closeMedia();
+    this.#pendingProducers = [];
+    this.#consumed = new Set();
     const device = this.#device as Device;
     const joined = await this.#request<JoinResult>('join', {
       rtpCapabilities: device.rtpCapabilities,
@@ -412,13 +418,17 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
     this.#activeSpeaker = joined.activeSpeaker;
     this.#mutedByOperator = joined.you.mutedByOperator;
     this.#recv = await this.#createTransport('recv');
+    // Receive first, while our own sending is set up: after a media reset every point
+    // rebuilds at once, and the others' new producers may already be announced.
+    const announced = [...joined.producers, ...this.#pendingProducers.splice(0)];
+    const receiving = Promise.all(announced.map((p) => this.#consume(p, generation)));
     if (this.#me?.role !== 'observer') {
       this.#send = await this.#createTransport('send');
       for (const source of this.#local.keys()) {
         await this.#produce(source, generation);
       }
     }
-    await Promise.all(joined.producers.map((p) => this.#consume(p, generation)));
+    await receiving;
     if (generation === this.#generation) {
       this.#setState('connected');
     }
@@ -672,14 +682,18 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
 
   async #consume(info: ProducerInfo, generation: number): Promise<void> {
     const recv = this.#recv;
-    if (
-      !recv ||
-      recv.closed ||
-      generation !== this.#generation ||
-      info.pointId === this.#me?.pointId
-    ) {
+    if (generation !== this.#generation || info.pointId === this.#me?.pointId) {
       return;
     }
+    if (!recv || recv.closed) {
+      // Announced before our receive transport exists: consumed as soon as it does.
+      this.#pendingProducers.push(info);
+      return;
+    }
+    if (this.#consumed.has(info.producerId)) {
+      return;
+    }
+    this.#consumed.add(info.producerId);
     try {
       const r = await this.#request<{
         id: string;
