@@ -50,6 +50,7 @@ const server = await Server.start({
   workerBin: resolveWorkerBinary(null).path,
   numWorkers: 2,
   signingKey: Buffer.from(secret),
+  ffmpeg,
 });
 const tokens = new TokenService(Buffer.from(secret));
 const children: ChildProcess[] = [];

@@ -13,6 +13,8 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  readdirSync,
+  readlinkSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -97,9 +99,9 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     const ports = this.#o.tracks.flatMap((t) => [t.port, t.rtcpPort]);
     const deadline = Date.now() + LISTEN_TIMEOUT_MS;
     for (;;) {
-      // Read-only look at the kernel's table: binding the port ourselves to test it
-      // could steal it from ffmpeg in the same instant.
-      const bound = udpPortsBound();
+      // Read-only look at the kernel's tables, for ffmpeg's own sockets: binding the
+      // port ourselves to test it could steal it from ffmpeg in the same instant.
+      const bound = udpPortsBoundBy(child.pid ?? -1);
       if (ports.every((p) => bound.has(p))) {
         break;
       }
@@ -178,17 +180,33 @@ export function sha256File(file: string): Promise<string> {
   });
 }
 
-/** Local UDP ports bound on this machine (IPv4 and IPv6), from /proc/net. */
-function udpPortsBound(): Set<number> {
+/** Local UDP ports bound by one process: its socket inodes matched in /proc/net. */
+function udpPortsBoundBy(pid: number): Set<number> {
   const ports = new Set<number>();
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((inode): inode is string => inode !== undefined),
+    );
+  } catch {
+    return ports;
+  }
   for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
     if (!existsSync(table)) {
       continue;
     }
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-      const local = line.trim().split(/\s+/)[1];
-      const port = local?.split(':')[1];
-      if (port) {
+      const fields = line.trim().split(/\s+/);
+      const port = fields[1]?.split(':')[1];
+      if (port && inodes.has(fields[9] ?? '')) {
         ports.add(parseInt(port, 16));
       }
     }

@@ -14,6 +14,7 @@ import { registerSessionRoutes } from './http/sessionRoutes.js';
 import { type TlsMaterial, tlsFor } from './http/tls.js';
 import type { Logger } from './logger.js';
 import { projectRoot } from './paths.js';
+import { RecorderSupervisor } from './recording/RecorderSupervisor.js';
 import { MemorySessionStore, type SessionStore } from './sessions/SessionStore.js';
 import { Rooms } from './sfu/Rooms.js';
 import { SignalingServer } from './signaling/SignalingServer.js';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   /** Worker count; the caller resolves `numWorkers: 0` to the CPU count. */
   numWorkers: number;
   signingKey: Buffer;
+  /** The ffmpeg the recorder process runs. */
+  ffmpeg: string;
 }
 
 export const packageVersion = (
@@ -38,6 +41,7 @@ export class Server {
   readonly sessions: SessionStore;
   readonly rooms: Rooms;
   readonly signaling: SignalingServer;
+  readonly recorder: RecorderSupervisor;
   readonly url: string;
   readonly tls: TlsMaterial | null;
   readonly #log: Logger;
@@ -67,10 +71,17 @@ export class Server {
       reconnectGraceMs: config.sessions.reconnectGraceSeconds * 1000,
     });
     const tokens = new TokenService(options.signingKey);
+    let recorder: RecorderSupervisor;
+    try {
+      recorder = await RecorderSupervisor.start(options.ffmpeg, logger);
+    } catch (error) {
+      pool.close();
+      throw error;
+    }
     let app: FastifyInstance;
     let signaling: SignalingServer;
     try {
-      app = buildApp(logger, pool, tls);
+      app = buildApp(logger, pool, recorder, tls);
       registerSessionRoutes(app, { tokens, rooms });
       signaling = new SignalingServer(app, {
         tokens,
@@ -81,13 +92,14 @@ export class Server {
       await app.listen({ host: config.http.host, port: config.http.port });
     } catch (error) {
       pool.close();
+      await recorder.close();
       throw error;
     }
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
-    return new Server({ app, pool, sessions, rooms, signaling, url, tls, logger });
+    return new Server({ app, pool, sessions, rooms, signaling, recorder, url, tls, logger });
   }
 
   private constructor(parts: {
@@ -96,10 +108,12 @@ export class Server {
     sessions: SessionStore;
     rooms: Rooms;
     signaling: SignalingServer;
+    recorder: RecorderSupervisor;
     url: string;
     tls: TlsMaterial | null;
     logger: Logger;
   }) {
+    this.recorder = parts.recorder;
     this.app = parts.app;
     this.pool = parts.pool;
     this.sessions = parts.sessions;
@@ -119,6 +133,7 @@ export class Server {
         await this.signaling.close();
         await this.rooms.close();
         await this.app.close();
+        await this.recorder.close();
       } finally {
         this.pool.close();
       }
@@ -128,7 +143,12 @@ export class Server {
   }
 }
 
-function buildApp(logger: Logger, pool: WorkerPool, tls: TlsMaterial | null): FastifyInstance {
+function buildApp(
+  logger: Logger,
+  pool: WorkerPool,
+  recorder: RecorderSupervisor,
+  tls: TlsMaterial | null,
+): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
@@ -151,7 +171,7 @@ function buildApp(logger: Logger, pool: WorkerPool, tls: TlsMaterial | null): Fa
     return reply.code(404).send(errorBody(err));
   });
 
-  registerHealthRoutes(app, { pool, version: packageVersion, startedAt: Date.now() });
+  registerHealthRoutes(app, { pool, recorder, version: packageVersion, startedAt: Date.now() });
   registerClientRoutes(app);
   return app;
 }

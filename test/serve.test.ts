@@ -4,6 +4,7 @@ import { freePortBlock } from './helpers/ports.js';
 
 interface Health {
   status: string;
+  recorder: { alive: boolean; pid: number | null; restarts: number };
   workers: {
     size: number;
     alive: number;
@@ -76,6 +77,24 @@ t.test('diemcau serve: health, worker respawn, coded errors, graceful shutdown',
     );
   });
 
+  await t.test('the recorder process is supervised: killed, it is back within 3 s', async (t) => {
+    const before = (await health(server)).body.recorder;
+    t.ok(before.alive && before.pid, `recorder process ${before.pid} is up`);
+    process.kill(before.pid as number, 'SIGKILL');
+    const killedAt = Date.now();
+    let after: Health['recorder'] | null = null;
+    while (Date.now() - killedAt < 3000) {
+      const { status, body } = await health(server);
+      if (status === 200 && body.recorder.alive && body.recorder.pid !== before.pid) {
+        after = body.recorder;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    t.ok(after, `recorder back within 3 s (took ${Date.now() - killedAt} ms)`);
+    t.equal(after?.restarts, 1);
+  });
+
   await t.test('/metrics speaks Prometheus text', async (t) => {
     const res = await fetch(`${server.url}/metrics`);
     t.equal(res.status, 200);
@@ -98,7 +117,8 @@ t.test('diemcau serve: health, worker respawn, coded errors, graceful shutdown',
   });
 
   await t.test('SIGTERM shuts down cleanly: exit 0, workers gone', async (t) => {
-    const pids = (await health(server)).body.workers.workers.map((w) => w.pid as number);
+    const h = (await health(server)).body;
+    const pids = [...h.workers.workers.map((w) => w.pid as number), h.recorder.pid as number];
     server.child.kill('SIGTERM');
     const code = await server.exited;
     t.equal(code, 0);
@@ -106,7 +126,7 @@ t.test('diemcau serve: health, worker respawn, coded errors, graceful shutdown',
     t.same(
       pids.filter((pid) => processAlive(pid)),
       [],
-      'no mediasoup worker outlives the server',
+      'no mediasoup worker nor the recorder outlives the server',
     );
   });
 });

@@ -4,6 +4,7 @@ import * as mediasoup from 'mediasoup';
 import { loadSigningKey } from '../auth/signingKey.js';
 import { createLogger } from '../logger.js';
 import { Server, packageVersion } from '../Server.js';
+import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
 import { resolveWorkerBinary } from '../../workers/workerBinary.js';
 import { bootConfig } from './bootConfig.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
@@ -26,6 +27,9 @@ export async function serve(args: string[]): Promise<number> {
   logger.info({ config }, 'configuration loaded');
 
   const workerBin = resolveWorkerBinary(config.mediasoup.workerBin);
+  // Every session is recorded: no ffmpeg, no server (doctor says the same, earlier).
+  const ffmpeg = resolveFfmpeg(config.ffmpeg.path);
+  logger.info({ ffmpeg: ffmpeg.path, source: ffmpeg.source, version: ffmpeg.version }, 'ffmpeg');
   logger.info({ workerBin: workerBin.path, source: workerBin.source }, 'mediasoup worker binary');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
@@ -43,6 +47,7 @@ export async function serve(args: string[]): Promise<number> {
       workerBin: workerBin.path,
       numWorkers,
       signingKey: loadSigningKey(config),
+      ffmpeg: ffmpeg.path,
     });
   } catch (err) {
     logger.fatal({ err }, 'cannot start');

@@ -1,25 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
+import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
 
 export interface HealthDeps {
   pool: WorkerPool;
+  recorder: RecorderSupervisor;
   version: string;
   startedAt: number;
 }
 
 /**
- * `/healthz` answers 200 only when every worker slot is up, so a load balancer or an
- * IT center's monitor sees a degraded pool (503) while a worker is being respawned.
+ * `/healthz` answers 200 only when every worker slot and the recorder are up, so an IT
+ * center's monitor sees a degraded server (503) while either is being restarted.
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
   app.get('/healthz', async (_req, reply) => {
     const workers = deps.pool.health();
-    const ok = !deps.pool.closed && workers.alive === workers.size;
+    const recorder = deps.recorder.health();
+    const ok = !deps.pool.closed && workers.alive === workers.size && recorder.alive;
     return reply.code(ok ? 200 : 503).send({
       status: ok ? 'ok' : 'degraded',
       version: deps.version,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       workers,
+      recorder,
     });
   });
 
