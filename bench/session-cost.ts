@@ -42,6 +42,8 @@ const config = loadConfig({
     DIEMCAU_MEDIASOUP_RTC_PORT: String(await freePortBlock(2)),
     DIEMCAU_AUTH_JWT_SECRET: secret,
     DIEMCAU_LOG_LEVEL: 'warn',
+    // The SFU's own cost; the recorder has its own bench.
+    DIEMCAU_RECORDER_AUTO_START: 'false',
   },
 });
 const server = await Server.start({

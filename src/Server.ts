@@ -62,14 +62,6 @@ export class Server {
     const sessions = new MemorySessionStore((event, err) =>
       logger.error({ err, event }, 'session observer listener failed'),
     );
-    const rooms = new Rooms({
-      pool,
-      dataDir: config.dataDir,
-      sessions,
-      logger,
-      maxDelegatePoints: config.sessions.maxDelegatePoints,
-      reconnectGraceMs: config.sessions.reconnectGraceSeconds * 1000,
-    });
     const tokens = new TokenService(options.signingKey);
     let recorder: RecorderSupervisor;
     try {
@@ -78,6 +70,17 @@ export class Server {
       pool.close();
       throw error;
     }
+    const rooms = new Rooms({
+      pool,
+      dataDir: config.dataDir,
+      sessions,
+      logger,
+      maxDelegatePoints: config.sessions.maxDelegatePoints,
+      reconnectGraceMs: config.sessions.reconnectGraceSeconds * 1000,
+      recorder: config.recorder.autoStart
+        ? { supervisor: recorder, segmentSeconds: config.recorder.segmentSeconds }
+        : null,
+    });
     let app: FastifyInstance;
     let signaling: SignalingServer;
     try {

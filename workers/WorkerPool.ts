@@ -190,6 +190,14 @@ export class WorkerPool {
       worker.close();
       return;
     }
+    // mediasoup closes every worker itself on the Node process's SIGINT/SIGTERM. diemcau
+    // shuts down in order (clients told, recordings finished, then workers), so the
+    // server's own signal handling decides when workers close.
+    const onSignal = (worker as unknown as { onSignal?: (...args: unknown[]) => void }).onSignal;
+    if (onSignal) {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
     slot.current = { slot: slot.index, worker, webRtcServer };
     slot.failures = 0;
     slot.routers = 0;

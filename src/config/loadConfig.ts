@@ -127,6 +127,10 @@ function parseEnvValue(raw: string, spec: FieldSpec): unknown {
   if (spec.type === 'string' && spec.nullable && raw === '') {
     return null;
   }
+  if (spec.type === 'boolean') {
+    const v = raw.trim().toLowerCase();
+    return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : raw;
+  }
   return raw;
 }
 
@@ -181,6 +185,8 @@ function checkField(v: unknown, spec: FieldSpec): string | null {
       return typeof v === 'string' && spec.values.includes(v)
         ? null
         : `must be one of ${spec.values.join(', ')}`;
+    case 'boolean':
+      return typeof v === 'boolean' ? null : 'must be true or false';
   }
 }
 

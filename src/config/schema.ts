@@ -30,7 +30,13 @@ export interface Config {
     rtcPort: number;
   };
   ffmpeg: { path: string | null };
-  recorder: { minFreeDiskMb: number };
+  recorder: {
+    minFreeDiskMb: number;
+    /** Length of a media segment: a crash loses at most the one being written. */
+    segmentSeconds: number;
+    /** Record every point as soon as it sends media. */
+    autoStart: boolean;
+  };
   auth: {
     /** HS256 key for invitation tokens; null: generated once into <dataDir>/keys/. */
     jwtSecret: string | null;
@@ -47,10 +53,11 @@ export interface Config {
 export type FieldSpec =
   | { type: 'integer'; min: number; max: number; doc: string; secret?: boolean }
   | { type: 'string'; nullable: boolean; doc: string; secret?: boolean; minLength?: number }
-  | { type: 'enum'; values: readonly string[]; doc: string; secret?: boolean };
+  | { type: 'enum'; values: readonly string[]; doc: string; secret?: boolean }
+  | { type: 'boolean'; doc: string; secret?: boolean };
 
 type Schema<T> = {
-  [K in keyof T]: T[K] extends string | number | null ? FieldSpec : Schema<T[K]>;
+  [K in keyof T]: T[K] extends string | number | boolean | null ? FieldSpec : Schema<T[K]>;
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -89,6 +96,8 @@ export const schema: Schema<Config> = {
       max: 10_000_000,
       doc: 'Free space (MiB) below which the archive disk is reported low',
     },
+    segmentSeconds: { type: 'integer', min: 2, max: 3600, doc: 'Media segment length (s)' },
+    autoStart: { type: 'boolean', doc: 'Record every point as soon as it sends media' },
   },
   auth: {
     jwtSecret: {

@@ -31,7 +31,9 @@ export type SessionEventType =
   | 'session-locked'
   | 'session-unlocked'
   | 'spotlight'
-  | 'media-reset';
+  | 'media-reset'
+  | 'recording-started'
+  | 'recording-stopped';
 
 /** One entry of the observer stream that the audit log and the recorder consume. */
 export interface SessionEvent {

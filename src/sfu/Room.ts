@@ -40,7 +40,12 @@ export interface JoinResult {
   activeSpeaker: string | null;
 }
 
-export type RoomEvents = { '@close': []; '@empty': [] };
+export type RoomEvents = {
+  '@close': [];
+  '@empty': [];
+  /** A point started sending a source (the recorder follows these). */
+  newproducer: [pointId: string, producer: types.Producer];
+};
 
 /** Transports and consumers a single point may hold: generous, but bounded against abuse. */
 const MAX_TRANSPORTS_PER_PEER = 4;
@@ -259,6 +264,36 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     return transport;
   }
 
+  /**
+   * A paused consumer of a producer, sending RTP (and RTCP, so ffmpeg can align audio and
+   * video from sender reports) to loopback ports: the recorder's ffmpeg.
+   */
+  async recordingConsumer(
+    producerId: string,
+    port: number,
+    rtcpPort: number,
+  ): Promise<types.Consumer> {
+    const { router } = await this.#ready();
+    const transport = await router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: false,
+      comedia: false,
+    });
+    try {
+      await transport.connect({ ip: '127.0.0.1', port, rtcpPort });
+      const consumer = await transport.consume({
+        producerId,
+        rtpCapabilities: router.rtpCapabilities,
+        paused: true,
+      });
+      consumer.observer.once('close', () => transport.close());
+      return consumer;
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
+  }
+
   async connectTransport(peer: Peer, transportId: string, dtlsParameters: unknown): Promise<void> {
     const transport = this.#webRtcTransport(peer, transportId);
     await mediaCall(() =>
@@ -317,6 +352,7 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
       }
     }
     this.broadcast('newProducer', this.#producerInfo(peer.pointId, producer), peer.pointId);
+    this.safeEmit('newproducer', peer.pointId, producer);
     return { id: producer.id };
   }
 
@@ -559,7 +595,7 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
   }
 
   #onWorkerLost(lost: PooledWorker): void {
-    if (this.#closed) {
+    if (this.#closed || this.#options.pool.closed) {
       return;
     }
     this.#log.warn({ workerPid: lost.worker.pid }, 'worker lost: moving the session');

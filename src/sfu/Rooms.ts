@@ -2,6 +2,8 @@ import type { Logger } from '../logger.js';
 import type { SessionStore } from '../sessions/SessionStore.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import { attachAuditLog } from '../../recorder/sessionAudit.js';
+import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
+import { SessionRecorder } from '../recording/SessionRecorder.js';
 import { Room } from './Room.js';
 
 export interface RoomsOptions {
@@ -12,12 +14,15 @@ export interface RoomsOptions {
   logger: Logger;
   maxDelegatePoints: number;
   reconnectGraceMs: number;
+  /** Records every session's points when given. */
+  recorder: { supervisor: RecorderSupervisor; segmentSeconds: number } | null;
 }
 
 /** The live rooms, one per session with points present; made on the first join. */
 export class Rooms {
   readonly #options: RoomsOptions;
   readonly #rooms = new Map<string, Promise<Room>>();
+  readonly #recorders = new Map<Room, SessionRecorder | null>();
   #closed = false;
 
   constructor(options: RoomsOptions) {
@@ -34,11 +39,21 @@ export class Rooms {
       this.#rooms.set(sessionId, room);
       room.then(
         (r) => {
+          const { recorder } = this.#options;
+          const recording = recorder
+            ? new SessionRecorder(r, recorder.supervisor, {
+                dataDir: this.#options.dataDir,
+                segmentSeconds: recorder.segmentSeconds,
+                logger: this.#options.logger,
+              })
+            : null;
+          this.#recorders.set(r, recording);
           r.once('@empty', () => {
-            // Everyone has left: free the router; the next join starts afresh.
-            r.close();
+            // Everyone has left: finish the recordings, then free the router.
+            void (recording?.close() ?? Promise.resolve()).finally(() => r.close());
           });
           r.once('@close', () => {
+            this.#recorders.delete(r);
             this.#rooms.delete(sessionId);
             session.close();
           });
@@ -61,9 +76,12 @@ export class Rooms {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
+  /** Finishes every recording (last segments hashed), then closes the rooms. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const room of await this.list()) {
+    const rooms = await this.list();
+    await Promise.all(rooms.map((room) => this.#recorders.get(room)?.close() ?? Promise.resolve()));
+    for (const room of rooms) {
       room.close();
     }
   }

@@ -21,3 +21,18 @@ export function udpFree(host: string, port: number): Promise<boolean> {
     socket.bind({ address: host, port, exclusive: true }, () => socket.close(() => resolve(true)));
   });
 }
+
+/** `count` consecutive ports free for UDP on 127.0.0.1 (RTP and RTCP pairs for ffmpeg). */
+export async function freeUdpPorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + 2 * Math.floor(Math.random() * 15_000);
+    let ok = true;
+    for (let port = base; port < base + count && ok; port++) {
+      ok = await udpFree('127.0.0.1', port);
+    }
+    if (ok) {
+      return base;
+    }
+  }
+  throw new Error(`no ${count} free UDP ports`);
+}

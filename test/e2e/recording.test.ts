@@ -1,0 +1,100 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import t from 'tap';
+import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+import { sha256File } from '../../recorder/PointRecorder.js';
+import { joinPage, launchBrowser } from '../helpers/browser.js';
+import { tempDir } from '../helpers/cli.js';
+import { startTestServer, tokenFor } from '../helpers/session.js';
+
+// Two points in Chromium; every point is recorded on the central point's disk, in
+// hashed Matroska segments listed in the manifest.
+const dataDir = tempDir('recording');
+const server = await startTestServer({
+  DIEMCAU_DATA_DIR: dataDir,
+  DIEMCAU_RECORDER_SEGMENT_SECONDS: '2',
+});
+const browser: Browser = await launchBrowser();
+t.teardown(async () => {
+  await browser.close();
+  server.child.kill('SIGKILL');
+});
+const ffprobe = path.join(path.dirname(resolveFfmpeg(null).path), 'ffprobe');
+const SESSION = 'recorded';
+const archive = path.join(dataDir, 'archive', SESSION);
+
+interface Manifest {
+  session: { id: string };
+  events: { type: string; pointId?: string }[];
+  files: {
+    file: string;
+    sha256: string;
+    bytes: number;
+    kind: string;
+    pointId: string;
+    start: string;
+    end: string;
+  }[];
+}
+const manifest = (): Manifest =>
+  JSON.parse(readFileSync(path.join(archive, 'manifest.json'), 'utf8')) as Manifest;
+
+t.test('each point is recorded, audio and video, in hashed segments', async (t) => {
+  const pages: Page[] = [];
+  pages.push(await joinPage(browser, server.url, tokenFor(SESSION, 'central', 'host')));
+  pages.push(await joinPage(browser, server.url, tokenFor(SESSION, 'quang-ninh', 'delegate')));
+  await new Promise((r) => setTimeout(r, 8000));
+  await pages[1]?.click('[data-testid="leave"]');
+  await new Promise((r) => setTimeout(r, 1500));
+  // The server stops: the central point's last segment is finished and hashed too.
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0, 'clean shutdown');
+
+  t.ok(existsSync(path.join(archive, 'manifest.json')), 'manifest.json written');
+  const m = manifest();
+  t.equal(m.session.id, SESSION);
+  for (const pointId of ['central', 'quang-ninh']) {
+    const files = m.files.filter((f) => f.pointId === pointId && f.kind === 'av');
+    t.ok(files.length >= 2, `${pointId}: ${files.length} segments`);
+    for (const f of files) {
+      const full = path.join(archive, f.file);
+      t.equal(await sha256File(full), f.sha256, `${f.file} matches its manifest hash`);
+      const streams = execFileSync(ffprobe, [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=codec_name',
+        '-of',
+        'csv=p=0',
+        full,
+      ]).toString();
+      t.match(streams, /opus/, `${f.file} has the sound`);
+      t.match(streams, /vp8|h264|vp9/, `${f.file} has the picture`);
+      t.ok(Date.parse(f.end) >= Date.parse(f.start), 'wall-clock start and end');
+    }
+    const first = files[0];
+    const firstVideo = execFileSync(ffprobe, [
+      '-v',
+      'error',
+      '-select_streams',
+      'v',
+      '-show_entries',
+      'packet=flags',
+      '-read_intervals',
+      '%+#1',
+      '-of',
+      'csv=p=0',
+      path.join(archive, first?.file ?? ''),
+    ]).toString();
+    t.match(firstVideo, /K/, `${pointId}: the recording starts with a keyframe`);
+  }
+  const types = m.events.map((e) => `${e.type}:${e.pointId ?? ''}`);
+  t.ok(
+    types.includes('recording-started:central') && types.includes('recording-stopped:quang-ninh'),
+    'recording events in the timeline',
+  );
+  const audit = readFileSync(path.join(archive, 'audit.jsonl'), 'utf8');
+  t.match(audit, /"type":"recording-started","pointId":"quang-ninh"/, 'and in the audit log');
+});
