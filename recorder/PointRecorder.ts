@@ -16,6 +16,7 @@ import {
   readdirSync,
   readlinkSync,
   statSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -131,7 +132,26 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     }
     this.#collectSegments();
     await this.#hashPending();
+    this.#removeEmptySegments();
     return this.#segments;
+  }
+
+  /**
+   * ffmpeg opens the next segment file at a cut; stopped before writing to it, it leaves
+   * an empty file it never lists. Empty, it holds no recording: removing it keeps the
+   * archive equal to its manifest. Any unlisted file with content is kept.
+   */
+  #removeEmptySegments(): void {
+    const listed = new Set(this.#segments.map((s) => path.basename(s.file)));
+    const prefix = `${this.#o.name}-`;
+    for (const name of readdirSync(this.#o.dir)) {
+      if (name.startsWith(prefix) && name.endsWith('.mkv') && !listed.has(name)) {
+        const full = path.join(this.#o.dir, name);
+        if (statSync(full).size === 0) {
+          unlinkSync(full);
+        }
+      }
+    }
   }
 
   #pending: Promise<void> = Promise.resolve();

@@ -50,7 +50,7 @@ t.test('every join, control and leave lands in the hash-chained audit log', asyn
   const env = { DIEMCAU_DATA_DIR: dataDir };
   const ok = await runCli(['recordings', 'verify', 'tcd-audit'], env);
   t.equal(ok.code, 0, ok.stdout + ok.stderr);
-  t.match(ok.stdout, /OK .*audit\.jsonl 7 events, hash chain intact/);
+  t.match(ok.stdout, /OK .*audit\.jsonl 7 events, hash chain intact; 0 media files verified/);
   const list = await runCli(['recordings', 'list', '--json'], env);
   t.match(JSON.parse(list.stdout), {
     sessions: [{ sessionId: 'tcd-audit', events: 7, intact: true }],

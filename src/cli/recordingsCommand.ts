@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { verifyAuditLog } from '../../recorder/AuditLog.js';
+import { verifyArchive } from '../../recorder/verifyArchive.js';
 import { archiveDirOf } from '../../recorder/sessionAudit.js';
 import { ID_PATTERN } from '../auth/roles.js';
 import { errors } from '../errors.js';
@@ -8,10 +9,10 @@ import { bootConfig } from './bootConfig.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 
 /**
- * `diemcau recordings list|verify`: the session archives on this machine. Today an
- * archive holds the hash-chained audit log; verify exits 1 naming every broken line.
+ * `diemcau recordings list|verify`: the session archives on this machine; verify exits 1
+ * naming every broken audit line and every missing, altered or unlisted media file.
  */
-export function recordingsCommand(args: string[]): number {
+export async function recordingsCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseFlags(rest, { ...CONFIG_FLAG, json: { type: 'boolean' } });
   const config = bootConfig(values.config);
@@ -52,14 +53,16 @@ export function recordingsCommand(args: string[]): number {
         console.log(`FAIL ${dir}: no such archive`);
         return 1;
       }
-      const audit = verifyAuditLog(path.join(dir, 'audit.jsonl'));
-      if (audit.ok) {
-        console.log(`OK ${dir}: audit.jsonl ${audit.entries.length} events, hash chain intact`);
+      const result = await verifyArchive(dir);
+      if (result.ok) {
+        console.log(
+          `OK ${dir}: audit.jsonl ${result.events} events, hash chain intact; ${result.files} media files verified`,
+        );
         return 0;
       }
-      console.log(`FAIL ${dir}: ${audit.problems.length} problem(s)`);
-      for (const problem of audit.problems) {
-        console.log(`  audit.jsonl ${problem}`);
+      console.log(`FAIL ${dir}: ${result.problems.length} problem(s)`);
+      for (const problem of result.problems) {
+        console.log(`  ${problem}`);
       }
       return 1;
     }

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import t from 'tap';
 import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
 import { sha256File } from '../../recorder/PointRecorder.js';
 import { joinPage, launchBrowser } from '../helpers/browser.js';
-import { tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
 import { startTestServer, tokenFor } from '../helpers/session.js';
 
 // Two points in Chromium; every point is recorded on the central point's disk, in
@@ -98,3 +98,30 @@ t.test('each point is recorded, audio and video, in hashed segments', async (t) 
   const audit = readFileSync(path.join(archive, 'audit.jsonl'), 'utf8');
   t.match(audit, /"type":"recording-started","pointId":"quang-ninh"/, 'and in the audit log');
 });
+
+t.test(
+  'verify: an untouched archive passes; a flipped byte, a deleted segment, an added file are named',
+  async (t) => {
+    const env = { DIEMCAU_DATA_DIR: dataDir };
+    const clean = await runCli(['recordings', 'verify', SESSION], env);
+    t.equal(clean.code, 0, clean.stdout + clean.stderr);
+    t.match(clean.stdout, /hash chain intact; \d+ media files verified/);
+
+    const files = manifest().files;
+    const [first, second] = files;
+    const flipped = path.join(archive, first?.file ?? '');
+    const bytes = readFileSync(flipped);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+    writeFileSync(flipped, bytes);
+    rmSync(path.join(archive, second?.file ?? ''));
+    writeFileSync(path.join(archive, 'media', 'smuggled.mkv'), 'not a recording');
+
+    const tampered = await runCli(['recordings', 'verify', SESSION], env);
+    t.equal(tampered.code, 1);
+    t.match(tampered.stdout, /FAIL .*3 problem/);
+    t.match(tampered.stdout, new RegExp(`${first?.file}: content altered`));
+    t.match(tampered.stdout, new RegExp(`${second?.file}: missing`));
+    t.match(tampered.stdout, /media\/smuggled\.mkv: not in the manifest/);
+  },
+);

@@ -1,0 +1,68 @@
+/**
+ * `diemcau recordings verify`: a session archive checks out when its audit chain is
+ * intact and every media file the manifest lists is present with its size and SHA-256,
+ * with no media file the manifest does not list.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { verifyAuditLog } from './AuditLog.js';
+import { sha256File } from './PointRecorder.js';
+
+export interface ArchiveVerification {
+  ok: boolean;
+  events: number;
+  files: number;
+  problems: string[];
+}
+
+interface ManifestFile {
+  file: string;
+  sha256: string;
+  bytes: number;
+}
+
+export async function verifyArchive(dir: string): Promise<ArchiveVerification> {
+  const audit = verifyAuditLog(path.join(dir, 'audit.jsonl'));
+  const problems = audit.problems.map((p) => `audit.jsonl ${p}`);
+  const manifestFile = path.join(dir, 'manifest.json');
+  const mediaDir = path.join(dir, 'media');
+  const media = existsSync(mediaDir)
+    ? readdirSync(mediaDir)
+        .filter((f) => f.endsWith('.mkv'))
+        .map((f) => `media/${f}`)
+    : [];
+  let files: ManifestFile[] = [];
+  if (existsSync(manifestFile)) {
+    try {
+      files = (JSON.parse(readFileSync(manifestFile, 'utf8')) as { files: ManifestFile[] }).files;
+    } catch {
+      problems.push('manifest.json is not valid JSON');
+    }
+  } else if (media.length > 0) {
+    problems.push('manifest.json is missing');
+  }
+  for (const f of files) {
+    const full = path.join(dir, f.file);
+    if (!existsSync(full)) {
+      problems.push(`${f.file}: missing`);
+      continue;
+    }
+    const bytes = statSync(full).size;
+    if (bytes !== f.bytes) {
+      problems.push(
+        `${f.file}: ${bytes} bytes, the manifest says ${f.bytes} (truncated or appended to)`,
+      );
+      continue;
+    }
+    if ((await sha256File(full)) !== f.sha256) {
+      problems.push(`${f.file}: content altered (SHA-256 differs from the manifest)`);
+    }
+  }
+  const listed = new Set(files.map((f) => f.file));
+  for (const f of media) {
+    if (!listed.has(f)) {
+      problems.push(`${f}: not in the manifest (still being recorded, left by a crash, or added)`);
+    }
+  }
+  return { ok: problems.length === 0, events: audit.entries.length, files: files.length, problems };
+}
