@@ -77,9 +77,11 @@ export class Server {
       logger,
       maxDelegatePoints: config.sessions.maxDelegatePoints,
       reconnectGraceMs: config.sessions.reconnectGraceSeconds * 1000,
-      recorder: config.recorder.autoStart
-        ? { supervisor: recorder, segmentSeconds: config.recorder.segmentSeconds }
-        : null,
+      recorder: {
+        supervisor: recorder,
+        segmentSeconds: config.recorder.segmentSeconds,
+        autoStart: config.recorder.autoStart,
+      },
     });
     let app: FastifyInstance;
     let signaling: SignalingServer;

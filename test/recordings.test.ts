@@ -39,6 +39,7 @@ t.test('every join, control and leave lands in the hash-chained audit log', asyn
     .map((l) => (JSON.parse(l) as { type: string; pointId?: string }).type);
   t.same(types, [
     'session-opened',
+    'recording-enabled',
     'point-joined',
     'point-joined',
     'point-muted',
@@ -50,20 +51,20 @@ t.test('every join, control and leave lands in the hash-chained audit log', asyn
   const env = { DIEMCAU_DATA_DIR: dataDir };
   const ok = await runCli(['recordings', 'verify', 'tcd-audit'], env);
   t.equal(ok.code, 0, ok.stdout + ok.stderr);
-  t.match(ok.stdout, /OK .*audit\.jsonl 7 events, hash chain intact; 0 media files verified/);
+  t.match(ok.stdout, /OK .*audit\.jsonl 8 events, hash chain intact; 0 media files verified/);
   const list = await runCli(['recordings', 'list', '--json'], env);
   t.match(JSON.parse(list.stdout), {
-    sessions: [{ sessionId: 'tcd-audit', events: 7, intact: true }],
+    sessions: [{ sessionId: 'tcd-audit', events: 8, intact: true }],
   });
 
   // Someone edits who was muted: verify names the line and fails.
   const lines = readFileSync(file, 'utf8').split('\n');
-  lines[3] = (lines[3] as string).replace('"pointId":"ha-noi"', '"pointId":"lao-cai"');
+  lines[4] = (lines[4] as string).replace('"pointId":"ha-noi"', '"pointId":"lao-cai"');
   writeFileSync(file, lines.join('\n'));
   const bad = await runCli(['recordings', 'verify', 'tcd-audit'], env);
   t.equal(bad.code, 1);
   t.match(bad.stdout, /FAIL .*1 problem/);
-  t.match(bad.stdout, /audit\.jsonl line 4: hash does not match its content/);
+  t.match(bad.stdout, /audit\.jsonl line 5: hash does not match its content/);
 
   const missing = await runCli(['recordings', 'verify', 'no-such-session'], env);
   t.equal(missing.code, 1);

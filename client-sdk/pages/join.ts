@@ -262,6 +262,7 @@ function wire(s: DiemcauSession): void {
     }
   });
   s.on('kicked', () => showBanner(t('banner.kicked')));
+  s.on('recordingState', () => renderControls());
   s.on('localTrack', () => renderControls());
 }
 
@@ -451,6 +452,12 @@ function renderControls(): void {
   screen.textContent = sharing ? t('controls.screenOn') : t('controls.screenOff');
   screen.setAttribute('aria-pressed', String(sharing));
   screen.hidden = !canPublish;
+  // Everyone is told, visibly, whether the session is being recorded.
+  $('recording-indicator').hidden = !session.recording;
+  const record = $<HTMLButtonElement>('toggle-recording');
+  record.hidden = !isChair();
+  record.textContent = session.recording ? t('controls.recordStop') : t('controls.recordStart');
+  record.setAttribute('aria-pressed', String(session.recording));
   const lock = $<HTMLButtonElement>('toggle-lock');
   lock.hidden = !isChair();
   lock.textContent = session.locked ? t('controls.unlock') : t('controls.lock');
@@ -478,6 +485,12 @@ $('toggle-screen').addEventListener('click', () => {
   if (s) {
     const action = s.localTrack('screen') ? s.unpublish('screen') : s.publish({ screen: true });
     void action.catch(showError).finally(renderControls);
+  }
+});
+$('toggle-recording').addEventListener('click', () => {
+  const s = session;
+  if (s) {
+    void s.setRecording(!s.recording).catch(showError);
   }
 });
 $('toggle-lock').addEventListener('click', () => {

@@ -56,6 +56,7 @@ interface JoinResult {
   locked: boolean;
   spotlight: string | null;
   activeSpeaker: string | null;
+  recording: boolean;
 }
 
 interface LocalMedia {
@@ -124,6 +125,7 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
   #activeSpeaker: string | null = null;
   #spotlight: string | null = null;
   #locked = false;
+  #recording = false;
   #mutedByOperator = false;
   #generation = 0;
   #recovery: Promise<void> | null = null;
@@ -175,6 +177,11 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
 
   get locked(): boolean {
     return this.#locked;
+  }
+
+  /** Whether the session is being recorded: a delegate page must show it. */
+  get recording(): boolean {
+    return this.#recording;
   }
 
   get mutedByOperator(): boolean {
@@ -350,6 +357,11 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
     await this.#request('lockSession', { locked });
   }
 
+  /** Starts or stops recording the session (operator and host). */
+  async setRecording(recording: boolean): Promise<void> {
+    await this.#request('setRecording', { recording });
+  }
+
   async setSpotlight(pointId: string | null): Promise<void> {
     await this.#request('spotlight', { pointId });
   }
@@ -417,6 +429,10 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
     this.#spotlight = joined.spotlight;
     this.#activeSpeaker = joined.activeSpeaker;
     this.#mutedByOperator = joined.you.mutedByOperator;
+    if (this.#recording !== joined.recording) {
+      this.#recording = joined.recording;
+      this.emit('recordingState', { recording: this.#recording });
+    }
     this.#recv = await this.#createTransport('recv');
     // Receive first, while our own sending is set up: after a media reset every point
     // rebuilds at once, and the others' new producers may already be announced.
@@ -530,6 +546,10 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
       case 'sessionLocked':
         this.#locked = d['locked'] as boolean;
         this.emit('sessionLocked', { locked: this.#locked });
+        break;
+      case 'recordingState':
+        this.#recording = d['recording'] as boolean;
+        this.emit('recordingState', { recording: this.#recording });
         break;
       case 'mutedByOperator': {
         const muted = d['muted'] as boolean;

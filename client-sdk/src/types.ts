@@ -71,6 +71,8 @@ export type SessionEvents = {
   /** The operator muted or unmuted this point's microphone. */
   mutedByOperator: [{ muted: boolean; by?: string }];
   sessionLocked: [{ locked: boolean }];
+  /** The session is (or stops being) recorded on the central point's disk. */
+  recordingState: [{ recording: boolean }];
   spotlight: [{ pointId: string | null }];
   /** A local track is now sent (or stopped being sent). */
   localTrack: [{ source: MediaSource; track: MediaStreamTrack | null }];

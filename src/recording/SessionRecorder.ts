@@ -28,6 +28,8 @@ interface Recording {
   consumers: types.Consumer[];
   startedAt: Date;
   name: string;
+  /** Being stopped: its last segments still arrive, its consumers' closing is expected. */
+  stopping: boolean;
 }
 
 export interface ManifestFile {
@@ -60,13 +62,18 @@ export class SessionRecorder {
   constructor(
     room: Room,
     supervisor: RecorderSupervisor,
-    options: { dataDir: string; segmentSeconds: number; logger: Logger },
+    options: { dataDir: string; segmentSeconds: number; autoStart: boolean; logger: Logger },
   ) {
     this.#room = room;
     this.#supervisor = supervisor;
     this.#dataDir = options.dataDir;
     this.#segmentSeconds = options.segmentSeconds;
     this.#log = options.logger.child({ sessionId: room.session.id, component: 'session-recorder' });
+    room.recordingControl = (enabled, by) => this.setEnabled(enabled, by);
+    if (options.autoStart && !room.session.recording) {
+      room.session.recording = true;
+      room.session.record('recording-enabled', { detail: { auto: true } });
+    }
     room.on('newproducer', (pointId, producer) => {
       this.#schedule(pointId, groupOf(producer));
     });
@@ -108,6 +115,34 @@ export class SessionRecorder {
     return this.#files;
   }
 
+  /** The operator's or host's switch; every point is told the recording state. */
+  async setEnabled(enabled: boolean, by: string): Promise<void> {
+    const session = this.#room.session;
+    if (session.recording === enabled || this.#closed) {
+      return;
+    }
+    session.recording = enabled;
+    session.record(enabled ? 'recording-enabled' : 'recording-disabled', { by });
+    this.#room.broadcast('recordingState', { recording: enabled, by });
+    if (enabled) {
+      for (const peer of this.#room.peers.values()) {
+        for (const producer of peer.producers.values()) {
+          this.#schedule(peer.pointId, groupOf(producer));
+        }
+      }
+    } else {
+      for (const timer of this.#timers.values()) {
+        clearTimeout(timer);
+      }
+      this.#timers.clear();
+      await this.#enqueue(async () => {
+        for (const recording of [...this.#recordings.values()]) {
+          await this.#stop(recording);
+        }
+      });
+    }
+  }
+
   /** Stops every point's recording; their last segments are hashed into the manifest. */
   async close(): Promise<void> {
     if (this.#closed) {
@@ -129,7 +164,7 @@ export class SessionRecorder {
   }
 
   #schedule(pointId: string, group: Group): void {
-    if (this.#closed) {
+    if (this.#closed || !this.#room.session.recording) {
       return;
     }
     const key = this.#key(pointId, group);
@@ -157,7 +192,7 @@ export class SessionRecorder {
     if (previous) {
       await this.#stop(previous);
     }
-    if (this.#closed) {
+    if (this.#closed || !this.#room.session.recording) {
       return;
     }
     const producers = [...(this.#room.peers.get(pointId)?.producers.values() ?? [])].filter(
@@ -205,12 +240,20 @@ export class SessionRecorder {
           await consumer.requestKeyFrame();
         }
       }
-      const recording: Recording = { key, pointId, group, consumers, startedAt, name };
+      const recording: Recording = {
+        key,
+        pointId,
+        group,
+        consumers,
+        startedAt,
+        name,
+        stopping: false,
+      };
       this.#recordings.set(key, recording);
       for (const consumer of consumers) {
         // The producer went (left, replaced, worker lost): follow what the point sends now.
         consumer.observer.once('close', () => {
-          if (this.#recordings.get(key) === recording) {
+          if (this.#recordings.get(key) === recording && !recording.stopping) {
             this.#schedule(pointId, group);
           }
         });
@@ -226,10 +269,9 @@ export class SessionRecorder {
   }
 
   async #stop(recording: Recording): Promise<void> {
-    this.#recordings.delete(recording.key);
-    for (const consumer of recording.consumers) {
-      consumer.close();
-    }
+    recording.stopping = true;
+    // ffmpeg first, while packets still arrive: its read loop sees the stop at once and
+    // finishes the last segment, where a starved one would sit in a blocking read.
     await this.#supervisor
       .request({ type: 'stopPoint', key: recording.key })
       .catch((err: unknown) => {
@@ -238,6 +280,11 @@ export class SessionRecorder {
           'stop: the recorder was not recording this point',
         );
       });
+    // Its last segments have come in (the recorder sends them before it answers).
+    this.#recordings.delete(recording.key);
+    for (const consumer of recording.consumers) {
+      consumer.close();
+    }
     this.#room.session.record('recording-stopped', {
       pointId: recording.pointId,
       detail: { kind: recording.group, name: recording.name },

@@ -33,7 +33,9 @@ export type SessionEventType =
   | 'spotlight'
   | 'media-reset'
   | 'recording-started'
-  | 'recording-stopped';
+  | 'recording-stopped'
+  | 'recording-enabled'
+  | 'recording-disabled';
 
 /** One entry of the observer stream that the audit log and the recorder consume. */
 export interface SessionEvent {
@@ -60,6 +62,8 @@ export class Session {
   readonly mutedByOperator = new Set<string>();
   locked = false;
   spotlight: string | null = null;
+  /** Whether the session is being recorded: every point is told, and shows it. */
+  recording = false;
   #closed = false;
 
   constructor(id: string, onListenerError?: (event: string, error: unknown) => void) {

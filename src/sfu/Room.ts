@@ -38,6 +38,7 @@ export interface JoinResult {
   locked: boolean;
   spotlight: string | null;
   activeSpeaker: string | null;
+  recording: boolean;
 }
 
 export type RoomEvents = {
@@ -159,6 +160,7 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
       locked: session.locked,
       spotlight: session.spotlight,
       activeSpeaker: this.#activeSpeaker,
+      recording: session.recording,
     };
   }
 
@@ -521,6 +523,17 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     this.session.locked = locked;
     this.session.record(locked ? 'session-locked' : 'session-unlocked', { by: actor.pointId });
     this.broadcast('sessionLocked', { locked, by: actor.pointId });
+  }
+
+  /** Set by whoever records this room (the session recorder). */
+  recordingControl: ((enabled: boolean, by: string) => Promise<void>) | null = null;
+
+  async setRecording(actor: Peer, enabled: boolean): Promise<void> {
+    this.#requireControl(actor);
+    if (!this.recordingControl) {
+      throw new errors.UNAVAILABLE('this server does not record');
+    }
+    await this.recordingControl(enabled, actor.pointId);
   }
 
   setSpotlight(actor: Peer, pointId: string | null): void {

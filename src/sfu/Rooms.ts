@@ -15,7 +15,7 @@ export interface RoomsOptions {
   maxDelegatePoints: number;
   reconnectGraceMs: number;
   /** Records every session's points when given. */
-  recorder: { supervisor: RecorderSupervisor; segmentSeconds: number } | null;
+  recorder: { supervisor: RecorderSupervisor; segmentSeconds: number; autoStart: boolean } | null;
 }
 
 /** The live rooms, one per session with points present; made on the first join. */
@@ -44,6 +44,7 @@ export class Rooms {
             ? new SessionRecorder(r, recorder.supervisor, {
                 dataDir: this.#options.dataDir,
                 segmentSeconds: recorder.segmentSeconds,
+                autoStart: recorder.autoStart,
                 logger: this.#options.logger,
               })
             : null;

@@ -109,5 +109,8 @@ export const METHODS: Record<string, MethodSpec> = {
   spotlight: method(v.object({ pointId: v.nullable(pointId) }), 'join', (conn, d) =>
     conn.room().setSpotlight(conn.peer(), d.pointId),
   ),
+  setRecording: method(v.object({ recording: v.boolean() }), 'join', (conn, d) =>
+    conn.room().setRecording(conn.peer(), d.recording),
+  ),
   ping: method(empty, 'none', () => ({ now: Date.now() })),
 };

@@ -45,7 +45,34 @@ t.test('each point is recorded, audio and video, in hashed segments', async (t) 
   const pages: Page[] = [];
   pages.push(await joinPage(browser, server.url, tokenFor(SESSION, 'central', 'host')));
   pages.push(await joinPage(browser, server.url, tokenFor(SESSION, 'quang-ninh', 'delegate')));
-  await new Promise((r) => setTimeout(r, 8000));
+  await new Promise((r) => setTimeout(r, 5000));
+  // The delegate sees that it is being recorded; the host can stop and restart it.
+  const delegate = pages[1] as Page;
+  const host = pages[0] as Page;
+  await delegate.waitForSelector('[data-testid="recording-indicator"]:not([hidden])', {
+    timeout: 5000,
+  });
+  t.match(
+    await delegate.locator('[data-testid="recording-indicator"]').textContent(),
+    /Đang ghi hình/,
+  );
+  t.equal(
+    await delegate.locator('[data-testid="toggle-recording"]').isHidden(),
+    true,
+    'no recording switch for a delegate',
+  );
+  await host.click('[data-testid="toggle-recording"]');
+  await delegate.waitForSelector('[data-testid="recording-indicator"]', {
+    state: 'hidden',
+    timeout: 5000,
+  });
+  t.pass('the host stopped the recording, and the delegate was told');
+  await host.click('[data-testid="toggle-recording"]');
+  await delegate.waitForSelector('[data-testid="recording-indicator"]:not([hidden])', {
+    timeout: 5000,
+  });
+  t.pass('recording again');
+  await new Promise((r) => setTimeout(r, 5000));
   await pages[1]?.click('[data-testid="leave"]');
   await new Promise((r) => setTimeout(r, 1500));
   // The server stops: the central point's last segment is finished and hashed too.
