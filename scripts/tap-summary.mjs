@@ -47,13 +47,21 @@ for (const file of tapFiles(process.argv[2])) {
   passed += results.pass;
   skipped += results.skip;
   failed += results.fail;
-  if (!results.ok && results.fail === 0) {
+  // A file that crashed or ran no test at all is not a pass.
+  if ((!results.ok || results.pass + results.fail === 0) && results.fail === 0) {
     failed += 1;
     broken.push(file);
   }
 }
 for (const file of broken) {
   console.log(`incomplete: ${file}`);
+}
+// tap failed a file that reported no failed assertion (it crashed before its first test,
+// say): that is a failure too, and the line CI reads must say so.
+const tapStatus = Number(process.argv[3] ?? 0);
+if (tapStatus !== 0 && failed === 0) {
+  console.log(`tap exited ${tapStatus}: a test file failed outside its assertions (see above)`);
+  failed = 1;
 }
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

@@ -20,5 +20,5 @@ rm -rf .tap/test-results
 reporter=${TAP_REPORTER:-$([ -t 1 ] && echo terse || echo tap)}
 node_modules/.bin/tap --reporter="$reporter" "$@"
 tap_status=$?
-node scripts/tap-summary.mjs .tap/test-results || tap_status=1
+node scripts/tap-summary.mjs .tap/test-results "$tap_status" || tap_status=1
 exit "$tap_status"

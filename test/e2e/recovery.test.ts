@@ -10,7 +10,10 @@ import { startTestServer, tokenFor } from '../helpers/session.js';
 
 // A delegate's network blips and a media worker crashes: every page must come back by
 // itself, connected and decoding, within 5 s, without a reload.
-const server = await startTestServer({ DIEMCAU_MEDIASOUP_NUM_WORKERS: '2' });
+const server = await startTestServer({
+  DIEMCAU_MEDIASOUP_NUM_WORKERS: '2',
+  DIEMCAU_RECORDER_AUTO_START: 'false',
+});
 const browser: Browser = await launchBrowser();
 t.teardown(async () => {
   await browser.close();

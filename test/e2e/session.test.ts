@@ -11,7 +11,8 @@ import { startTestServer, tokenFor, wsUrl } from '../helpers/session.js';
 import { WsClient } from '../helpers/wsClient.js';
 
 // One central point and three delegate points in real Chromium pages, through the SFU.
-const server = await startTestServer();
+// Recording has its own test; here the live session alone, on a 2-core machine.
+const server = await startTestServer({ DIEMCAU_RECORDER_AUTO_START: 'false' });
 const browser: Browser = await launchBrowser();
 t.teardown(async () => {
   await browser.close();

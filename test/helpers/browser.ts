@@ -67,10 +67,33 @@ export async function joinPage(
     await context.addInitScript(options.initScript);
   }
   const page = await context.newPage();
+  const consoleLines: string[] = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
   await page.goto(`${baseUrl}/join?token=${encodeURIComponent(token)}`);
   await page.click('[data-testid="join-button"]:not([disabled])', { timeout: 15_000 });
-  await waitForState(page, 'connected', 20_000);
+  try {
+    await waitForState(page, 'connected', 30_000);
+  } catch (err) {
+    // Say what the page shows, so a failure here can be understood from the CI log.
+    const shown = await page
+      .evaluate(() => {
+        const doc = (
+          globalThis as unknown as {
+            document: { querySelector(q: string): { textContent: string | null } | null };
+          }
+        ).document;
+        return {
+          state: doc.querySelector('[data-testid="connection-state"]')?.textContent,
+          error: doc.querySelector('[data-testid="error"]')?.textContent,
+        };
+      })
+      .catch(() => null);
+    throw new Error(
+      `${(err as Error).message}; the page shows ${JSON.stringify(shown)}; console: ${consoleLines.slice(-10).join(' | ')}`,
+      { cause: err },
+    );
+  }
   return page;
 }
 
