@@ -67,7 +67,7 @@ export class Server {
     try {
       recorder = await RecorderSupervisor.start(options.ffmpeg, logger);
     } catch (error) {
-      pool.close();
+      await pool.close();
       throw error;
     }
     const rooms = new Rooms({
@@ -96,7 +96,7 @@ export class Server {
       });
       await app.listen({ host: config.http.host, port: config.http.port });
     } catch (error) {
-      pool.close();
+      await pool.close();
       await recorder.close();
       throw error;
     }
@@ -140,7 +140,7 @@ export class Server {
         await this.app.close();
         await this.recorder.close();
       } finally {
-        this.pool.close();
+        await this.pool.close();
       }
       this.#log.info('server closed');
     })();

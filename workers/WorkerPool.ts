@@ -73,13 +73,14 @@ export class WorkerPool {
   readonly #slots: WorkerSlot[];
   readonly #log: Logger;
   #closed = false;
+  #closing: Promise<void> | null = null;
 
   static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(options);
     try {
       await Promise.all(pool.#slots.map((slot) => pool.#spawn(slot)));
     } catch (error) {
-      pool.close();
+      await pool.close();
       throw error;
     }
     return pool;
@@ -147,20 +148,34 @@ export class WorkerPool {
     }
   }
 
-  close(): void {
-    if (this.#closed) {
-      return;
+  /**
+   * Closes every worker. Safe to call twice; the promise resolves once the worker
+   * processes have exited (at most 3 s), so a stopping server leaves none behind.
+   */
+  close(): Promise<void> {
+    if (this.#closing) {
+      return this.#closing;
     }
     this.#closed = true;
+    const exits: Promise<void>[] = [];
     for (const slot of this.#slots) {
       if (slot.timer) {
         clearTimeout(slot.timer);
         slot.timer = null;
       }
-      slot.current?.worker.close();
+      const worker = slot.current?.worker;
+      if (worker && !worker.subprocessClosed) {
+        exits.push(new Promise((resolve) => worker.once('subprocessclose', () => resolve())));
+      }
+      worker?.close();
       slot.current = null;
     }
     this.observer.safeEmit('close');
+    this.#closing = Promise.race([
+      Promise.all(exits).then(() => undefined),
+      new Promise<void>((resolve) => setTimeout(resolve, 3000).unref()),
+    ]);
+    return this.#closing;
   }
 
   async #spawn(slot: WorkerSlot): Promise<void> {

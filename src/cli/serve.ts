@@ -79,7 +79,18 @@ export async function serve(args: string[]): Promise<number> {
   };
   process.once('SIGINT', force);
   process.once('SIGTERM', force);
+  // Recordings are finished first; a close that hangs (a client that never answers its
+  // close frame, say) must still end the process, not leave it half alive.
+  const deadline = setTimeout(() => {
+    logger.error('shutdown took longer than 45 s; exiting anyway');
+    logger.flush();
+    process.exit(1);
+  }, 45_000);
+  deadline.unref();
   await server.close();
+  logger.info('shutdown complete');
   logger.flush();
+  // Nothing may keep a stopped server's process alive (timers, sockets of departed clients).
+  setImmediate(() => process.exit(0));
   return 0;
 }

@@ -66,6 +66,7 @@ export class SignalingConnection implements PeerChannel {
       this.#alive = false;
       socket.ping();
     }, PING_INTERVAL_MS);
+    this.#pingTimer.unref();
     if (queryToken !== null) {
       this.#enqueue(async () => {
         try {

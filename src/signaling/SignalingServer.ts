@@ -44,6 +44,17 @@ export class SignalingServer {
     for (const client of this.#wss.clients) {
       client.close(1001, 'server shutting down');
     }
-    return new Promise((resolve) => this.#wss.close(() => resolve()));
+    return new Promise((resolve) => {
+      // A client that does not answer its close frame within 2 s is cut off.
+      const timer = setTimeout(() => {
+        for (const client of this.#wss.clients) {
+          client.terminate();
+        }
+      }, 2000);
+      this.#wss.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
