@@ -22,6 +22,7 @@ import { Server } from '../src/Server.js';
 import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
+import { rtpSenderArgs } from '../recorder/ffmpegArgs.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { freePortBlock } from '../test/helpers/ports.js';
@@ -270,38 +271,21 @@ async function addSyntheticPoint(room: Room, pointId: string): Promise<void> {
   });
   const child = spawn(
     ffmpeg,
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-re',
-      '-stream_loop',
-      '-1',
-      '-i',
-      path.join(dir, 'clip.webm'),
-      '-map',
-      '0:a',
-      '-c',
-      'copy',
-      '-payload_type',
-      '100',
-      '-ssrc',
-      String(audioSsrc),
-      '-f',
-      'rtp',
-      `rtp://127.0.0.1:${audioIn.tuple.localPort}?rtcpport=${audioIn.rtcpTuple?.localPort}&pkt_size=1200`,
-      '-map',
-      '0:v',
-      '-c',
-      'copy',
-      '-payload_type',
-      '101',
-      '-ssrc',
-      String(videoSsrc),
-      '-f',
-      'rtp',
-      `rtp://127.0.0.1:${videoIn.tuple.localPort}?rtcpport=${videoIn.rtcpTuple?.localPort}&pkt_size=1200`,
-    ],
+    rtpSenderArgs({
+      input: path.join(dir, 'clip.webm'),
+      audio: {
+        payloadType: 100,
+        ssrc: audioSsrc,
+        port: audioIn.tuple.localPort,
+        rtcpPort: audioIn.rtcpTuple?.localPort ?? 0,
+      },
+      video: {
+        payloadType: 101,
+        ssrc: videoSsrc,
+        port: videoIn.tuple.localPort,
+        rtcpPort: videoIn.rtcpTuple?.localPort ?? 0,
+      },
+    }),
     { stdio: 'ignore' },
   );
   children.push(child);

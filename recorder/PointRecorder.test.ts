@@ -9,8 +9,9 @@ import { tempDir } from '../test/helpers/cli.js';
 import { freePortBlock } from '../test/helpers/ports.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { resolveFfmpeg } from './ffmpegBinary.js';
+import { rtpSenderArgs } from './ffmpegArgs.js';
 import { PointRecorder, sha256File } from './PointRecorder.js';
-import type { SdpTrack } from './sdp.js';
+import { type SdpTrack, sdpTrackOf } from './sdp.js';
 
 // A point's audio and video go, through mediasoup consumers on PlainTransports, into a
 // real ffmpeg writing Matroska segments: codec copy, keyframe first, each closed segment hashed.
@@ -91,38 +92,21 @@ t.test(
     const video = await producer('video');
     const sender = spawn(
       ffmpeg,
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-stream_loop',
-        '-1',
-        '-i',
-        clip,
-        '-map',
-        '0:a',
-        '-c',
-        'copy',
-        '-payload_type',
-        '100',
-        '-ssrc',
-        '1111',
-        '-f',
-        'rtp',
-        `rtp://127.0.0.1:${audio.transport.tuple.localPort}?rtcpport=${audio.transport.rtcpTuple?.localPort}`,
-        '-map',
-        '0:v',
-        '-c',
-        'copy',
-        '-payload_type',
-        '101',
-        '-ssrc',
-        '2222',
-        '-f',
-        'rtp',
-        `rtp://127.0.0.1:${video.transport.tuple.localPort}?rtcpport=${video.transport.rtcpTuple?.localPort}&pkt_size=1200`,
-      ],
+      rtpSenderArgs({
+        input: clip,
+        audio: {
+          payloadType: 100,
+          ssrc: 1111,
+          port: audio.transport.tuple.localPort,
+          rtcpPort: audio.transport.rtcpTuple?.localPort ?? 0,
+        },
+        video: {
+          payloadType: 101,
+          ssrc: 2222,
+          port: video.transport.tuple.localPort,
+          rtcpPort: video.transport.rtcpTuple?.localPort ?? 0,
+        },
+      }),
       { stdio: 'ignore' },
     );
     children.push(sender);
@@ -145,16 +129,7 @@ t.test(
         paused: true,
       });
       consumers.push(consumer);
-      const codec = consumer.rtpParameters.codecs[0] as types.RtpCodecParameters;
-      tracks.push({
-        kind: consumer.kind,
-        port,
-        rtcpPort: port + 1,
-        payloadType: codec.payloadType,
-        codec: codec.mimeType.split('/')[1] as string,
-        clockRate: codec.clockRate,
-        ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
-      });
+      tracks.push(sdpTrackOf(consumer, port, port + 1));
     }
 
     const recorder = new PointRecorder({

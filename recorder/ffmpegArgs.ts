@@ -51,3 +51,44 @@ export function segmentedRecordingArgs(o: SegmentedRecordingOptions): string[] {
     o.outputPattern,
   ];
 }
+
+export interface RtpOutput {
+  payloadType: number;
+  ssrc: number;
+  /** Where RTP goes; RTCP goes to `rtcpPort`, both on 127.0.0.1. */
+  port: number;
+  rtcpPort: number;
+}
+
+/**
+ * Send a pre-encoded file's audio and video, looped in real time and without
+ * transcoding, as RTP into mediasoup PlainTransports (synthetic points: benchmarks,
+ * recorder tests).
+ */
+export function rtpSenderArgs(o: { input: string; audio: RtpOutput; video: RtpOutput }): string[] {
+  const output = (map: string, out: RtpOutput): string[] => [
+    '-map',
+    map,
+    '-c',
+    'copy',
+    '-payload_type',
+    String(out.payloadType),
+    '-ssrc',
+    String(out.ssrc),
+    '-f',
+    'rtp',
+    `rtp://127.0.0.1:${out.port}?rtcpport=${out.rtcpPort}&pkt_size=1200`,
+  ];
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-stream_loop',
+    '-1',
+    '-i',
+    o.input,
+    ...output('0:a', o.audio),
+    ...output('0:v', o.video),
+  ];
+}

@@ -1,3 +1,5 @@
+import type { types } from 'mediasoup';
+
 /** One RTP stream the recording ffmpeg receives on loopback. */
 export interface SdpTrack {
   kind: 'audio' | 'video';
@@ -36,4 +38,21 @@ export function buildRecordingSdp(tracks: SdpTrack[]): string {
     lines.push('a=recvonly');
   }
   return `${lines.join('\r\n')}\r\n`;
+}
+
+/** The SDP track for a mediasoup consumer sending to `port`/`rtcpPort`. */
+export function sdpTrackOf(consumer: types.Consumer, port: number, rtcpPort: number): SdpTrack {
+  const codec = consumer.rtpParameters.codecs[0] as types.RtpCodecParameters;
+  return {
+    kind: consumer.kind,
+    port,
+    rtcpPort,
+    payloadType: codec.payloadType,
+    codec: codec.mimeType.split('/')[1] as string,
+    clockRate: codec.clockRate,
+    ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
+    ...(codec.parameters && Object.keys(codec.parameters).length > 0
+      ? { fmtp: codec.parameters as Record<string, string | number> }
+      : {}),
+  };
 }

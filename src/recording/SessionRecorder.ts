@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { ClosedSegment } from '../../recorder/PointRecorder.js';
 import type { RecorderMessage } from '../../recorder/protocol.js';
-import type { SdpTrack } from '../../recorder/sdp.js';
+import { type SdpTrack, sdpTrackOf } from '../../recorder/sdp.js';
 import { archiveDirOf } from '../../recorder/sessionAudit.js';
 import type { Logger } from '../logger.js';
 import type { Room } from '../sfu/Room.js';
@@ -131,15 +131,7 @@ export class SessionRecorder {
         }
       }
     } else {
-      for (const timer of this.#timers.values()) {
-        clearTimeout(timer);
-      }
-      this.#timers.clear();
-      await this.#enqueue(async () => {
-        for (const recording of [...this.#recordings.values()]) {
-          await this.#stop(recording);
-        }
-      });
+      await this.#stopAll();
     }
   }
 
@@ -150,6 +142,13 @@ export class SessionRecorder {
     }
     this.#closed = true;
     clearInterval(this.#keyframeTimer);
+    await this.#stopAll();
+    this.#offMessage();
+    this.#offUp();
+  }
+
+  /** Cancels pending starts and stops every point's recording, last segments included. */
+  async #stopAll(): Promise<void> {
     for (const timer of this.#timers.values()) {
       clearTimeout(timer);
     }
@@ -159,8 +158,6 @@ export class SessionRecorder {
         await this.#stop(recording);
       }
     });
-    this.#offMessage();
-    this.#offUp();
   }
 
   #schedule(pointId: string, group: Group): void {
@@ -209,19 +206,7 @@ export class SessionRecorder {
         const port = base + i * 2;
         const consumer = await this.#room.recordingConsumer(producer.id, port, port + 1);
         consumers.push(consumer);
-        const codec = consumer.rtpParameters.codecs[0] as types.RtpCodecParameters;
-        tracks.push({
-          kind: consumer.kind,
-          port,
-          rtcpPort: port + 1,
-          payloadType: codec.payloadType,
-          codec: codec.mimeType.split('/')[1] as string,
-          clockRate: codec.clockRate,
-          ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
-          ...(codec.parameters && Object.keys(codec.parameters).length > 0
-            ? { fmtp: codec.parameters as Record<string, string | number> }
-            : {}),
-        });
+        tracks.push(sdpTrackOf(consumer, port, port + 1));
       }
       const startedAt = new Date();
       const name = `${pointId}-${group}-${startedAt.toISOString().replace(/[:.]/g, '-')}`;

@@ -77,7 +77,13 @@ t.test('each point is recorded, audio and video, in hashed segments', async (t) 
   await new Promise((r) => setTimeout(r, 1500));
   // The server stops: the central point's last segment is finished and hashed too.
   server.child.kill('SIGTERM');
-  t.equal(await server.exited, 0, 'clean shutdown');
+  const code = await server.exited;
+  if (code !== 0) {
+    // What the server was doing while it shut down, for the CI log.
+    const from = server.logs.findIndex((l) => l.includes('shutting down'));
+    t.comment(server.logs.slice(Math.max(0, from)).join('\n').slice(-6000));
+  }
+  t.equal(code, 0, 'clean shutdown');
 
   t.ok(existsSync(path.join(archive, 'manifest.json')), 'manifest.json written');
   const m = manifest();
