@@ -158,6 +158,9 @@ function buildApp(
     loggerInstance: logger,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     bodyLimit: 1024 * 1024,
+    // By the time the HTTP server closes, signaling and rooms are closed: any connection
+    // left (a browser's keep-alive, a request in flight) must not hold the shutdown.
+    forceCloseConnections: true,
   }) as unknown as FastifyInstance;
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
