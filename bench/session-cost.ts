@@ -9,7 +9,7 @@
  * PlainTransports, each also receiving every other point's media on a PlainTransport.
  * The server runs in this process, so "Node CPU" includes this script's small driving work.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
 import { rtpSenderArgs } from '../recorder/ffmpegArgs.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
+import { makeTestClip } from '../test/helpers/media.js';
 import { freePortBlock } from '../test/helpers/ports.js';
 import { cpuSeconds, round, rssBytes } from './procStats.js';
 
@@ -65,38 +66,7 @@ try {
   // One pre-encoded clip, sent by every synthetic point: 360p VP8 at ~250 kbit/s in a
   // single layer (a browser's small simulcast layer is ~120 kbit/s) and Opus.
   const clip = path.join(dir, 'clip.webm');
-  execFileSync(ffmpeg, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=640x360:rate=25',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000',
-    '-t',
-    '20',
-    '-c:v',
-    'libvpx',
-    '-b:v',
-    '250k',
-    '-deadline',
-    'realtime',
-    '-cpu-used',
-    '8',
-    '-g',
-    '50',
-    '-c:a',
-    'libopus',
-    '-b:a',
-    '32k',
-    '-ac',
-    '2',
-    clip,
-  ]);
+  makeTestClip(clip, { size: '640x360', videoBitrate: '250k', gop: 50, seconds: 20 });
 
   for (let i = 0; i < BROWSERS; i++) {
     const id = i === 0 ? 'central' : `browser-${i}`;

@@ -1,0 +1,83 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+
+const ffmpeg = (): string => resolveFfmpeg(null).path;
+const ffprobe = (): string => path.join(path.dirname(ffmpeg()), 'ffprobe');
+
+/**
+ * A pre-encoded clip for synthetic points: test pattern in VP8 (a keyframe every `gop`
+ * frames at 25 fps) and a 440 Hz tone in Opus, in WebM.
+ */
+export function makeTestClip(
+  file: string,
+  o: { size: string; videoBitrate: string; gop: number; seconds: number },
+): void {
+  execFileSync(ffmpeg(), [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${o.size}:rate=25`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    String(o.seconds),
+    '-c:v',
+    'libvpx',
+    '-b:v',
+    o.videoBitrate,
+    '-deadline',
+    'realtime',
+    '-cpu-used',
+    '8',
+    '-g',
+    String(o.gop),
+    '-c:a',
+    'libopus',
+    '-b:a',
+    '32k',
+    '-ac',
+    '2',
+    file,
+  ]);
+}
+
+/** The codec names of a media file's streams, e.g. `['opus', 'vp8']`. */
+export function streamCodecs(file: string): string[] {
+  return execFileSync(ffprobe(), [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_name',
+    '-of',
+    'csv=p=0',
+    file,
+  ])
+    .toString()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/** Whether a file's first video packet is a keyframe. */
+export function startsWithKeyframe(file: string): boolean {
+  const first = execFileSync(ffprobe(), [
+    '-v',
+    'error',
+    '-select_streams',
+    'v',
+    '-show_entries',
+    'packet=flags',
+    '-read_intervals',
+    '%+#1',
+    '-of',
+    'csv=p=0',
+    file,
+  ]).toString();
+  return /K/.test(first);
+}
