@@ -24,7 +24,8 @@ export const BUILD_PACKAGES = [
 
 /**
  * Shared libraries the offline-built worker links to dynamically (OpenSSL is linked in
- * statically), plus ffmpeg and the openssl tool that makes self-signed certificates.
+ * statically), plus ffmpeg, the openssl tool that makes self-signed certificates, and
+ * a font with Vietnamese glyphs for the names and clock burned into the composite record.
  */
 export const RUNTIME_PACKAGES = [
   'libuv1',
@@ -33,10 +34,11 @@ export const RUNTIME_PACKAGES = [
   'ffmpeg',
   'openssl',
   'ca-certificates',
+  'fonts-dejavu-core',
 ] as const;
 
 /** Only for the test suite: the delegate PCs it drives are headless Chromium. */
-export const TEST_PACKAGES = ['chromium', 'fonts-dejavu-core'] as const;
+export const TEST_PACKAGES = ['chromium'] as const;
 
 export function missingPackages(packages: readonly string[]): string[] {
   return packages.filter((pkg) => {

@@ -1,0 +1,176 @@
+/**
+ * At session end, one recording run's Matroska segments become one file, without
+ * transcoding. The joined file replaces the segments only once it is proven to hold
+ * exactly their packets: every stream's packets, in order, with the same sizes and MD5s
+ * (ffmpeg's framemd5 over a codec copy), and the same span of time.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sha256File } from './PointRecorder.js';
+
+export interface JoinedRun {
+  file: string;
+  bytes: number;
+  sha256: string;
+  packets: number;
+  seconds: number;
+}
+
+/** Joins `segments` (full paths, in order) into `output`, verified; the segments stay. */
+export async function joinSegments(
+  ffmpeg: string,
+  segments: readonly string[],
+  output: string,
+): Promise<JoinedRun> {
+  if (segments.length === 0) {
+    throw new Error('nothing to join');
+  }
+  const starts = await Promise.all(segments.map((s) => mediaSpan(ffmpeg, s)));
+  const dir = path.dirname(output);
+  const list = `${output}.ffconcat`;
+  const partial = `${output}.part`;
+  // Segments keep their place in time (`-reset_timestamps 0`): each one's concat
+  // duration is the distance to the next one's start, so no gap or overlap is made up.
+  const lines = ['ffconcat version 1.0'];
+  for (const [i, segment] of segments.entries()) {
+    lines.push(`file '${path.relative(dir, segment).replace(/'/g, "'\\''")}'`);
+    const next = starts[i + 1];
+    const here = starts[i];
+    if (next && here) {
+      lines.push(`duration ${(next.start - here.start).toFixed(6)}`);
+    }
+  }
+  writeFileSync(list, `${lines.join('\n')}\n`, { mode: 0o600 });
+  try {
+    await run(ffmpeg, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-y',
+      '-f',
+      'concat',
+      '-safe',
+      '0',
+      '-i',
+      list,
+      '-map',
+      '0',
+      '-c',
+      'copy',
+      '-f',
+      'matroska',
+      partial,
+    ]);
+    const fd = openSync(partial, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    const expected: string[][] = [];
+    for (const segment of segments) {
+      const streams = await packetDigests(ffmpeg, segment);
+      streams.forEach((packets, i) => (expected[i] ??= []).push(...packets));
+    }
+    const actual = await packetDigests(ffmpeg, partial);
+    const packets = expected.reduce((n, s) => n + s.length, 0);
+    if (
+      actual.length !== expected.length ||
+      actual.some((s, i) => s.join('\n') !== (expected[i] ?? []).join('\n'))
+    ) {
+      throw new Error(
+        `joined file of ${path.basename(output)} does not hold exactly the segments' packets`,
+      );
+    }
+    const first = starts[0];
+    const last = starts[starts.length - 1];
+    const joined = await mediaSpan(ffmpeg, partial);
+    // It reaches into the last segment, and is no longer than the segments end to end
+    // (a segment cut short by a crash may claim more than it holds, never less).
+    const reach = last && first ? last.start - first.start : 0;
+    const span = reach + (last?.duration ?? 0);
+    if (joined.duration < reach || joined.duration > span + 0.5) {
+      throw new Error(
+        `joined file of ${path.basename(output)} lasts ${joined.duration.toFixed(3)} s, the segments ${reach.toFixed(3)}–${span.toFixed(3)} s`,
+      );
+    }
+    renameSync(partial, output);
+    return {
+      file: output,
+      bytes: statSync(output).size,
+      sha256: await sha256File(output),
+      packets,
+      seconds: joined.duration,
+    };
+  } finally {
+    rmSync(list, { force: true });
+    rmSync(partial, { force: true });
+  }
+}
+
+/** Start and duration (seconds) of a media file, from ffmpeg's own probe. */
+export async function mediaSpan(
+  ffmpeg: string,
+  file: string,
+): Promise<{ start: number; duration: number }> {
+  const { stderr } = await run(ffmpeg, ['-hide_banner', '-nostdin', '-i', file], true);
+  const m = /Duration: (\d+):(\d+):([\d.]+), start: (-?[\d.]+)/.exec(stderr);
+  if (!m) {
+    throw new Error(`${path.basename(file)}: ffmpeg cannot read its duration`);
+  }
+  const start = Number(m[4]);
+  // Matroska's duration is its end time; the span is from the first packet.
+  const end = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  return { start, duration: Math.max(0, end - Math.max(0, start)) };
+}
+
+/** Per stream, each packet's `size,md5` in order. */
+async function packetDigests(ffmpeg: string, file: string): Promise<string[][]> {
+  const { stdout } = await run(ffmpeg, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-i',
+    file,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-f',
+    'framemd5',
+    '-',
+  ]);
+  const streams: string[][] = [];
+  for (const line of stdout.split('\n')) {
+    if (line === '' || line.startsWith('#')) {
+      continue;
+    }
+    const f = line.split(',').map((x) => x.trim());
+    (streams[Number(f[0])] ??= []).push(`${f[4]},${f[5]}`);
+  }
+  return streams;
+}
+
+function run(
+  bin: string,
+  args: string[],
+  allowFailure = false,
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const stdout = Buffer.concat(out).toString();
+      const stderr = Buffer.concat(err).toString();
+      if (code !== 0 && !allowFailure) {
+        reject(new Error(`ffmpeg exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      } else {
+        resolve({ stdout, stderr });
+      }
+    });
+  });
+}
