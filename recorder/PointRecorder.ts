@@ -64,6 +64,11 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     this.#listFile = path.join(options.dir, `${options.name}.segments.csv`);
   }
 
+  /** ffmpeg's process id, once started. */
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
+  }
+
   get segments(): readonly ClosedSegment[] {
     return this.#segments;
   }

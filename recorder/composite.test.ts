@@ -6,7 +6,7 @@ import { tempDir } from '../test/helpers/cli.js';
 import { makeTestClip, streamCodecs } from '../test/helpers/media.js';
 import { defaultFontFile, gridOf, renderComposite } from './composite.js';
 import { resolveFfmpeg } from './ffmpegBinary.js';
-import { mediaSpan } from './joinSegments.js';
+import { mediaSpan } from './probe.js';
 
 // Two points' files, the second joining 3 s late, become one MP4 grid at their
 // wall-clock places: H.264 + AAC, the index first, progress reported on the way.
@@ -50,7 +50,10 @@ t.test('a grid record of the session, playable everywhere', async (t) => {
   const result = await renderComposite({
     ffmpeg,
     cells: [
-      { label: 'Hà Nội — điểm cầu trung tâm', runs: [{ file: a, offset: 0, video: true, audio: true }] },
+      {
+        label: 'Hà Nội — điểm cầu trung tâm',
+        runs: [{ file: a, offset: 0, video: true, audio: true }],
+      },
       { label: "Quảng Ninh 'tỉnh'", runs: [{ file: b, offset: 3, video: true, audio: true }] },
     ],
     origin: new Date('2026-11-28T09:00:00+07:00'),

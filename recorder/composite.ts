@@ -36,6 +36,8 @@ export interface CompositeOptions {
   /** Output width; each cell is 16:9. */
   width?: number;
   onProgress?: (fraction: number) => void;
+  /** Aborting kills the render (e.g. the recorder is shutting down). */
+  signal?: AbortSignal;
 }
 
 export interface RenderedComposite {
@@ -139,9 +141,7 @@ export function compositeArgs(
   if (audio.length === 0) {
     graph.push(`anullsrc=r=48000:cl=stereo[a]`);
   } else {
-    graph.push(
-      `${audio.join('')}amix=inputs=${audio.length}:duration=longest:normalize=0,apad[a]`,
-    );
+    graph.push(`${audio.join('')}amix=inputs=${audio.length}:duration=longest:normalize=0,apad[a]`);
   }
   const args = [
     '-hide_banner',
@@ -194,7 +194,11 @@ export async function renderComposite(o: CompositeOptions): Promise<RenderedComp
       writeFileSync(file, content);
     }
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(o.ffmpeg, [...args, partial], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(o.ffmpeg, [...args, partial], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        signal: o.signal,
+        killSignal: 'SIGKILL',
+      });
       let err = '';
       let last = -1;
       child.stdout.on('data', (d: Buffer) => {

@@ -5,7 +5,8 @@ import t from 'tap';
 import { tempDir } from '../test/helpers/cli.js';
 import { makeTestClip, startsWithKeyframe, streamCodecs } from '../test/helpers/media.js';
 import { resolveFfmpeg } from './ffmpegBinary.js';
-import { joinSegments, mediaSpan } from './joinSegments.js';
+import { joinSegments } from './joinSegments.js';
+import { mediaSpan } from './probe.js';
 
 // Segments cut the way the recorder cuts them (codec copy, timestamps kept) are joined
 // into one file holding exactly their packets over the same span of time.
@@ -47,18 +48,27 @@ t.test('the joined file holds every packet of every segment, over the same time'
   t.ok(startsWithKeyframe(out));
   const clipSpan = await mediaSpan(ffmpeg, clip);
   t.ok(Math.abs(clipSpan.duration - joined.seconds) < 0.1, 'no gap or overlap made up');
-  t.ok(segments.every((s) => existsSync(s)), 'the segments are left for the caller to remove');
+  t.ok(
+    segments.every((s) => existsSync(s)),
+    'the segments are left for the caller to remove',
+  );
 });
 
-t.test('a segment cut short by a crash joins up to its damage; an unreadable one is refused', async (t) => {
-  const damaged = path.join(dir, 'damaged-00001.mkv');
-  const bytes = readFileSync(segments[1] ?? '');
-  writeFileSync(damaged, bytes.subarray(0, Math.floor(bytes.length / 2)));
-  const out = path.join(dir, 'damaged.mkv');
-  // Cut in half, as by a crash: what can be read of it is joined; nothing at all, refused.
-  const joined = await joinSegments(ffmpeg, [segments[0] ?? '', damaged], out);
-  t.ok(joined.seconds > 3 && joined.seconds < 6, `a truncated segment joins up to its damage (${joined.seconds} s)`);
-  writeFileSync(damaged, 'not matroska');
-  await t.rejects(joinSegments(ffmpeg, [segments[0] ?? '', damaged], path.join(dir, 'bad.mkv')));
-  t.ok(!existsSync(path.join(dir, 'bad.mkv')) && !existsSync(path.join(dir, 'bad.mkv.part')));
-});
+t.test(
+  'a segment cut short by a crash joins up to its damage; an unreadable one is refused',
+  async (t) => {
+    const damaged = path.join(dir, 'damaged-00001.mkv');
+    const bytes = readFileSync(segments[1] ?? '');
+    writeFileSync(damaged, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const out = path.join(dir, 'damaged.mkv');
+    // Cut in half, as by a crash: what can be read of it is joined; nothing at all, refused.
+    const joined = await joinSegments(ffmpeg, [segments[0] ?? '', damaged], out);
+    t.ok(
+      joined.seconds > 3 && joined.seconds < 6,
+      `a truncated segment joins up to its damage (${joined.seconds} s)`,
+    );
+    writeFileSync(damaged, 'not matroska');
+    await t.rejects(joinSegments(ffmpeg, [segments[0] ?? '', damaged], path.join(dir, 'bad.mkv')));
+    t.ok(!existsSync(path.join(dir, 'bad.mkv')) && !existsSync(path.join(dir, 'bad.mkv.part')));
+  },
+);

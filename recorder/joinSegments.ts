@@ -4,10 +4,18 @@
  * exactly their packets: every stream's packets, in order, with the same sizes and MD5s
  * (ffmpeg's framemd5 over a codec copy), and the same span of time.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { sha256File } from './PointRecorder.js';
+import { mediaSpan, runFfmpeg as run } from './probe.js';
 
 export interface JoinedRun {
   file: string;
@@ -107,22 +115,6 @@ export async function joinSegments(
   }
 }
 
-/** Start and duration (seconds) of a media file, from ffmpeg's own probe. */
-export async function mediaSpan(
-  ffmpeg: string,
-  file: string,
-): Promise<{ start: number; duration: number }> {
-  const { stderr } = await run(ffmpeg, ['-hide_banner', '-nostdin', '-i', file], true);
-  const m = /Duration: (\d+):(\d+):([\d.]+), start: (-?[\d.]+)/.exec(stderr);
-  if (!m) {
-    throw new Error(`${path.basename(file)}: ffmpeg cannot read its duration`);
-  }
-  const start = Number(m[4]);
-  // Matroska's duration is its end time; the span is from the first packet.
-  const end = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
-  return { start, duration: Math.max(0, end - Math.max(0, start)) };
-}
-
 /** Per stream, each packet's `size,md5` in order. */
 async function packetDigests(ffmpeg: string, file: string): Promise<string[][]> {
   const { stdout } = await run(ffmpeg, [
@@ -149,28 +141,4 @@ async function packetDigests(ffmpeg: string, file: string): Promise<string[][]> 
     (streams[Number(f[0])] ??= []).push(`${f[4]},${f[5]}`);
   }
   return streams;
-}
-
-function run(
-  bin: string,
-  args: string[],
-  allowFailure = false,
-): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const stdout = Buffer.concat(out).toString();
-      const stderr = Buffer.concat(err).toString();
-      if (code !== 0 && !allowFailure) {
-        reject(new Error(`ffmpeg exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-      } else {
-        resolve({ stdout, stderr });
-      }
-    });
-  });
 }

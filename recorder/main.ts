@@ -4,6 +4,8 @@
  * recorder fault never stalls signaling, and the server restarts it if it dies.
  */
 import { createLogger } from '../src/logger.js';
+import { defaultFontFile, renderComposite } from './composite.js';
+import { joinSegments } from './joinSegments.js';
 import { PointRecorder } from './PointRecorder.js';
 import type { RecorderMessage, RecorderRequest } from './protocol.js';
 
@@ -14,6 +16,9 @@ const logger = createLogger(
 });
 const ffmpeg = process.env['DIEMCAU_RECORDER_FFMPEG'] ?? 'ffmpeg';
 const points = new Map<string, PointRecorder>();
+const composites = new Set<Promise<unknown>>();
+// A composite is made again from the per-point files; a shutdown does not wait for one.
+const stopping = new AbortController();
 
 function send(message: RecorderMessage): void {
   if (process.connected) {
@@ -35,19 +40,40 @@ async function handle(request: RecorderRequest): Promise<unknown> {
         segmentSeconds: request.segmentSeconds,
         logger,
       });
-      recorder.on('segment', (segment) => send({ type: 'segment', key: request.key, segment }));
+      const { key, name } = request;
+      recorder.on('segment', (segment) => send({ type: 'segment', key, name, segment }));
       recorder.on('died', (err) => {
-        points.delete(request.key);
-        send({ type: 'pointDied', key: request.key, message: err.message });
+        if (points.get(key) === recorder) {
+          points.delete(key);
+        }
+        send({ type: 'pointDied', key, name, message: err.message });
       });
       await recorder.start();
-      points.set(request.key, recorder);
-      return {};
+      points.set(key, recorder);
+      // The server keeps it: if this process dies, the orphaned ffmpeg is told to finish.
+      return { pid: recorder.pid };
     }
     case 'stopPoint': {
       const recorder = points.get(request.key);
       points.delete(request.key);
       return { segments: recorder ? await recorder.stop() : [] };
+    }
+    case 'joinRun':
+      return joinSegments(ffmpeg, request.segments, request.output);
+    case 'composite': {
+      const { job } = request;
+      const done = renderComposite({
+        ffmpeg,
+        cells: request.cells,
+        origin: new Date(request.origin),
+        seconds: request.seconds,
+        output: request.output,
+        fontFile: defaultFontFile(),
+        onProgress: (fraction) => send({ type: 'compositeProgress', job, fraction }),
+        signal: stopping.signal,
+      });
+      composites.add(done);
+      return done.finally(() => composites.delete(done));
     }
     case 'shutdown':
       await stopAll();
@@ -57,6 +83,7 @@ async function handle(request: RecorderRequest): Promise<unknown> {
 }
 
 async function stopAll(): Promise<void> {
+  stopping.abort();
   const all = [...points.values()];
   points.clear();
   await Promise.all(all.map((r) => r.stop()));

@@ -2,8 +2,9 @@
  * Messages between `diemcau serve` and its recorder process (Node IPC). Requests carry
  * an `id`; the recorder answers each with `ok` or `error` under the same id.
  */
-import type { SdpTrack } from './sdp.js';
+import type { CompositeCell } from './composite.js';
 import type { ClosedSegment } from './PointRecorder.js';
+import type { SdpTrack } from './sdp.js';
 
 export type RecorderRequest =
   | { id: number; type: 'ping' }
@@ -17,13 +18,26 @@ export type RecorderRequest =
       segmentSeconds: number;
     }
   | { id: number; type: 'stopPoint'; key: string }
+  /** Joins a run's segments into `output` (answer: a JoinedRun). */
+  | { id: number; type: 'joinRun'; segments: string[]; output: string }
+  /** Renders a composite record (answer: a RenderedComposite); progress under `job`. */
+  | {
+      id: number;
+      type: 'composite';
+      job: string;
+      cells: CompositeCell[];
+      origin: string;
+      seconds: number;
+      output: string;
+    }
   | { id: number; type: 'shutdown' };
 
 export type RecorderMessage =
   | { type: 'ready'; pid: number }
   | { type: 'ok'; id: number; data?: unknown }
   | { type: 'error'; id: number; message: string }
-  /** A segment was closed and hashed. */
-  | { type: 'segment'; key: string; segment: ClosedSegment }
-  /** ffmpeg of a point stopped on its own. */
-  | { type: 'pointDied'; key: string; message: string };
+  /** A segment of run `name` was closed and hashed. */
+  | { type: 'segment'; key: string; name: string; segment: ClosedSegment }
+  /** ffmpeg of run `name` stopped on its own. */
+  | { type: 'pointDied'; key: string; name: string; message: string }
+  | { type: 'compositeProgress'; job: string; fraction: number };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from '../src/logger.js';
 import type { Session, SessionEvent } from '../src/sessions/Session.js';
-import { AuditLog } from './AuditLog.js';
+import { AuditLog, type AuditRecord } from './AuditLog.js';
 
 /** Sessions already being written, so a retried room creation cannot double every line. */
 const audited = new WeakSet<Session>();
@@ -41,4 +41,17 @@ export function attachAuditLog(session: Session, dataDir: string, logger: Logger
     session.observer.off('event', write);
     audit.close();
   });
+}
+
+/**
+ * One event for a session that has ended (its live audit writer is closed): the
+ * composite finishing, an archive finalized from the command line.
+ */
+export function appendAudit(archiveDir: string, record: Omit<AuditRecord, 'at'>): void {
+  const audit = AuditLog.open(path.join(archiveDir, 'audit.jsonl'));
+  try {
+    audit.append({ at: new Date().toISOString(), ...record });
+  } finally {
+    audit.close();
+  }
 }

@@ -13,12 +13,15 @@ export interface ArchiveVerification {
   events: number;
   files: number;
   problems: string[];
+  /** Not problems: e.g. segments left by a join cut short, identical to what was joined. */
+  notes: string[];
 }
 
 interface ManifestFile {
   file: string;
   sha256: string;
   bytes: number;
+  joinedFrom?: { file: string; sha256: string; bytes: number }[];
 }
 
 export async function verifyArchive(dir: string): Promise<ArchiveVerification> {
@@ -28,7 +31,7 @@ export async function verifyArchive(dir: string): Promise<ArchiveVerification> {
   const mediaDir = path.join(dir, 'media');
   const media = existsSync(mediaDir)
     ? readdirSync(mediaDir)
-        .filter((f) => f.endsWith('.mkv'))
+        .filter((f) => f.endsWith('.mkv') || f.endsWith('.mp4') || f.endsWith('.webm'))
         .map((f) => `media/${f}`)
     : [];
   let files: ManifestFile[] = [];
@@ -59,10 +62,29 @@ export async function verifyArchive(dir: string): Promise<ArchiveVerification> {
     }
   }
   const listed = new Set(files.map((f) => f.file));
+  const replaced = new Map(files.flatMap((f) => (f.joinedFrom ?? []).map((s) => [s.file, s])));
+  const notes: string[] = [];
   for (const f of media) {
-    if (!listed.has(f)) {
+    if (listed.has(f)) {
+      continue;
+    }
+    const segment = replaced.get(f);
+    const full = path.join(dir, f);
+    if (
+      segment &&
+      statSync(full).size === segment.bytes &&
+      (await sha256File(full)) === segment.sha256
+    ) {
+      notes.push(`${f}: a segment already joined (identical to the one joined); safe to delete`);
+    } else {
       problems.push(`${f}: not in the manifest (still being recorded, left by a crash, or added)`);
     }
   }
-  return { ok: problems.length === 0, events: audit.entries.length, files: files.length, problems };
+  return {
+    ok: problems.length === 0,
+    events: audit.entries.length,
+    files: files.length,
+    problems,
+    notes,
+  };
 }

@@ -14,6 +14,7 @@ import { registerSessionRoutes } from './http/sessionRoutes.js';
 import { type TlsMaterial, tlsFor } from './http/tls.js';
 import type { Logger } from './logger.js';
 import { projectRoot } from './paths.js';
+import { DiskMonitor } from './recording/DiskMonitor.js';
 import { RecorderSupervisor } from './recording/RecorderSupervisor.js';
 import { MemorySessionStore, type SessionStore } from './sessions/SessionStore.js';
 import { Rooms } from './sfu/Rooms.js';
@@ -42,6 +43,8 @@ export class Server {
   readonly rooms: Rooms;
   readonly signaling: SignalingServer;
   readonly recorder: RecorderSupervisor;
+  /** Free space of the archive disk, and its alarm. */
+  readonly disk: DiskMonitor;
   readonly url: string;
   readonly tls: TlsMaterial | null;
   readonly #log: Logger;
@@ -70,6 +73,11 @@ export class Server {
       await pool.close();
       throw error;
     }
+    const disk = new DiskMonitor(
+      path.join(config.dataDir, 'archive'),
+      config.recorder.minFreeDiskMb,
+      logger,
+    );
     const rooms = new Rooms({
       pool,
       dataDir: config.dataDir,
@@ -81,12 +89,14 @@ export class Server {
         supervisor: recorder,
         segmentSeconds: config.recorder.segmentSeconds,
         autoStart: config.recorder.autoStart,
+        composite: config.recorder.composite,
+        disk,
       },
     });
     let app: FastifyInstance;
     let signaling: SignalingServer;
     try {
-      app = buildApp(logger, pool, recorder, tls);
+      app = buildApp(logger, pool, recorder, disk, tls);
       registerSessionRoutes(app, { tokens, rooms });
       signaling = new SignalingServer(app, {
         tokens,
@@ -96,6 +106,7 @@ export class Server {
       });
       await app.listen({ host: config.http.host, port: config.http.port });
     } catch (error) {
+      disk.close();
       await pool.close();
       await recorder.close();
       throw error;
@@ -104,7 +115,18 @@ export class Server {
     const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
-    return new Server({ app, pool, sessions, rooms, signaling, recorder, url, tls, logger });
+    return new Server({
+      app,
+      pool,
+      sessions,
+      rooms,
+      signaling,
+      recorder,
+      disk,
+      url,
+      tls,
+      logger,
+    });
   }
 
   private constructor(parts: {
@@ -114,11 +136,13 @@ export class Server {
     rooms: Rooms;
     signaling: SignalingServer;
     recorder: RecorderSupervisor;
+    disk: DiskMonitor;
     url: string;
     tls: TlsMaterial | null;
     logger: Logger;
   }) {
     this.recorder = parts.recorder;
+    this.disk = parts.disk;
     this.app = parts.app;
     this.pool = parts.pool;
     this.sessions = parts.sessions;
@@ -140,6 +164,7 @@ export class Server {
         await this.app.close();
         await this.recorder.close();
       } finally {
+        this.disk.close();
         await this.pool.close();
       }
       this.#log.info('server closed');
@@ -152,6 +177,7 @@ function buildApp(
   logger: Logger,
   pool: WorkerPool,
   recorder: RecorderSupervisor,
+  disk: DiskMonitor,
   tls: TlsMaterial | null,
 ): FastifyInstance {
   const app = Fastify({
@@ -179,7 +205,13 @@ function buildApp(
     return reply.code(404).send(errorBody(err));
   });
 
-  registerHealthRoutes(app, { pool, recorder, version: packageVersion, startedAt: Date.now() });
+  registerHealthRoutes(app, {
+    pool,
+    recorder,
+    disk,
+    version: packageVersion,
+    startedAt: Date.now(),
+  });
   registerClientRoutes(app);
   return app;
 }

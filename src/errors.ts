@@ -99,6 +99,11 @@ export const errors = {
   ),
   MEDIA_FAILED: createError('DC_ERR_MEDIA_FAILED', 'The media server refused the request: %s', 400),
   TOO_MANY_REQUESTS: createError('DC_ERR_TOO_MANY_REQUESTS', 'Too many requests: %s', 429),
+  DISK_LOW: createError(
+    'DC_ERR_DISK_LOW',
+    'The archive disk is almost full (%s): free space before recording again',
+    507,
+  ),
 
   // HTTP API.
   NOT_FOUND: createError('DC_ERR_NOT_FOUND', 'Not found: %s', 404),

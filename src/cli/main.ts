@@ -27,7 +27,11 @@ Usage:
                                          list the Debian packages each needs
   diemcau recordings list [--json]       the session archives on this machine
   diemcau recordings verify <sessionId|dir>
-                                         check an archive's audit chain; exit 1 naming each problem
+                                         check an archive's audit chain and files; exit 1 naming each problem
+  diemcau recordings export <sessionId|dir> --to DIR
+                                         copy an archive (e.g. to an external drive), verify the copy
+  diemcau recordings finalize <sessionId|dir> [--no-composite]
+                                         join segments and render the composite (after a server stop)
   diemcau config [--config FILE]         print the effective configuration (secrets hidden)
   diemcau version                        print the version
 

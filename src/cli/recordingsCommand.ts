@@ -5,16 +5,34 @@ import { verifyArchive } from '../../recorder/verifyArchive.js';
 import { archiveDirOf } from '../../recorder/sessionAudit.js';
 import { ID_PATTERN } from '../auth/roles.js';
 import { errors } from '../errors.js';
+import { exportArchive, type ExportProgress } from '../../recorder/exportArchive.js';
+import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+import { joinArchiveRuns } from '../../recorder/finalizeArchive.js';
+import { joinSegments } from '../../recorder/joinSegments.js';
+import { renderComposite, defaultFontFile } from '../../recorder/composite.js';
+import {
+  COMPOSITE_FILE,
+  planComposite,
+  recordRenderedComposite,
+} from '../../recorder/compositePlan.js';
+import { readManifest, updateManifest } from '../../recorder/manifest.js';
+import type { ArchiveVerification } from '../../recorder/verifyArchive.js';
 import { bootConfig } from './bootConfig.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 
 /**
- * `diemcau recordings list|verify`: the session archives on this machine; verify exits 1
- * naming every broken audit line and every missing, altered or unlisted media file.
+ * `diemcau recordings list|verify|export|finalize`: the session archives on this
+ * machine; verify exits 1 naming every broken audit line and every missing, altered or
+ * unlisted media file; export copies one to another disk and verifies the copy.
  */
 export async function recordingsCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parseFlags(rest, { ...CONFIG_FLAG, json: { type: 'boolean' } });
+  const { values, positionals } = parseFlags(rest, {
+    ...CONFIG_FLAG,
+    json: { type: 'boolean' },
+    to: { type: 'string' },
+    'no-composite': { type: 'boolean' },
+  });
   const config = bootConfig(values.config);
   switch (sub) {
     case 'list': {
@@ -41,32 +59,159 @@ export async function recordingsCommand(args: string[]): Promise<number> {
       return 0;
     }
     case 'verify': {
-      const target = positionals[0];
-      if (target === undefined) {
-        throw new errors.USAGE('usage: diemcau recordings verify <sessionId|dir>');
-      }
-      const dir =
-        target.includes('/') || !ID_PATTERN.test(target)
-          ? path.resolve(target)
-          : archiveDirOf(config.dataDir, target);
+      const dir = archiveArg(positionals[0], config.dataDir, 'verify <sessionId|dir>');
       if (!existsSync(dir)) {
         console.log(`FAIL ${dir}: no such archive`);
         return 1;
       }
       const result = await verifyArchive(dir);
-      if (result.ok) {
-        console.log(
-          `OK ${dir}: audit.jsonl ${result.events} events, hash chain intact; ${result.files} media files verified`,
-        );
-        return 0;
+      printVerification(dir, result);
+      return result.ok ? 0 : 1;
+    }
+    case 'export': {
+      const usage = 'export <sessionId|dir> --to <dir>';
+      const dir = archiveArg(positionals[0], config.dataDir, usage);
+      if (typeof values.to !== 'string') {
+        throw new errors.USAGE(`usage: diemcau recordings ${usage}`);
       }
-      console.log(`FAIL ${dir}: ${result.problems.length} problem(s)`);
-      for (const problem of result.problems) {
-        console.log(`  ${problem}`);
+      if (!existsSync(path.join(dir, 'audit.jsonl'))) {
+        console.error(`${dir}: no such session archive`);
+        return 1;
+      }
+      const bar = progressBar();
+      const outcome = await exportArchive(dir, path.resolve(values.to), bar);
+      switch (outcome.status) {
+        case 'no-room':
+          console.error(
+            `refused: the target needs ${mib(outcome.needBytes)} MiB and has ${mib(outcome.freeBytes)} MiB free; nothing was written`,
+          );
+          return 1;
+        case 'exists':
+          console.error(`refused: ${outcome.target} already exists; nothing was written`);
+          return 1;
+        case 'copy-failed':
+          console.log(`FAIL the copy in ${outcome.target} does not verify:`);
+          for (const problem of outcome.verification.problems) {
+            console.log(`  ${problem}`);
+          }
+          return 1;
+        case 'exported':
+          console.log(
+            `exported ${outcome.files} files (${mib(outcome.bytes)} MiB) to ${outcome.target}`,
+          );
+          printVerification(outcome.target, outcome.verification);
+          return 0;
       }
       return 1;
     }
+    case 'finalize': {
+      // What a session's end does, for an archive whose server stopped first: join each
+      // run's segments, then render the composite record.
+      const dir = archiveArg(positionals[0], config.dataDir, 'finalize <sessionId|dir>');
+      const ffmpeg = resolveFfmpeg(config.ffmpeg.path).path;
+      const joined = await joinArchiveRuns(dir, (segments, output) =>
+        joinSegments(ffmpeg, segments, output),
+      );
+      console.log(`joined ${joined.joined} run(s) into one file each`);
+      for (const f of joined.failed) {
+        console.log(`  not joined (segments kept): ${f.run}: ${f.error}`);
+      }
+      if (values['no-composite'] !== true) {
+        const state = await renderCompositeHere(ffmpeg, dir);
+        console.log(`composite: ${state}`);
+      }
+      const result = await verifyArchive(dir);
+      printVerification(dir, result);
+      return result.ok && joined.failed.length === 0 ? 0 : 1;
+    }
     default:
-      throw new errors.USAGE('usage: diemcau recordings list|verify <sessionId|dir>');
+      throw new errors.USAGE(
+        'usage: diemcau recordings list|verify|export|finalize <sessionId|dir> [--to DIR]',
+      );
+  }
+}
+
+function archiveArg(target: string | undefined, dataDir: string, usage: string): string {
+  if (target === undefined) {
+    throw new errors.USAGE(`usage: diemcau recordings ${usage}`);
+  }
+  return target.includes('/') || !ID_PATTERN.test(target)
+    ? path.resolve(target)
+    : archiveDirOf(dataDir, target);
+}
+
+function printVerification(dir: string, result: ArchiveVerification): void {
+  if (result.ok) {
+    console.log(
+      `OK ${dir}: audit.jsonl ${result.events} events, hash chain intact; ${result.files} media files verified`,
+    );
+  } else {
+    console.log(`FAIL ${dir}: ${result.problems.length} problem(s)`);
+    for (const problem of result.problems) {
+      console.log(`  ${problem}`);
+    }
+  }
+  for (const note of result.notes) {
+    console.log(`  note: ${note}`);
+  }
+}
+
+const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
+
+/** A bar on a terminal; a line per tenth in a log (an IT center's script). */
+function progressBar(): (p: ExportProgress) => void {
+  const tty = process.stderr.isTTY;
+  let shown = -1;
+  return (p) => {
+    const pct = p.totalBytes === 0 ? 100 : Math.floor((p.copiedBytes / p.totalBytes) * 100);
+    if (tty) {
+      if (pct !== shown) {
+        shown = pct;
+        const filled = Math.round(pct / 4);
+        process.stderr.write(
+          `\r[${'#'.repeat(filled)}${'.'.repeat(25 - filled)}] ${pct}% ${mib(p.copiedBytes)}/${mib(p.totalBytes)} MiB`,
+        );
+        if (pct === 100 && p.file === '') {
+          process.stderr.write('\n');
+        }
+      }
+    } else if (Math.floor(pct / 10) !== Math.floor(shown / 10) || (pct === 100 && shown !== 100)) {
+      shown = pct;
+      process.stderr.write(`copied ${pct}% (${mib(p.copiedBytes)}/${mib(p.totalBytes)} MiB)\n`);
+    }
+  };
+}
+
+async function renderCompositeHere(ffmpeg: string, dir: string): Promise<string> {
+  const manifest = readManifest(dir);
+  const plan = manifest ? await planComposite(ffmpeg, dir, manifest) : null;
+  if (!manifest || !plan) {
+    return 'nothing recorded';
+  }
+  let shown = -1;
+  try {
+    const result = await renderComposite({
+      ffmpeg,
+      cells: plan.cells,
+      origin: plan.origin,
+      seconds: plan.seconds,
+      output: path.join(dir, COMPOSITE_FILE),
+      fontFile: defaultFontFile(),
+      onProgress: (f) => {
+        const pct = Math.floor(f * 10) * 10;
+        if (pct !== shown) {
+          shown = pct;
+          process.stderr.write(`composite ${pct}%\n`);
+        }
+      },
+    });
+    const detail = recordRenderedComposite(dir, manifest.session.id, plan, result);
+    return `done (${detail})`;
+  } catch (err) {
+    const detail = (err as Error).message.slice(0, 500);
+    updateManifest(dir, (m) => {
+      m.composite = { status: 'failed', progress: 0, detail };
+    });
+    return `failed: ${detail}`;
   }
 }

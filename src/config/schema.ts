@@ -36,6 +36,8 @@ export interface Config {
     segmentSeconds: number;
     /** Record every point as soon as it sends media. */
     autoStart: boolean;
+    /** Render the composite record (all points in a grid, MP4) when a session ends. */
+    composite: boolean;
   };
   auth: {
     /** HS256 key for invitation tokens; null: generated once into <dataDir>/keys/. */
@@ -98,6 +100,10 @@ export const schema: Schema<Config> = {
     },
     segmentSeconds: { type: 'integer', min: 2, max: 3600, doc: 'Media segment length (s)' },
     autoStart: { type: 'boolean', doc: 'Record every point as soon as it sends media' },
+    composite: {
+      type: 'boolean',
+      doc: 'Render the composite record (all points in a grid, H.264 MP4) when a session ends',
+    },
   },
   auth: {
     jwtSecret: {

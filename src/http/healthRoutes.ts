@@ -1,34 +1,47 @@
 import type { FastifyInstance } from 'fastify';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
+import type { DiskMonitor } from '../recording/DiskMonitor.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
 
 export interface HealthDeps {
   pool: WorkerPool;
   recorder: RecorderSupervisor;
+  disk: DiskMonitor;
   version: string;
   startedAt: number;
 }
 
 /**
- * `/healthz` answers 200 only when every worker slot and the recorder are up, so an IT
- * center's monitor sees a degraded server (503) while either is being restarted.
+ * `/healthz` answers 200 only when every worker slot and the recorder are up and the
+ * archive disk has room, so an IT center's monitor sees a degraded server (503) while
+ * one is being restarted or while nothing could be recorded.
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
   app.get('/healthz', async (_req, reply) => {
     const workers = deps.pool.health();
     const recorder = deps.recorder.health();
-    const ok = !deps.pool.closed && workers.alive === workers.size && recorder.alive;
+    const disk = deps.disk.health();
+    const ok = !deps.pool.closed && workers.alive === workers.size && recorder.alive && !disk.low;
     return reply.code(ok ? 200 : 503).send({
       status: ok ? 'ok' : 'degraded',
       version: deps.version,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       workers,
       recorder,
+      disk: {
+        path: disk.path,
+        freeMb: Math.floor(disk.freeBytes / 1048576),
+        minFreeMb: Math.floor(disk.minFreeBytes / 1048576),
+        low: disk.low,
+        ...(disk.low ? { alarm: 'archive disk almost full: recording is stopped' } : {}),
+      },
     });
   });
 
   app.get('/metrics', async (_req, reply) => {
     const health = deps.pool.health();
+    const recorder = deps.recorder.health();
+    const disk = deps.disk.health();
     const memory = process.memoryUsage();
     const lines = [
       metric('diemcau_workers_configured', 'gauge', 'mediasoup worker slots', health.size),
@@ -38,6 +51,30 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
         'counter',
         'mediasoup workers respawned after dying',
         health.restarts,
+      ),
+      metric(
+        'diemcau_recorder_up',
+        'gauge',
+        'Recorder process running (1) or not',
+        +recorder.alive,
+      ),
+      metric(
+        'diemcau_recorder_restarts_total',
+        'counter',
+        'Recorder process restarts after dying',
+        recorder.restarts,
+      ),
+      metric(
+        'diemcau_archive_disk_free_bytes',
+        'gauge',
+        'Free space on the archive disk',
+        disk.freeBytes,
+      ),
+      metric(
+        'diemcau_archive_disk_low',
+        'gauge',
+        'Archive disk below recorder.minFreeDiskMb: recording stopped (1)',
+        +disk.low,
       ),
       metric(
         'process_resident_memory_bytes',

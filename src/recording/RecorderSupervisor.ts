@@ -62,6 +62,11 @@ export class RecorderSupervisor extends EnhancedEventEmitter<RecorderSupervisorE
     this.#log = log;
   }
 
+  /** The ffmpeg the recorder runs (the server probes media files with it too). */
+  get ffmpeg(): string {
+    return this.#ffmpeg;
+  }
+
   health(): RecorderHealth {
     return {
       alive: this.#ready,
@@ -70,7 +75,8 @@ export class RecorderSupervisor extends EnhancedEventEmitter<RecorderSupervisorE
     };
   }
 
-  request(body: RequestBody): Promise<unknown> {
+  /** `timeoutMs`: long jobs (joining, the composite) say how long they may take. */
+  request(body: RequestBody, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
     const child = this.#child;
     if (!child || !this.#ready) {
       return Promise.reject(new errors.UNAVAILABLE('the recorder is restarting'));
@@ -80,7 +86,7 @@ export class RecorderSupervisor extends EnhancedEventEmitter<RecorderSupervisorE
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new errors.UNAVAILABLE(`the recorder did not answer ${body.type}`));
-      }, REQUEST_TIMEOUT_MS);
+      }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
       child.send({ ...body, id });
     });

@@ -4,91 +4,135 @@
  * created paused towards the recorder's ffmpeg and resumed only once ffmpeg listens; a
  * keyframe is asked for at once. A point's recording restarts by itself when it
  * publishes anew (rejoin, new producer, media moved after a worker death), when its
- * ffmpeg dies, or when the recorder process is restarted. Each closed segment, hashed,
- * is added to the archive's manifest.json at once.
+ * ffmpeg dies, or when the recorder process is restarted; the gap is written into the
+ * timeline (and so the audit log) and what the dead run wrote is hashed in as well.
+ * Each closed segment, hashed, is added to the archive's manifest.json at once. When
+ * the session ends, each run's segments are joined into one verified file
+ * (recorder/finalizeArchive.ts).
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { ClosedSegment } from '../../recorder/PointRecorder.js';
+import { sha256File } from '../../recorder/PointRecorder.js';
+import {
+  type Manifest,
+  type ManifestFile,
+  readManifest,
+  writeManifest,
+} from '../../recorder/manifest.js';
 import type { RecorderMessage } from '../../recorder/protocol.js';
 import { type SdpTrack, sdpTrackOf } from '../../recorder/sdp.js';
 import { archiveDirOf } from '../../recorder/sessionAudit.js';
+import { errors } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Room } from '../sfu/Room.js';
 import { freeUdpPorts } from '../util/portFree.js';
+import type { DiskMonitor } from './DiskMonitor.js';
 import type { RecorderSupervisor } from './RecorderSupervisor.js';
 
 type Group = 'av' | 'screen';
 
-interface Recording {
+/** One run: one ffmpeg recording one point's group from start to stop (or death). */
+interface Run {
   key: string;
   pointId: string;
   group: Group;
   consumers: types.Consumer[];
+  /** Wall clock of ffmpeg's time zero: the moment media was let flow to it. */
   startedAt: Date;
   name: string;
+  ffmpegPid: number | null;
   /** Being stopped: its last segments still arrive, its consumers' closing is expected. */
   stopping: boolean;
+  /** Wall-clock end of the last file of this run seen so far. */
+  lastEnd: Date;
 }
 
-export interface ManifestFile {
-  file: string;
-  sha256: string;
-  bytes: number;
-  kind: Group;
-  pointId: string;
-  start: string;
-  end: string;
+export interface SessionRecorderOptions {
+  dataDir: string;
+  segmentSeconds: number;
+  autoStart: boolean;
+  logger: Logger;
+  disk: DiskMonitor | null;
 }
 
 const RESTART_DEBOUNCE_MS = 300;
+/** How long an orphaned ffmpeg (its recorder died) gets to finish its segment. */
+const ORPHAN_GRACE_MS = 3000;
 
 export class SessionRecorder {
   readonly #room: Room;
   readonly #supervisor: RecorderSupervisor;
-  readonly #dataDir: string;
-  readonly #segmentSeconds: number;
+  readonly #o: SessionRecorderOptions;
+  readonly #archive: string;
+  readonly #media: string;
   readonly #log: Logger;
-  readonly #recordings = new Map<string, Recording>();
+  readonly #recordings = new Map<string, Run>();
+  /** Every run of this recorder by name, ended ones too: late segments find theirs. */
+  readonly #runs = new Map<string, Run>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
-  readonly #files: ManifestFile[] = [];
-  readonly #offMessage: () => void;
-  readonly #offUp: () => void;
+  readonly #files: ManifestFile[];
+  /** File names already in (or being hashed into) the manifest. */
+  readonly #known = new Set<string>();
+  /** Events of the same session from before this room (an earlier sitting). */
+  readonly #earlierEvents: Manifest['events'];
+  /** Open gaps by key: since when, and why. */
+  readonly #gaps = new Map<string, { since: number; reason: string }>();
+  readonly #off: (() => void)[] = [];
   readonly #keyframeTimer: NodeJS.Timeout;
+  /** Recording was stopped by the disk alarm (not by a person): it resumes with space. */
+  #stoppedByAlarm = false;
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(
-    room: Room,
-    supervisor: RecorderSupervisor,
-    options: { dataDir: string; segmentSeconds: number; autoStart: boolean; logger: Logger },
-  ) {
+  constructor(room: Room, supervisor: RecorderSupervisor, options: SessionRecorderOptions) {
     this.#room = room;
     this.#supervisor = supervisor;
-    this.#dataDir = options.dataDir;
-    this.#segmentSeconds = options.segmentSeconds;
+    this.#o = options;
+    this.#archive = archiveDirOf(options.dataDir, room.session.id);
+    this.#media = path.join(this.#archive, 'media');
     this.#log = options.logger.child({ sessionId: room.session.id, component: 'session-recorder' });
+    // A session that sits again (everyone had left) keeps its archive: files and events.
+    const earlier = readManifestSafely(this.#archive, this.#log);
+    this.#files = earlier?.files.filter((f) => f.kind !== 'composite') ?? [];
+    this.#earlierEvents = earlier?.events ?? [];
+    for (const f of this.#files) {
+      this.#known.add(path.basename(f.file));
+    }
     room.recordingControl = (enabled, by) => this.setEnabled(enabled, by);
     if (options.autoStart && !room.session.recording) {
-      room.session.recording = true;
-      room.session.record('recording-enabled', { detail: { auto: true } });
+      if (options.disk?.health().low) {
+        this.#stoppedByAlarm = true;
+        room.session.record('recording-alarm', {
+          detail: { reason: 'disk-low', freeBytes: options.disk.health().freeBytes },
+        });
+      } else {
+        room.session.recording = true;
+        room.session.record('recording-enabled', { detail: { auto: true } });
+      }
     }
     room.on('newproducer', (pointId, producer) => {
       this.#schedule(pointId, groupOf(producer));
     });
-    const onMessage = (message: RecorderMessage): void => this.#onRecorderMessage(message);
-    const onUp = (_pid: number, restart: boolean): void => {
+    this.#listen(supervisor, 'message', (message) => this.#onRecorderMessage(message));
+    this.#listen(supervisor, 'recorderdied', () => this.#onRecorderDied());
+    this.#listen(supervisor, 'recorderup', (_pid, restart) => {
       if (restart) {
         for (const r of this.#recordings.values()) {
           this.#schedule(r.pointId, r.group);
         }
       }
-    };
-    supervisor.on('message', onMessage);
-    supervisor.on('recorderup', onUp);
-    this.#offMessage = () => supervisor.off('message', onMessage);
-    this.#offUp = () => supervisor.off('recorderup', onUp);
+    });
+    if (options.disk) {
+      this.#listen(options.disk, 'low', () => void this.#onDiskLow());
+      this.#listen(options.disk, 'ok', () => {
+        if (this.#stoppedByAlarm && !this.#closed) {
+          this.#stoppedByAlarm = false;
+          void this.setEnabled(true, 'recorder').catch(() => undefined);
+        }
+      });
+    }
     for (const peer of room.peers.values()) {
       for (const producer of peer.producers.values()) {
         this.#schedule(peer.pointId, groupOf(producer));
@@ -96,7 +140,7 @@ export class SessionRecorder {
     }
     // Browsers send keyframes only when asked: without one, ffmpeg cannot cut a segment
     // (codec copy cuts on keyframes), and a lost packet would spoil the picture until
-    // the next. One request per segment length keeps segments near their set length.
+    // the next. One request per half segment keeps segments near their set length.
     this.#keyframeTimer = setInterval(
       () => {
         for (const recording of this.#recordings.values()) {
@@ -115,9 +159,17 @@ export class SessionRecorder {
     return this.#files;
   }
 
+  get archiveDir(): string {
+    return this.#archive;
+  }
+
   /** The operator's or host's switch; every point is told the recording state. */
   async setEnabled(enabled: boolean, by: string): Promise<void> {
     const session = this.#room.session;
+    if (enabled && this.#o.disk?.health().low) {
+      const free = Math.floor((this.#o.disk.health().freeBytes ?? 0) / 1048576);
+      throw new errors.DISK_LOW(`${free} MiB free`);
+    }
     if (session.recording === enabled || this.#closed) {
       return;
     }
@@ -135,7 +187,10 @@ export class SessionRecorder {
     }
   }
 
-  /** Stops every point's recording; their last segments are hashed into the manifest. */
+  /**
+   * Stops every point's recording; their last segments are hashed into the manifest.
+   * Joining the segments (recorder/finalizeArchive.ts) comes after, and may take a while.
+   */
   async close(): Promise<void> {
     if (this.#closed) {
       return;
@@ -143,8 +198,22 @@ export class SessionRecorder {
     this.#closed = true;
     clearInterval(this.#keyframeTimer);
     await this.#stopAll();
-    this.#offMessage();
-    this.#offUp();
+    for (const off of this.#off) {
+      off();
+    }
+  }
+
+  #listen<E extends { on: (...a: never[]) => unknown; off: (...a: never[]) => unknown }>(
+    emitter: E,
+    event: string,
+    handler: (...args: never[]) => void,
+  ): void {
+    const e = emitter as unknown as {
+      on: (n: string, h: (...a: never[]) => void) => void;
+      off: (n: string, h: (...a: never[]) => void) => void;
+    };
+    e.on(event, handler);
+    this.#off.push(() => e.off(event, handler));
   }
 
   /** Cancels pending starts and stops every point's recording, last segments included. */
@@ -208,33 +277,38 @@ export class SessionRecorder {
         consumers.push(consumer);
         tracks.push(sdpTrackOf(consumer, port, port + 1));
       }
-      const startedAt = new Date();
-      const name = `${pointId}-${group}-${startedAt.toISOString().replace(/[:.]/g, '-')}`;
-      await this.#supervisor.request({
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const name = `${pointId}-${group}-${stamp}`;
+      const started = (await this.#supervisor.request({
         type: 'startPoint',
         key,
-        dir: path.join(archiveDirOf(this.#dataDir, this.#room.session.id), 'media'),
+        dir: this.#media,
         name,
         tracks,
-        segmentSeconds: this.#segmentSeconds,
-      });
-      // ffmpeg listens now: only now may media flow, starting with a keyframe.
+        segmentSeconds: this.#o.segmentSeconds,
+      })) as { pid?: number } | undefined;
+      // ffmpeg listens now: only now may media flow, starting with a keyframe. Its
+      // time zero is the first packet, i.e. now: the files' wall clock counts from here.
+      const startedAt = new Date();
       for (const consumer of consumers) {
         await consumer.resume();
         if (consumer.kind === 'video') {
           await consumer.requestKeyFrame();
         }
       }
-      const recording: Recording = {
+      const recording: Run = {
         key,
         pointId,
         group,
         consumers,
         startedAt,
         name,
+        ffmpegPid: started?.pid ?? null,
         stopping: false,
+        lastEnd: startedAt,
       };
       this.#recordings.set(key, recording);
+      this.#runs.set(name, recording);
       for (const consumer of consumers) {
         // The producer went (left, replaced, worker lost): follow what the point sends now.
         consumer.observer.once('close', () => {
@@ -244,6 +318,17 @@ export class SessionRecorder {
         });
       }
       this.#room.session.record('recording-started', { pointId, detail: { kind: group, name } });
+      const gap = this.#gaps.get(key);
+      if (gap) {
+        this.#gaps.delete(key);
+        const gapMs = startedAt.getTime() - gap.since;
+        this.#room.session.record('recording-resumed', {
+          pointId,
+          detail: { kind: group, name, gapMs, after: gap.reason },
+        });
+        this.#log.warn({ pointId, group, gapMs }, 'recording resumed after a gap');
+      }
+      this.#writeManifest();
       this.#log.info({ pointId, group, name }, 'recording');
     } catch (err) {
       for (const consumer of consumers) {
@@ -253,7 +338,7 @@ export class SessionRecorder {
     }
   }
 
-  async #stop(recording: Recording): Promise<void> {
+  async #stop(recording: Run): Promise<void> {
     recording.stopping = true;
     // ffmpeg first, while packets still arrive: its read loop sees the stop at once and
     // finishes the last segment, where a starved one would sit in a blocking read.
@@ -266,7 +351,9 @@ export class SessionRecorder {
         );
       });
     // Its last segments have come in (the recorder sends them before it answers).
-    this.#recordings.delete(recording.key);
+    if (this.#recordings.get(recording.key) === recording) {
+      this.#recordings.delete(recording.key);
+    }
     for (const consumer of recording.consumers) {
       consumer.close();
     }
@@ -282,56 +369,168 @@ export class SessionRecorder {
     if (message.type !== 'segment' && message.type !== 'pointDied') {
       return;
     }
-    const recording = this.#recordings.get(message.key);
-    if (!recording) {
+    const run = this.#runs.get(message.name);
+    if (!run) {
       return;
     }
     if (message.type === 'pointDied') {
-      this.#log.error(
-        { key: message.key, reason: message.message },
-        'ffmpeg died; restarting the recording',
-      );
-      this.#schedule(recording.pointId, recording.group);
+      if (this.#recordings.get(run.key) !== run || run.stopping) {
+        return;
+      }
+      this.#interrupted(run, message.message);
+      // Its closed segments are being hashed by the recorder; what is left (the
+      // segment it was writing) is taken in once that is done.
+      setTimeout(() => void this.#adopt(run), 1000);
+      this.#schedule(run.pointId, run.group);
       return;
     }
-    this.#addFile(recording, message.segment);
+    this.#addFile(run, message.segment, false);
   }
 
-  #addFile(recording: Recording, segment: ClosedSegment): void {
-    const at = (seconds: number): string =>
-      new Date(recording.startedAt.getTime() + seconds * 1000).toISOString();
+  /** The recorder process died: its ffmpegs are orphans, told to finish their segment. */
+  #onRecorderDied(): void {
+    for (const run of [...this.#recordings.values()]) {
+      if (run.stopping) {
+        continue;
+      }
+      this.#interrupted(run, 'the recorder process died');
+      void finishOrphan(run.ffmpegPid, run.name).then(() => this.#adopt(run));
+      // Restarted when the recorder is back (recorderup).
+    }
+  }
+
+  #interrupted(run: Run, reason: string): void {
+    this.#log.error({ pointId: run.pointId, name: run.name, reason }, 'recording interrupted');
+    if (!this.#gaps.has(run.key)) {
+      this.#gaps.set(run.key, { since: Date.now(), reason });
+    }
+    this.#room.session.record('recording-interrupted', {
+      pointId: run.pointId,
+      detail: { kind: run.group, name: run.name, reason },
+    });
+    this.#writeManifest();
+  }
+
+  /**
+   * Takes in what a run that did not stop cleanly left: segments ffmpeg listed but the
+   * recorder never hashed, and the one being written (`interrupted`: readable up to
+   * the crash). Empty files hold nothing and are removed.
+   */
+  async #adopt(run: Run): Promise<void> {
+    const listFile = path.join(this.#media, `${run.name}.segments.csv`);
+    const listed = existsSync(listFile)
+      ? readFileSync(listFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split(','))
+      : [];
+    for (const [file, start, end] of listed) {
+      const name = path.basename(file ?? '');
+      if (name === '' || this.#known.has(name) || !existsSync(path.join(this.#media, name))) {
+        continue;
+      }
+      const full = path.join(this.#media, name);
+      this.#known.add(name);
+      const segment: ClosedSegment = {
+        file: full,
+        bytes: statSync(full).size,
+        sha256: await sha256File(full),
+        start: Number(start),
+        end: Number(end),
+      };
+      this.#addFile(run, segment, false);
+    }
+    const prefix = `${run.name}-`;
+    const left = existsSync(this.#media)
+      ? readdirSync(this.#media)
+          .filter((n) => n.startsWith(prefix) && n.endsWith('.mkv') && !this.#known.has(n))
+          .sort()
+      : [];
+    for (const name of left) {
+      const full = path.join(this.#media, name);
+      const bytes = statSync(full).size;
+      if (bytes === 0) {
+        unlinkSync(full);
+        continue;
+      }
+      this.#known.add(name);
+      const startSeconds = (run.lastEnd.getTime() - run.startedAt.getTime()) / 1000;
+      const endSeconds = (Date.now() - run.startedAt.getTime()) / 1000;
+      this.#addFile(
+        run,
+        { file: full, bytes, sha256: await sha256File(full), start: startSeconds, end: endSeconds },
+        true,
+      );
+      this.#log.warn({ file: name, bytes }, 'segment interrupted by a crash taken in');
+    }
+  }
+
+  async #onDiskLow(): Promise<void> {
+    const session = this.#room.session;
+    const health = this.#o.disk?.health();
+    if (!health || this.#closed) {
+      return;
+    }
+    const detail = {
+      reason: 'disk-low',
+      freeMb: Math.floor(health.freeBytes / 1048576),
+      minFreeMb: Math.floor(health.minFreeBytes / 1048576),
+    };
+    session.record('recording-alarm', { detail });
+    this.#room.broadcast('recordingAlarm', detail);
+    if (session.recording) {
+      this.#stoppedByAlarm = true;
+      await this.setEnabled(false, 'recorder');
+    }
+  }
+
+  #addFile(run: Run, segment: ClosedSegment, interrupted: boolean): void {
+    const name = path.basename(segment.file);
+    if (this.#files.some((f) => path.basename(f.file) === name)) {
+      return;
+    }
+    this.#known.add(name);
+    const at = (seconds: number): Date => new Date(run.startedAt.getTime() + seconds * 1000);
+    const end = at(segment.end);
+    if (end > run.lastEnd) {
+      run.lastEnd = end;
+    }
     this.#files.push({
-      file: path.relative(archiveDirOf(this.#dataDir, this.#room.session.id), segment.file),
+      file: path.relative(this.#archive, segment.file),
       sha256: segment.sha256,
       bytes: segment.bytes,
-      kind: recording.group,
-      pointId: recording.pointId,
-      start: at(segment.start),
-      end: at(segment.end),
+      kind: run.group,
+      pointId: run.pointId,
+      start: at(segment.start).toISOString(),
+      end: end.toISOString(),
+      run: run.name,
+      ...(interrupted ? { interrupted: true } : {}),
     });
     this.#writeManifest();
   }
 
   #writeManifest(): void {
-    const dir = archiveDirOf(this.#dataDir, this.#room.session.id);
     const session = this.#room.session;
-    const manifest = {
+    // The composite is written after the session by another hand: keep what it wrote.
+    const onDisk = readManifestSafely(this.#archive, this.#log);
+    const composites = onDisk?.files.filter((f) => f.kind === 'composite') ?? [];
+    const points = new Map((onDisk?.points ?? []).map((p) => [p.id, p]));
+    for (const p of session.points.values()) {
+      points.set(p.id, { id: p.id, name: p.name, kind: p.kind, role: p.role });
+    }
+    const manifest: Manifest = {
       version: 1,
-      session: { id: session.id, openedAt: session.openedAt.toISOString() },
-      points: [...session.points.values()].map((p) => ({
-        id: p.id,
-        name: p.name,
-        kind: p.kind,
-        role: p.role,
-      })),
-      events: session.timeline,
-      files: this.#files,
+      session: {
+        id: session.id,
+        openedAt: onDisk?.session.openedAt ?? session.openedAt.toISOString(),
+      },
+      points: [...points.values()],
+      events: [...this.#earlierEvents, ...session.timeline],
+      files: [...this.#files, ...composites],
+      ...(onDisk?.composite ? { composite: onDisk.composite } : {}),
       updatedAt: new Date().toISOString(),
     };
-    const file = path.join(dir, 'manifest.json');
-    // Whole or not at all: a crash mid-write must not leave a torn manifest.
-    writeFileSync(`${file}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    writeManifest(this.#archive, manifest);
   }
 
   #key(pointId: string, group: Group): string {
@@ -341,4 +540,40 @@ export class SessionRecorder {
 
 function groupOf(producer: types.Producer): Group {
   return (producer.appData as { source?: string }).source === 'screen' ? 'screen' : 'av';
+}
+
+function readManifestSafely(dir: string, log: Logger): Manifest | null {
+  try {
+    return readManifest(dir);
+  } catch (err) {
+    log.error({ err }, 'manifest.json unreadable; a new one is written beside the media');
+    return null;
+  }
+}
+
+/**
+ * SIGINT to an ffmpeg left by a dead recorder process, so it closes its segment as on a
+ * normal stop; SIGKILL if it does not within the grace time. The pid is checked to
+ * still be that run's ffmpeg (pids are reused).
+ */
+async function finishOrphan(pid: number | null, name: string): Promise<void> {
+  const isOurs = (): boolean => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name);
+    } catch {
+      return false;
+    }
+  };
+  if (pid === null || !isOurs()) {
+    return;
+  }
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + ORPHAN_GRACE_MS;
+  while (isOurs() && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (isOurs()) {
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -35,7 +35,15 @@ export type SessionEventType =
   | 'recording-started'
   | 'recording-stopped'
   | 'recording-enabled'
-  | 'recording-disabled';
+  | 'recording-disabled'
+  /** A run's ffmpeg or the recorder process died: the gap opens here. */
+  | 'recording-interrupted'
+  /** The point is recorded again; `detail.gapMs` says how long it was not. */
+  | 'recording-resumed'
+  /** The archive disk fell below its threshold: recording stopped cleanly. */
+  | 'recording-alarm'
+  /** A run's segments were joined into one verified file. */
+  | 'recording-joined';
 
 /** One entry of the observer stream that the audit log and the recorder consume. */
 export interface SessionEvent {

@@ -1,9 +1,13 @@
 import type { Logger } from '../logger.js';
 import type { SessionStore } from '../sessions/SessionStore.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
+import { joinArchiveRuns } from '../../recorder/finalizeArchive.js';
+import type { JoinedRun } from '../../recorder/joinSegments.js';
 import { attachAuditLog } from '../../recorder/sessionAudit.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
+import type { DiskMonitor } from '../recording/DiskMonitor.js';
 import { SessionRecorder } from '../recording/SessionRecorder.js';
+import { renderSessionComposite } from '../recording/sessionComposite.js';
 import { Room } from './Room.js';
 
 export interface RoomsOptions {
@@ -15,7 +19,14 @@ export interface RoomsOptions {
   maxDelegatePoints: number;
   reconnectGraceMs: number;
   /** Records every session's points when given. */
-  recorder: { supervisor: RecorderSupervisor; segmentSeconds: number; autoStart: boolean } | null;
+  recorder: {
+    supervisor: RecorderSupervisor;
+    segmentSeconds: number;
+    autoStart: boolean;
+    /** Render the composite record when a session ends. */
+    composite: boolean;
+    disk: DiskMonitor | null;
+  } | null;
 }
 
 /** The live rooms, one per session with points present; made on the first join. */
@@ -23,6 +34,9 @@ export class Rooms {
   readonly #options: RoomsOptions;
   readonly #rooms = new Map<string, Promise<Room>>();
   readonly #recorders = new Map<Room, SessionRecorder | null>();
+  /** Sessions whose segments are being joined: a new sitting waits for that. */
+  readonly #finishing = new Map<string, Promise<void>>();
+  readonly #composites = new Set<Promise<unknown>>();
   #closed = false;
 
   constructor(options: RoomsOptions) {
@@ -33,9 +47,12 @@ export class Rooms {
   roomFor(sessionId: string): Promise<Room> {
     let room = this.#rooms.get(sessionId);
     if (!room) {
-      const session = this.#options.sessions.open(sessionId);
-      attachAuditLog(session, this.#options.dataDir, this.#options.logger);
-      room = Room.create({ ...this.#options, session });
+      const finishing = this.#finishing.get(sessionId) ?? Promise.resolve();
+      room = finishing.then(() => {
+        const session = this.#options.sessions.open(sessionId);
+        attachAuditLog(session, this.#options.dataDir, this.#options.logger);
+        return Room.create({ ...this.#options, session });
+      });
       this.#rooms.set(sessionId, room);
       room.then(
         (r) => {
@@ -46,17 +63,21 @@ export class Rooms {
                 segmentSeconds: recorder.segmentSeconds,
                 autoStart: recorder.autoStart,
                 logger: this.#options.logger,
+                disk: recorder.disk,
               })
             : null;
           this.#recorders.set(r, recording);
           r.once('@empty', () => {
-            // Everyone has left: finish the recordings, then free the router.
-            void (recording?.close() ?? Promise.resolve()).finally(() => r.close());
+            // Everyone has left: the session has ended. Finish the recordings, free the
+            // router, then join each run's segments and render the composite.
+            void (recording?.close() ?? Promise.resolve())
+              .finally(() => r.close())
+              .then(() => (recording ? this.#finish(sessionId, recording) : undefined));
           });
           r.once('@close', () => {
             this.#recorders.delete(r);
             this.#rooms.delete(sessionId);
-            session.close();
+            r.session.close();
           });
           if (this.#closed) {
             r.close();
@@ -77,7 +98,46 @@ export class Rooms {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
-  /** Finishes every recording (last segments hashed), then closes the rooms. */
+  /** Composite records still being rendered (benchmarks and tests wait for them). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#finishing.values(), ...this.#composites]);
+  }
+
+  #finish(sessionId: string, recording: SessionRecorder): Promise<void> {
+    const log = this.#options.logger.child({ sessionId });
+    const { supervisor } = this.#options.recorder ?? {};
+    const joining = joinArchiveRuns(recording.archiveDir, async (segments, output) => {
+      if (!supervisor) {
+        throw new Error('no recorder');
+      }
+      return (await supervisor.request(
+        { type: 'joinRun', segments, output },
+        30 * 60_000,
+      )) as JoinedRun;
+    })
+      .then((result) => log.info(result, 'session ended: recordings joined'))
+      .catch((err: unknown) => log.error({ err }, 'finalizing the recordings failed'))
+      .finally(() => this.#finishing.delete(sessionId));
+    this.#finishing.set(sessionId, joining);
+    const recorder = this.#options.recorder;
+    if (recorder?.composite && !this.#closed) {
+      const composite = joining
+        .then(() =>
+          this.#closed
+            ? undefined
+            : renderSessionComposite(recorder.supervisor, recording.archiveDir, log),
+        )
+        .finally(() => this.#composites.delete(composite));
+      this.#composites.add(composite);
+    }
+    return joining;
+  }
+
+  /**
+   * Finishes every recording (last segments hashed), then closes the rooms. Segments
+   * are not joined here (a long session's join outlasts a shutdown): `diemcau
+   * recordings finalize` does it later, and the archive verifies as it is.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     const rooms = await this.list();

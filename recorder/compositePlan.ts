@@ -1,0 +1,83 @@
+/**
+ * Which files the composite record is made of, and where: every point gets a cell
+ * (central first, then by name), every recorded audio-video file of that point is
+ * placed at its wall-clock start.
+ */
+import path from 'node:path';
+import type { CompositeCell, RenderedComposite } from './composite.js';
+import { type Manifest, updateManifest } from './manifest.js';
+import { appendAudit } from './sessionAudit.js';
+import { probeMedia } from './probe.js';
+
+export interface CompositePlan {
+  cells: CompositeCell[];
+  origin: Date;
+  seconds: number;
+}
+
+export async function planComposite(
+  ffmpeg: string,
+  archiveDir: string,
+  manifest: Manifest,
+): Promise<CompositePlan | null> {
+  const files = manifest.files.filter((f) => f.kind === 'av' && f.pointId !== undefined);
+  if (files.length === 0) {
+    return null;
+  }
+  const origin = Math.min(...files.map((f) => Date.parse(f.start)));
+  const end = Math.max(...files.map((f) => Date.parse(f.end)));
+  const points = new Map(manifest.points.map((p) => [p.id, p]));
+  const ids = [...new Set(files.map((f) => f.pointId ?? ''))].sort((a, b) => {
+    const central = (id: string): number => (points.get(id)?.kind === 'central' ? 0 : 1);
+    return central(a) - central(b) || nameOf(a).localeCompare(nameOf(b), 'vi');
+  });
+  function nameOf(id: string): string {
+    return points.get(id)?.name ?? id;
+  }
+  const cells: CompositeCell[] = [];
+  for (const id of ids) {
+    const runs = [];
+    for (const f of files.filter((x) => x.pointId === id)) {
+      const full = path.join(archiveDir, f.file);
+      const probe = await probeMedia(ffmpeg, full);
+      runs.push({
+        file: full,
+        offset: (Date.parse(f.start) - origin) / 1000,
+        video: probe.video,
+        audio: probe.audio,
+      });
+    }
+    cells.push({ label: nameOf(id), runs });
+  }
+  return { cells, origin: new Date(origin), seconds: Math.max(1, (end - origin) / 1000) };
+}
+
+export const COMPOSITE_FILE = 'media/composite.mp4';
+
+/** Lists a rendered composite in the manifest (replacing an earlier one) and the audit log. */
+export function recordRenderedComposite(
+  archiveDir: string,
+  sessionId: string,
+  plan: CompositePlan,
+  result: RenderedComposite,
+): string {
+  const detail = `${plan.cells.length} points, ${plan.seconds.toFixed(1)} s, ${result.speed.toFixed(1)}× real time`;
+  updateManifest(archiveDir, (m) => {
+    m.files = m.files.filter((f) => f.kind !== 'composite');
+    m.files.push({
+      file: COMPOSITE_FILE,
+      sha256: result.sha256,
+      bytes: result.bytes,
+      kind: 'composite',
+      start: plan.origin.toISOString(),
+      end: new Date(plan.origin.getTime() + plan.seconds * 1000).toISOString(),
+    });
+    m.composite = { status: 'done', progress: 1, detail };
+  });
+  appendAudit(archiveDir, {
+    sessionId,
+    type: 'composite-rendered',
+    detail: { file: COMPOSITE_FILE, sha256: result.sha256, bytes: result.bytes },
+  });
+  return detail;
+}

@@ -1,0 +1,82 @@
+/**
+ * After a session: each recording run's segments become one file per run (one ffmpeg,
+ * one point), proven to hold exactly their packets. The manifest lists the joined file
+ * (and, under `joinedFrom`, the segments it replaced with their hashes) before the
+ * segments are removed: a crash in between leaves duplicates, never a hole. A run whose
+ * join fails keeps its segments, and the archive still verifies.
+ */
+import { unlinkSync } from 'node:fs';
+import path from 'node:path';
+import type { JoinedRun } from './joinSegments.js';
+import { type ManifestFile, readManifest, updateManifest } from './manifest.js';
+import { appendAudit } from './sessionAudit.js';
+
+export type JoinRun = (segments: string[], output: string) => Promise<JoinedRun>;
+
+export interface FinalizeResult {
+  joined: number;
+  failed: { run: string; error: string }[];
+}
+
+export async function joinArchiveRuns(archiveDir: string, join: JoinRun): Promise<FinalizeResult> {
+  const manifest = readManifest(archiveDir);
+  const result: FinalizeResult = { joined: 0, failed: [] };
+  if (!manifest) {
+    return result;
+  }
+  const byRun = new Map<string, ManifestFile[]>();
+  for (const f of manifest.files) {
+    if (f.run !== undefined && f.joinedFrom === undefined && f.kind !== 'composite') {
+      byRun.set(f.run, [...(byRun.get(f.run) ?? []), f]);
+    }
+  }
+  for (const [run, segments] of byRun) {
+    if (segments.length < 2) {
+      continue;
+    }
+    const first = segments[0] as ManifestFile;
+    const last = segments[segments.length - 1] as ManifestFile;
+    let joined: JoinedRun;
+    try {
+      joined = await join(
+        segments.map((s) => path.join(archiveDir, s.file)),
+        path.join(archiveDir, 'media', `${run}.mkv`),
+      );
+    } catch (err) {
+      result.failed.push({ run, error: (err as Error).message });
+      continue;
+    }
+    const entry: ManifestFile = {
+      file: path.relative(archiveDir, joined.file),
+      sha256: joined.sha256,
+      bytes: joined.bytes,
+      kind: first.kind,
+      ...(first.pointId !== undefined ? { pointId: first.pointId } : {}),
+      start: first.start,
+      end: last.end,
+      run,
+      ...(segments.some((s) => s.interrupted === true) ? { interrupted: true } : {}),
+      joinedFrom: segments.map((s) => ({ file: s.file, sha256: s.sha256, bytes: s.bytes })),
+    };
+    const event = {
+      at: new Date().toISOString(),
+      sessionId: manifest.session.id,
+      type: 'recording-joined',
+      ...(first.pointId !== undefined ? { pointId: first.pointId } : {}),
+      detail: { file: entry.file, segments: segments.length, packets: joined.packets },
+    };
+    const replaced = new Set(segments.map((s) => s.file));
+    updateManifest(archiveDir, (m) => {
+      const at = m.files.findIndex((f) => replaced.has(f.file));
+      m.files = m.files.filter((f) => !replaced.has(f.file));
+      m.files.splice(at < 0 ? m.files.length : at, 0, entry);
+      m.events.push(event);
+    });
+    appendAudit(archiveDir, event);
+    for (const s of segments) {
+      unlinkSync(path.join(archiveDir, s.file));
+    }
+    result.joined += 1;
+  }
+  return result;
+}
