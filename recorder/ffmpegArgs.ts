@@ -42,6 +42,10 @@ export function segmentedRecordingArgs(o: SegmentedRecordingOptions): string[] {
     String(o.segmentSeconds),
     '-segment_format',
     'matroska',
+    // Clusters of at most 1 s, each written through at once: a crash of ffmpeg leaves
+    // the segment readable up to about a second before it.
+    '-segment_format_options',
+    'cluster_time_limit=1000:flush_packets=1',
     '-reset_timestamps',
     '0',
     '-segment_list',

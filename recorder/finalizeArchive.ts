@@ -5,7 +5,7 @@
  * segments are removed: a crash in between leaves duplicates, never a hole. A run whose
  * join fails keeps its segments, and the archive still verifies.
  */
-import { unlinkSync } from 'node:fs';
+import { linkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { JoinedRun } from './joinSegments.js';
 import { type ManifestFile, readManifest, updateManifest } from './manifest.js';
@@ -31,17 +31,22 @@ export async function joinArchiveRuns(archiveDir: string, join: JoinRun): Promis
     }
   }
   for (const [run, segments] of byRun) {
-    if (segments.length < 2) {
-      continue;
-    }
     const first = segments[0] as ManifestFile;
     const last = segments[segments.length - 1] as ManifestFile;
+    const output = path.join(archiveDir, 'media', `${run}.mkv`);
     let joined: JoinedRun;
     try {
-      joined = await join(
-        segments.map((s) => path.join(archiveDir, s.file)),
-        path.join(archiveDir, 'media', `${run}.mkv`),
-      );
+      if (segments.length === 1) {
+        // One segment is its run's file already: it only takes the run's name.
+        const only = path.join(archiveDir, first.file);
+        linkSync(only, output);
+        joined = { file: output, bytes: first.bytes, sha256: first.sha256, packets: 0, seconds: 0 };
+      } else {
+        joined = await join(
+          segments.map((s) => path.join(archiveDir, s.file)),
+          output,
+        );
+      }
     } catch (err) {
       result.failed.push({ run, error: (err as Error).message });
       continue;
@@ -63,7 +68,11 @@ export async function joinArchiveRuns(archiveDir: string, join: JoinRun): Promis
       sessionId: manifest.session.id,
       type: 'recording-joined',
       ...(first.pointId !== undefined ? { pointId: first.pointId } : {}),
-      detail: { file: entry.file, segments: segments.length, packets: joined.packets },
+      detail: {
+        file: entry.file,
+        segments: segments.length,
+        ...(joined.packets > 0 ? { packets: joined.packets } : {}),
+      },
     };
     const replaced = new Set(segments.map((s) => s.file));
     updateManifest(archiveDir, (m) => {

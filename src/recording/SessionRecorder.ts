@@ -21,6 +21,7 @@ import {
   readManifest,
   writeManifest,
 } from '../../recorder/manifest.js';
+import { probeMedia } from '../../recorder/probe.js';
 import type { RecorderMessage } from '../../recorder/protocol.js';
 import { type SdpTrack, sdpTrackOf } from '../../recorder/sdp.js';
 import { archiveDirOf } from '../../recorder/sessionAudit.js';
@@ -350,7 +351,10 @@ export class SessionRecorder {
           'stop: the recorder was not recording this point',
         );
       });
-    // Its last segments have come in (the recorder sends them before it answers).
+    // Its last segments have come in (the recorder sends them before it answers). An
+    // ffmpeg starved of packets (the point left first) may have had to be killed: what
+    // it was writing is taken in as cut short.
+    await this.#adopt(recording);
     if (this.#recordings.get(recording.key) === recording) {
       this.#recordings.delete(recording.key);
     }
@@ -449,7 +453,9 @@ export class SessionRecorder {
     for (const name of left) {
       const full = path.join(this.#media, name);
       const bytes = statSync(full).size;
-      if (bytes === 0) {
+      if (bytes === 0 || (bytes < 64 * 1024 && !(await readable(this.#supervisor.ffmpeg, full)))) {
+        // Opened by ffmpeg just before the crash: headers at most, not a frame of media.
+        this.#log.warn({ file: name, bytes }, 'segment cut before its first frame removed');
         unlinkSync(full);
         continue;
       }
@@ -540,6 +546,15 @@ export class SessionRecorder {
 
 function groupOf(producer: types.Producer): Group {
   return (producer.appData as { source?: string }).source === 'screen' ? 'screen' : 'av';
+}
+
+async function readable(ffmpeg: string, file: string): Promise<boolean> {
+  try {
+    await probeMedia(ffmpeg, file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readManifestSafely(dir: string, log: Logger): Manifest | null {

@@ -81,3 +81,21 @@ export function startsWithKeyframe(file: string): boolean {
   ]).toString();
   return /K/.test(first);
 }
+
+/** Timestamps (s) of a file's first and last packets, as read up to any damage. */
+export function packetSpan(file: string): { first: number; last: number } {
+  const times = execFileSync(ffprobe(), [
+    '-v',
+    'error',
+    '-show_entries',
+    'packet=pts_time',
+    '-of',
+    'csv=p=0',
+    file,
+  ])
+    .toString()
+    .split('\n')
+    .map((l) => Number(l.trim().replace(/,$/, '')))
+    .filter((n) => Number.isFinite(n));
+  return { first: Math.min(...times), last: Math.max(...times) };
+}
