@@ -26,6 +26,8 @@ const vi = {
   'controls.recordStart': 'Bắt đầu ghi hình',
   'controls.recordStop': 'Dừng ghi hình',
   'recording.on': 'Đang ghi hình',
+  'recording.alarm':
+    'Cảnh báo: ổ đĩa lưu trữ gần đầy ({free} MiB trống, tối thiểu {min} MiB). Đã dừng ghi hình an toàn; hãy giải phóng dung lượng rồi bật ghi hình lại.',
   'tile.you': '(bạn)',
   'tile.central': 'Điểm cầu trung tâm',
   'tile.muted': 'Tắt tiếng',
@@ -47,6 +49,8 @@ const vi = {
   'error.noToken': 'Thiếu mã mời (token) trong đường dẫn.',
   'error.DC_ERR_TOKEN_EXPIRED': 'Mã mời đã hết hạn. Xin liên hệ điểm cầu trung tâm.',
   'error.DC_ERR_TOKEN_INVALID': 'Mã mời không hợp lệ.',
+  'error.DC_ERR_DISK_LOW':
+    'Ổ đĩa lưu trữ gần đầy: hãy giải phóng dung lượng trước khi ghi hình lại.',
   'error.DC_ERR_SESSION_LOCKED': 'Phiên đã khoá, không nhận thêm điểm cầu.',
   'error.DC_ERR_POINT_REMOVED': 'Điểm cầu này đã được mời rời phiên.',
   'error.DC_ERR_MUTED_BY_OPERATOR': 'Chủ trì đã tắt micro; chỉ chủ trì bật lại được.',
@@ -77,6 +81,8 @@ const en: typeof vi = {
   'controls.recordStart': 'Start recording',
   'controls.recordStop': 'Stop recording',
   'recording.on': 'Recording',
+  'recording.alarm':
+    'Alarm: the archive disk is almost full ({free} MiB free, minimum {min} MiB). Recording was stopped safely; free some space, then start recording again.',
   'tile.you': '(you)',
   'tile.central': 'Central point',
   'tile.muted': 'Muted',
@@ -98,6 +104,8 @@ const en: typeof vi = {
   'error.noToken': 'The link has no invitation token.',
   'error.DC_ERR_TOKEN_EXPIRED': 'The invitation has expired. Please contact the central point.',
   'error.DC_ERR_TOKEN_INVALID': 'The invitation is not valid.',
+  'error.DC_ERR_DISK_LOW':
+    'The archive disk is almost full: free some space before recording again.',
   'error.DC_ERR_SESSION_LOCKED': 'The session is locked and admits no new bridge points.',
   'error.DC_ERR_POINT_REMOVED': 'This bridge point was removed from the session.',
   'error.DC_ERR_MUTED_BY_OPERATOR': 'The chair muted this point; only the chair can unmute it.',

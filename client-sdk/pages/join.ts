@@ -263,6 +263,16 @@ function wire(s: DiemcauSession): void {
   });
   s.on('kicked', () => showBanner(t('banner.kicked')));
   s.on('recordingState', () => renderControls());
+  s.on('recordingAlarm', ({ freeMb, minFreeMb }) => {
+    // The chair can act on it (free space, export, restart the recording).
+    if (isChair()) {
+      const el = $('recording-alarm');
+      el.textContent = t('recording.alarm')
+        .replace('{free}', String(freeMb))
+        .replace('{min}', String(minFreeMb));
+      el.hidden = false;
+    }
+  });
   s.on('localTrack', () => renderControls());
 }
 
@@ -454,6 +464,9 @@ function renderControls(): void {
   screen.hidden = !canPublish;
   // Everyone is told, visibly, whether the session is being recorded.
   $('recording-indicator').hidden = !session.recording;
+  if (session.recording) {
+    $('recording-alarm').hidden = true;
+  }
   const record = $<HTMLButtonElement>('toggle-recording');
   record.hidden = !isChair();
   record.textContent = session.recording ? t('controls.recordStop') : t('controls.recordStart');

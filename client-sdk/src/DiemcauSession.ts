@@ -551,6 +551,13 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
         this.#recording = d['recording'] as boolean;
         this.emit('recordingState', { recording: this.#recording });
         break;
+      case 'recordingAlarm':
+        this.emit('recordingAlarm', {
+          reason: 'disk-low',
+          freeMb: Number(d['freeMb']),
+          minFreeMb: Number(d['minFreeMb']),
+        });
+        break;
       case 'mutedByOperator': {
         const muted = d['muted'] as boolean;
         this.#mutedByOperator = muted;

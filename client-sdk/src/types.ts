@@ -73,6 +73,11 @@ export type SessionEvents = {
   sessionLocked: [{ locked: boolean }];
   /** The session is (or stops being) recorded on the central point's disk. */
   recordingState: [{ recording: boolean }];
+  /**
+   * The central point's archive disk is almost full: recording was stopped cleanly.
+   * Operators and hosts should free space (or export old sessions) and restart it.
+   */
+  recordingAlarm: [{ reason: 'disk-low'; freeMb: number; minFreeMb: number }];
   spotlight: [{ pointId: string | null }];
   /** A local track is now sent (or stopped being sent). */
   localTrack: [{ source: MediaSource; track: MediaStreamTrack | null }];

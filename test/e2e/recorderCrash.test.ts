@@ -133,7 +133,7 @@ t.test(
     );
     t.ok(
       Number(resumed.detail?.['gapMs']) <= 3000,
-      `resumed after ${resumed.detail?.['gapMs']} ms`,
+      `resumed after ${Number(resumed.detail?.['gapMs'])} ms`,
     );
     // Told to finish, the orphan closed its segment like a normal stop.
     await waitFor('the orphan gone', 5000, () =>
