@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { tempDir } from '../test/helpers/cli.js';
-import { makeTestClip, streamCodecs } from '../test/helpers/media.js';
+import { brightness, makeTestClip, streamCodecs } from '../test/helpers/media.js';
 import { defaultFontFile, gridOf, renderComposite } from './composite.js';
 import { resolveFfmpeg } from './ffmpegBinary.js';
 import { mediaSpan } from './probe.js';
@@ -17,28 +16,8 @@ const b = path.join(dir, 'b.mkv');
 makeTestClip(a, { size: '320x180', videoBitrate: '200k', gop: 25, seconds: 8 });
 makeTestClip(b, { size: '320x180', videoBitrate: '200k', gop: 25, seconds: 4 });
 
-/** Mean brightness (0–255) of the right half of the frame at `at` seconds. */
-function rightHalfBrightness(file: string, at: number): number {
-  const { stderr } = spawnSync(
-    ffmpeg,
-    [
-      '-hide_banner',
-      '-ss',
-      String(at),
-      '-i',
-      file,
-      '-frames:v',
-      '1',
-      '-vf',
-      'crop=iw/2:ih:iw/2:0,signalstats,metadata=print:key=lavfi.signalstats.YAVG',
-      '-f',
-      'null',
-      '-',
-    ],
-    { encoding: 'utf8' },
-  );
-  return Number(/lavfi\.signalstats\.YAVG=([\d.]+)/.exec(stderr)?.[1] ?? NaN);
-}
+const rightHalfBrightness = (file: string, at: number): number =>
+  brightness(file, at, 'iw/2:ih:iw/2:0');
 
 t.test('a grid record of the session, playable everywhere', async (t) => {
   t.same(gridOf(1), { cols: 1, rows: 1 });

@@ -25,6 +25,9 @@ const vi = {
   'controls.unlock': 'Mở khoá phiên',
   'controls.recordStart': 'Bắt đầu ghi hình',
   'controls.recordStop': 'Dừng ghi hình',
+  'controls.localRecordStart': 'Ghi tại máy này',
+  'controls.localRecordStop': 'Dừng ghi tại máy này',
+  'localRecording.on': 'Đang ghi tại máy này',
   'recording.on': 'Đang ghi hình',
   'recording.alarm':
     'Cảnh báo: ổ đĩa lưu trữ gần đầy ({free} MiB trống, tối thiểu {min} MiB). Đã dừng ghi hình an toàn; hãy giải phóng dung lượng rồi bật ghi hình lại.',
@@ -80,6 +83,9 @@ const en: typeof vi = {
   'controls.unlock': 'Unlock session',
   'controls.recordStart': 'Start recording',
   'controls.recordStop': 'Stop recording',
+  'controls.localRecordStart': 'Record on this PC',
+  'controls.localRecordStop': 'Stop recording on this PC',
+  'localRecording.on': 'Recording on this PC',
   'recording.on': 'Recording',
   'recording.alarm':
     'Alarm: the archive disk is almost full ({free} MiB free, minimum {min} MiB). Recording was stopped safely; free some space, then start recording again.',

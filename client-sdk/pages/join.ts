@@ -467,6 +467,12 @@ function renderControls(): void {
   if (session.recording) {
     $('recording-alarm').hidden = true;
   }
+  const local = $<HTMLButtonElement>('toggle-local-recording');
+  local.hidden = false;
+  local.textContent = session.localRecording
+    ? t('controls.localRecordStop')
+    : t('controls.localRecordStart');
+  $('local-recording-indicator').hidden = session.localRecording === null;
   const record = $<HTMLButtonElement>('toggle-recording');
   record.hidden = !isChair();
   record.textContent = session.recording ? t('controls.recordStop') : t('controls.recordStart');
@@ -505,6 +511,33 @@ $('toggle-recording').addEventListener('click', () => {
   if (s) {
     void s.setRecording(!s.recording).catch(showError);
   }
+});
+$('toggle-local-recording').addEventListener('click', () => {
+  const s = session;
+  if (!s) {
+    return;
+  }
+  const running = s.localRecording;
+  if (!running) {
+    s.startLocalRecording();
+    renderControls();
+    return;
+  }
+  void running
+    .stop()
+    .then((file) => {
+      // Saved by the browser into this PC's downloads, named by session and time.
+      const link = $<HTMLAnchorElement>('local-recording-download');
+      const stamp = running.startedAt.toISOString().replace(/[:.]/g, '-');
+      link.href = URL.createObjectURL(file);
+      link.download = `diemcau-${s.me?.sessionId ?? 'session'}-${stamp}.webm`;
+      link.textContent = link.download;
+      link.dataset['bytes'] = String(file.size);
+      link.hidden = false;
+      link.click();
+    })
+    .catch(showError)
+    .finally(renderControls);
 });
 $('toggle-lock').addEventListener('click', () => {
   const s = session;

@@ -1,3 +1,4 @@
+import { LocalRecording, type LocalRecordingOptions } from './LocalRecording.js';
 import { Device, type types } from 'mediasoup-client';
 import { SignalingClient } from './SignalingClient.js';
 import { TypedEmitter } from './TypedEmitter.js';
@@ -133,6 +134,8 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
   #closed = false;
 
   /** @internal Use {@link connect}. */
+  #localRecording: LocalRecording | null = null;
+
   constructor(options: ConnectOptions) {
     super();
     this.#options = options;
@@ -362,12 +365,31 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
     await this.#request('setRecording', { recording });
   }
 
+  /**
+   * Starts recording, in this browser, what this point sees and hears (every point's
+   * picture in a grid, all sound mixed) into a WebM file; `stop()` resolves with it.
+   * Ends by itself when the point leaves.
+   */
+  startLocalRecording(options: LocalRecordingOptions = {}): LocalRecording {
+    if (this.#localRecording?.recording) {
+      return this.#localRecording;
+    }
+    this.#localRecording = new LocalRecording(this, options);
+    return this.#localRecording;
+  }
+
+  /** The local recording under way, if any. */
+  get localRecording(): LocalRecording | null {
+    return this.#localRecording?.recording ? this.#localRecording : null;
+  }
+
   async setSpotlight(pointId: string | null): Promise<void> {
     await this.#request('spotlight', { pointId });
   }
 
   /** Leaves the session for good. */
   async leave(): Promise<void> {
+    void this.#localRecording?.stop();
     if (this.#closed) {
       return;
     }

@@ -12,6 +12,7 @@ import { type ConnectOptions, DiemcauSession } from './DiemcauSession.js';
 
 export { DiemcauSession } from './DiemcauSession.js';
 export type { ConnectOptions, PublishOptions } from './DiemcauSession.js';
+export { LocalRecording, type LocalRecordingOptions } from './LocalRecording.js';
 export * from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
 
@@ -98,4 +98,27 @@ export function packetSpan(file: string): { first: number; last: number } {
     .map((l) => Number(l.trim().replace(/,$/, '')))
     .filter((n) => Number.isFinite(n));
   return { first: Math.min(...times), last: Math.max(...times) };
+}
+
+/** Mean brightness (Y, 0–255) of a region of the frame at `at` s; crop as ffmpeg's `crop`. */
+export function brightness(file: string, at: number, crop = 'iw:ih:0:0'): number {
+  const { stderr } = spawnSync(
+    ffmpeg(),
+    [
+      '-hide_banner',
+      '-ss',
+      String(at),
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-vf',
+      `crop=${crop},signalstats,metadata=print:key=lavfi.signalstats.YAVG`,
+      '-f',
+      'null',
+      '-',
+    ],
+    { encoding: 'utf8' },
+  );
+  return Number(/lavfi\.signalstats\.YAVG=([\d.]+)/.exec(stderr)?.[1] ?? NaN);
 }
