@@ -49,7 +49,10 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
       '--use-fake-ui-for-media-stream',
       '--disable-background-networking',
       '--autoplay-policy=no-user-gesture-required',
-      `--use-file-for-fake-audio-capture=${speechLikeWav()}`,
+      // A test's own sound file replaces the speech-like one.
+      ...(extraArgs.some((a) => a.startsWith('--use-file-for-fake-audio-capture='))
+        ? []
+        : [`--use-file-for-fake-audio-capture=${speechLikeWav()}`]),
       ...extraArgs,
     ],
   });

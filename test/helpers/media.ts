@@ -122,3 +122,26 @@ export function brightness(file: string, at: number, crop = 'iw:ih:0:0'): number
   );
   return Number(/lavfi\.signalstats\.YAVG=([\d.]+)/.exec(stderr)?.[1] ?? NaN);
 }
+
+/** A file's first video packet: its time (s, the file's own clock) and whether it is a keyframe. */
+export function firstVideoPacket(file: string): { pts: number; keyframe: boolean } {
+  const [pts = '', flags = ''] =
+    execFileSync(ffprobe(), [
+      '-v',
+      'error',
+      '-select_streams',
+      'v',
+      '-show_entries',
+      'packet=pts_time,flags',
+      '-read_intervals',
+      '%+#1',
+      '-of',
+      'csv=p=0',
+      file,
+    ])
+      .toString()
+      .trim()
+      .split('\n')[0]
+      ?.split(',') ?? [];
+  return { pts: Number(pts), keyframe: flags.includes('K') };
+}
