@@ -127,8 +127,13 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGINT');
+      // One SIGINT ends ffmpeg at its next packet; starved of packets (the point has
+      // left, its consumers are gone) it waits in its read, which only a second SIGINT
+      // breaks. It then ends the segment without its index; the data is all on disk.
+      const again = setTimeout(() => child.kill('SIGINT'), 500);
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await exited;
+      clearTimeout(again);
       clearTimeout(timer);
     }
     if (this.#watch) {

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { sha256File } from './PointRecorder.js';
 
@@ -98,21 +98,22 @@ export function compositeArgs(
     graph.push(`color=c=0x202020:s=${cellW}x${cellH}:r=${FPS}:d=${o.seconds.toFixed(3)}[base${c}]`);
     let under = `base${c}`;
     for (const [r, run] of cell.runs.entries()) {
-      inputs.push('-i', run.file);
+      // The run's place in time is given at the input, to sound and picture alike (a
+      // shift inside the graph, setpts and adelay, can stall ffmpeg 5.1 at the end).
+      inputs.push('-itsoffset', run.offset.toFixed(3), '-i', run.file);
       if (run.video) {
         graph.push(
           `[${input}:v]scale=${cellW}:${cellH}:force_original_aspect_ratio=decrease,` +
-            `pad=${cellW}:${cellH}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${FPS},` +
-            `setpts=PTS+${run.offset.toFixed(3)}/TB[v${c}_${r}]`,
+            `pad=${cellW}:${cellH}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${FPS}[v${c}_${r}]`,
         );
         graph.push(`[${under}][v${c}_${r}]overlay=eof_action=pass[o${c}_${r}]`);
         under = `o${c}_${r}`;
       }
       if (run.audio) {
-        // Silence fills to the run's first sound, so sound and picture keep their offset.
+        // Silence fills to the run's first sound, so its place in time is kept.
         graph.push(
-          `[${input}:a]aresample=48000:async=1:first_pts=0,aformat=channel_layouts=stereo,` +
-            `adelay=delays=${Math.round(run.offset * 1000)}:all=1[a${c}_${r}]`,
+          `[${input}:a]aresample=48000:async=1:first_pts=0,` +
+            `aformat=channel_layouts=stereo[a${c}_${r}]`,
         );
         audio.push(`[a${c}_${r}]`);
       }
@@ -199,6 +200,14 @@ export async function renderComposite(o: CompositeOptions): Promise<RenderedComp
         signal: o.signal,
         killSignal: 'SIGKILL',
       });
+      // Live sessions come first: the composite takes what CPU they leave.
+      if (child.pid !== undefined) {
+        try {
+          setPriority(child.pid, 15);
+        } catch {
+          // Not allowed here: it runs at normal priority.
+        }
+      }
       let err = '';
       let last = -1;
       child.stdout.on('data', (d: Buffer) => {

@@ -13,19 +13,58 @@ export interface MediaProbe {
 
 export async function probeMedia(ffmpeg: string, file: string): Promise<MediaProbe> {
   const { stderr } = await runFfmpeg(ffmpeg, ['-hide_banner', '-nostdin', '-i', file], true);
-  const m = /Duration: (\d+):(\d+):([\d.]+), start: (-?[\d.]+)/.exec(stderr);
+  const m = /Duration: (?:(\d+):(\d+):([\d.]+)|N\/A), start: (-?[\d.]+)/.exec(stderr);
   if (!m) {
     throw new Error(`${path.basename(file)}: ffmpeg cannot read it`);
   }
   const start = Number(m[4]);
-  // Matroska's duration is its end time; the span is from the first packet.
-  const end = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  // A segment ended without its index (a crash, a starved ffmpeg) says N/A: read it.
+  const end =
+    m[1] === undefined
+      ? await lastTimestamp(ffmpeg, file)
+      : Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
   return {
     start,
+    // Matroska's duration is its end time; the span is from the first packet.
     duration: Math.max(0, end - Math.max(0, start)),
     video: /Stream #\d+:\d+.*: Video:/.test(stderr),
     audio: /Stream #\d+:\d+.*: Audio:/.test(stderr),
   };
+}
+
+/** The end time (s) of a file without a duration, from reading all its packets. */
+async function lastTimestamp(ffmpeg: string, file: string): Promise<number> {
+  const { stdout } = await runFfmpeg(ffmpeg, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-copyts',
+    '-i',
+    file,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-f',
+    'framecrc',
+    '-',
+  ]);
+  let end = 0;
+  const bases = new Map<string, number>();
+  for (const line of stdout.split('\n')) {
+    const tb = /^#tb (\d+): (\d+)\/(\d+)/.exec(line);
+    if (tb) {
+      bases.set(tb[1] ?? '', Number(tb[2]) / Number(tb[3]));
+      continue;
+    }
+    const f = line.split(',').map((x) => x.trim());
+    if (f.length >= 4 && !line.startsWith('#')) {
+      const unit = bases.get(f[0] ?? '') ?? 0;
+      end = Math.max(end, (Number(f[2]) + Number(f[3])) * unit);
+    }
+  }
+  return end;
 }
 
 export async function mediaSpan(

@@ -126,7 +126,11 @@ export class SessionRecorder {
       }
     });
     if (options.disk) {
-      this.#listen(options.disk, 'low', () => void this.#onDiskLow());
+      this.#listen(options.disk, 'low', () => {
+        this.#onDiskLow().catch((err: unknown) =>
+          this.#log.error({ err }, 'stopping the recording on low disk failed'),
+        );
+      });
       this.#listen(options.disk, 'ok', () => {
         if (this.#stoppedByAlarm && !this.#closed) {
           this.#stoppedByAlarm = false;
@@ -354,7 +358,7 @@ export class SessionRecorder {
     // Its last segments have come in (the recorder sends them before it answers). An
     // ffmpeg starved of packets (the point left first) may have had to be killed: what
     // it was writing is taken in as cut short.
-    await this.#adopt(recording);
+    await this.#adopt(recording, false);
     if (this.#recordings.get(recording.key) === recording) {
       this.#recordings.delete(recording.key);
     }
@@ -384,7 +388,7 @@ export class SessionRecorder {
       this.#interrupted(run, message.message);
       // Its closed segments are being hashed by the recorder; what is left (the
       // segment it was writing) is taken in once that is done.
-      setTimeout(() => void this.#adopt(run), 1000);
+      setTimeout(() => this.#adoptLogged(run, true), 1000);
       this.#schedule(run.pointId, run.group);
       return;
     }
@@ -398,7 +402,9 @@ export class SessionRecorder {
         continue;
       }
       this.#interrupted(run, 'the recorder process died');
-      void finishOrphan(run.ffmpegPid, run.name).then(() => this.#adopt(run));
+      void finishOrphan(run.ffmpegPid, run.name)
+        .catch(() => undefined)
+        .then(() => this.#adoptLogged(run, true));
       // Restarted when the recorder is back (recorderup).
     }
   }
@@ -417,10 +423,17 @@ export class SessionRecorder {
 
   /**
    * Takes in what a run that did not stop cleanly left: segments ffmpeg listed but the
-   * recorder never hashed, and the one being written (`interrupted`: readable up to
-   * the crash). Empty files hold nothing and are removed.
+   * recorder never hashed, and the one being written (after a crash: `interrupted`,
+   * readable up to the crash; after a starved ffmpeg was stopped: whole, but without
+   * its index). Files without a frame of media are removed.
    */
-  async #adopt(run: Run): Promise<void> {
+  #adoptLogged(run: Run, crashed: boolean): void {
+    this.#adopt(run, crashed).catch((err: unknown) =>
+      this.#log.error({ err, run: run.name }, 'taking in what a run left failed'),
+    );
+  }
+
+  async #adopt(run: Run, crashed: boolean): Promise<void> {
     const listFile = path.join(this.#media, `${run.name}.segments.csv`);
     const listed = existsSync(listFile)
       ? readFileSync(listFile, 'utf8')
@@ -465,9 +478,12 @@ export class SessionRecorder {
       this.#addFile(
         run,
         { file: full, bytes, sha256: await sha256File(full), start: startSeconds, end: endSeconds },
-        true,
+        crashed,
       );
-      this.#log.warn({ file: name, bytes }, 'segment interrupted by a crash taken in');
+      this.#log.warn(
+        { file: name, bytes },
+        crashed ? 'segment interrupted by a crash taken in' : 'last segment taken in',
+      );
     }
   }
 

@@ -28,7 +28,19 @@ export async function renderSessionComposite(
     updateManifest(archiveDir, (m) => {
       m.composite = state;
     });
-  const plan = await planComposite(supervisor.ffmpeg, archiveDir, manifest);
+  let plan: Awaited<ReturnType<typeof planComposite>>;
+  try {
+    plan = await planComposite(supervisor.ffmpeg, archiveDir, manifest);
+  } catch (err) {
+    const state: CompositeState = {
+      status: 'failed',
+      progress: 0,
+      detail: (err as Error).message.slice(0, 500),
+    };
+    setState(state);
+    log.error({ err }, 'composite record failed; the per-point files are untouched');
+    return state;
+  }
   if (!plan) {
     const state: CompositeState = { status: 'skipped', progress: 0, detail: 'nothing recorded' };
     setState(state);
@@ -39,7 +51,7 @@ export async function renderSessionComposite(
   const onProgress = (message: { type: string; job?: string; fraction?: number }): void => {
     if (message.type === 'compositeProgress' && message.job === job) {
       const fraction = message.fraction ?? 0;
-      if (fraction - shown >= 0.1) {
+      if (fraction - shown >= 0.1 || (fraction >= 0.99 && shown < 0.99)) {
         shown = fraction;
         log.info({ progress: Math.round(fraction * 100) }, 'composite rendering');
         setState({ status: 'rendering', progress: Math.round(fraction * 100) / 100 });

@@ -127,6 +127,7 @@ export class Rooms {
             ? undefined
             : renderSessionComposite(recorder.supervisor, recording.archiveDir, log),
         )
+        .catch((err: unknown) => log.error({ err }, 'composite record failed'))
         .finally(() => this.#composites.delete(composite));
       this.#composites.add(composite);
     }
