@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import t from 'tap';
+import type { Manifest } from '../../recorder/manifest.js';
+import { joinPage, launchBrowser } from '../helpers/browser.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { startTestServer, tokenFor } from '../helpers/session.js';
+
+// A point that only listens for a while (microphone muted, camera off) sends no media:
+// its recording must neither break nor fill the timeline with gaps, and must go on
+// once it speaks again.
+const dataDir = tempDir('recording-idle');
+const server = await startTestServer({
+  DIEMCAU_DATA_DIR: dataDir,
+  DIEMCAU_RECORDER_SEGMENT_SECONDS: '4',
+  DIEMCAU_RECORDER_COMPOSITE: 'false',
+});
+const browser: Browser = await launchBrowser();
+t.teardown(async () => {
+  await browser.close();
+  server.child.kill('SIGKILL');
+});
+const SESSION = 'idle';
+const manifest = (): Manifest =>
+  JSON.parse(
+    readFileSync(path.join(dataDir, 'archive', SESSION, 'manifest.json'), 'utf8'),
+  ) as Manifest;
+
+t.test('a point silent and dark for 15 s: no gap, recorded again when it speaks', async (t) => {
+  const page = await joinPage(browser, server.url, tokenFor(SESSION, 'central', 'host'));
+  await new Promise((r) => setTimeout(r, 4000));
+  await page.click('[data-testid="toggle-mic"]');
+  await page.click('[data-testid="toggle-camera"]');
+  await new Promise((r) => setTimeout(r, 15_000));
+  await page.click('[data-testid="toggle-mic"]');
+  await page.click('[data-testid="toggle-camera"]');
+  const resumedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 6000));
+  const events = manifest().events.map((e) => e.type);
+  t.notOk(events.includes('recording-interrupted'), `no interruption (${events.join(', ')})`);
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0);
+  const files = manifest().files.filter((f) => f.kind === 'av');
+  t.ok(
+    files.some((f) => Date.parse(f.end) > resumedAt + 2000),
+    'recorded after the point spoke again',
+  );
+  const verify = await runCli(['recordings', 'verify', SESSION], { DIEMCAU_DATA_DIR: dataDir });
+  t.equal(verify.code, 0, verify.stdout);
+});
