@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { tempDir } from '../test/helpers/cli.js';
@@ -57,3 +57,31 @@ t.test('a grid record of the session, playable everywhere', async (t) => {
   t.ok(after > before + 30, `its picture once it joined (brightness ${after})`);
   t.match(result.sha256, /^[0-9a-f]{64}$/);
 });
+
+t.test(
+  'a composite that fails leaves the per-point files as they were, and nothing half-made',
+  async (t) => {
+    const before = readFileSync(a);
+    const output = path.join(dir, 'failed.mp4');
+    await t.rejects(
+      renderComposite({
+        ffmpeg,
+        cells: [
+          { label: 'A', runs: [{ file: a, offset: 0, video: true, audio: true }] },
+          {
+            label: 'B',
+            runs: [{ file: path.join(dir, 'missing.mkv'), offset: 1, video: true, audio: true }],
+          },
+        ],
+        origin: new Date(),
+        seconds: 4,
+        output,
+        fontFile: defaultFontFile(),
+        width: 640,
+      }),
+      /composite ffmpeg exited/,
+    );
+    t.ok(readFileSync(a).equals(before), 'the point file is untouched');
+    t.notOk(existsSync(output) || existsSync(`${output}.part`), 'no composite, no partial file');
+  },
+);

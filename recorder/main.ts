@@ -15,6 +15,9 @@ const logger = createLogger(
   component: 'recorder',
 });
 const ffmpeg = process.env['DIEMCAU_RECORDER_FFMPEG'] ?? 'ffmpeg';
+// Everything written here and by the ffmpegs started here (segments, joined files, the
+// composite) is for the archive's owner only: 0600 files in 0700 directories.
+process.umask(0o077);
 const points = new Map<string, PointRecorder>();
 const composites = new Set<Promise<unknown>>();
 // A composite is made again from the per-point files; a shutdown does not wait for one.

@@ -59,6 +59,9 @@ export interface SessionRecorderOptions {
 }
 
 const RESTART_DEBOUNCE_MS = 300;
+/** No video bytes for this long is a stall. */
+const STALL_MS = 1000;
+const STALL_KEYFRAME_GAP_MS = 2000;
 /** How long an orphaned ffmpeg (its recorder died) gets to finish its segment. */
 const ORPHAN_GRACE_MS = 3000;
 
@@ -82,6 +85,11 @@ export class SessionRecorder {
   readonly #gaps = new Map<string, { since: number; reason: string }>();
   readonly #off: (() => void)[] = [];
   readonly #keyframeTimer: NodeJS.Timeout;
+  readonly #stallTimer: NodeJS.Timeout;
+  readonly #flow = new Map<
+    string,
+    { bytes: number; stalledSince: number | null; lastRequest: number }
+  >();
   /** Recording was stopped by the disk alarm (not by a person): it resumes with space. */
   #stoppedByAlarm = false;
   #queue: Promise<void> = Promise.resolve();
@@ -158,6 +166,53 @@ export class SessionRecorder {
       },
       Math.max(1000, (options.segmentSeconds * 1000) / 2),
     );
+    this.#stallTimer = setInterval(() => {
+      this.#watchStalls().catch((err: unknown) =>
+        this.#log.warn({ err }, 'watching for video stalls failed'),
+      );
+    }, 500);
+  }
+
+  /**
+   * Video that stops flowing (a stalled sender, lost packets upstream) resumes on
+   * inter frames ffmpeg cannot use: a keyframe is asked for while it is stalled and the
+   * moment it flows again, at most one per {@link STALL_KEYFRAME_GAP_MS}.
+   */
+  async #watchStalls(): Promise<void> {
+    const now = Date.now();
+    for (const recording of this.#recordings.values()) {
+      for (const consumer of recording.consumers) {
+        if (consumer.kind !== 'video' || consumer.closed) {
+          continue;
+        }
+        const stats = await consumer.getStats().catch(() => []);
+        const bytes = stats.find((s) => s.type === 'outbound-rtp')?.byteCount ?? 0;
+        const flow = this.#flow.get(consumer.id) ?? {
+          bytes,
+          stalledSince: null,
+          lastRequest: now,
+        };
+        const stalledFor = flow.stalledSince === null ? 0 : now - flow.stalledSince;
+        const ask = (): void => {
+          flow.lastRequest = now;
+          void consumer.requestKeyFrame().catch(() => undefined);
+        };
+        if (bytes === flow.bytes) {
+          flow.stalledSince ??= now;
+          if (stalledFor >= STALL_MS && now - flow.lastRequest >= STALL_KEYFRAME_GAP_MS) {
+            ask();
+          }
+        } else {
+          if (stalledFor >= STALL_MS && now - flow.lastRequest >= STALL_KEYFRAME_GAP_MS / 4) {
+            this.#log.info({ pointId: recording.pointId, stalledFor }, 'video flows again');
+            ask();
+          }
+          flow.stalledSince = null;
+        }
+        flow.bytes = bytes;
+        this.#flow.set(consumer.id, flow);
+      }
+    }
   }
 
   get files(): readonly ManifestFile[] {
@@ -202,6 +257,7 @@ export class SessionRecorder {
     }
     this.#closed = true;
     clearInterval(this.#keyframeTimer);
+    clearInterval(this.#stallTimer);
     await this.#stopAll();
     for (const off of this.#off) {
       off();
@@ -364,6 +420,7 @@ export class SessionRecorder {
     }
     for (const consumer of recording.consumers) {
       consumer.close();
+      this.#flow.delete(consumer.id);
     }
     this.#room.session.record('recording-stopped', {
       pointId: recording.pointId,

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import t from 'tap';
@@ -169,6 +169,10 @@ t.test('session end: one verified file per run, then the composite record', asyn
     t.same(streamCodecs(full).sort(), ['opus', 'vp8'], 'sound and picture, as sent');
   }
   const media = readdirSync(path.join(archive, 'media')).filter((f) => /\.(mkv|mp4)$/.test(f));
+  t.ok(
+    media.every((f) => (statSync(path.join(archive, 'media', f)).mode & 0o077) === 0),
+    'media files are readable by the archive owner only (0600)',
+  );
   t.equal(media.length, m.files.length, 'the segments are gone; only the listed files remain');
   const composite = m.files.find((f) => f.kind === 'composite');
   t.ok(composite, 'the composite is listed with its hash');

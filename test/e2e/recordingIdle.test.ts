@@ -5,6 +5,7 @@ import t from 'tap';
 import type { Manifest } from '../../recorder/manifest.js';
 import { joinPage, launchBrowser } from '../helpers/browser.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { keyframeTimes } from '../helpers/media.js';
 import { startTestServer, tokenFor } from '../helpers/session.js';
 
 // A point that only listens for a while (microphone muted, camera off) sends no media:
@@ -37,6 +38,10 @@ t.test('a point silent and dark for 15 s: no gap, recorded again when it speaks'
   await page.click('[data-testid="toggle-camera"]');
   const resumedAt = Date.now();
   await new Promise((r) => setTimeout(r, 6000));
+  t.ok(
+    server.logs.some((l) => l.includes('video flows again')),
+    'the stall was seen, and a keyframe asked for as the picture came back',
+  );
   const events = manifest().events.map((e) => e.type);
   t.notOk(events.includes('recording-interrupted'), `no interruption (${events.join(', ')})`);
   server.child.kill('SIGTERM');
@@ -45,6 +50,17 @@ t.test('a point silent and dark for 15 s: no gap, recorded again when it speaks'
   t.ok(
     files.some((f) => Date.parse(f.end) > resumedAt + 2000),
     'recorded after the point spoke again',
+  );
+  // The picture is whole again within a second of the camera coming back.
+  const run = files.filter((f) => f.run === files[0]?.run);
+  const runStart = Date.parse(run[0]?.start ?? '');
+  const keyframes = run.flatMap((f) =>
+    keyframeTimes(path.join(dataDir, 'archive', SESSION, f.file)),
+  );
+  const after = keyframes.map((k) => runStart + k * 1000 - resumedAt).filter((d) => d >= -500);
+  t.ok(
+    after.length > 0 && Math.min(...after) < 1500,
+    `a keyframe ${Math.min(...after).toFixed(0)} ms after the camera came back`,
   );
   const verify = await runCli(['recordings', 'verify', SESSION], { DIEMCAU_DATA_DIR: dataDir });
   t.equal(verify.code, 0, verify.stdout);

@@ -145,3 +145,23 @@ export function firstVideoPacket(file: string): { pts: number; keyframe: boolean
       ?.split(',') ?? [];
   return { pts: Number(pts), keyframe: flags.includes('K') };
 }
+
+/** Times (s, the file's own clock) of a file's video keyframes. */
+export function keyframeTimes(file: string): number[] {
+  return execFileSync(ffprobe(), [
+    '-v',
+    'error',
+    '-select_streams',
+    'v',
+    '-show_entries',
+    'packet=pts_time,flags',
+    '-of',
+    'csv=p=0',
+    file,
+  ])
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes('K'))
+    .map((l) => Number(l.split(',')[0]))
+    .filter((n) => Number.isFinite(n));
+}
