@@ -30,6 +30,8 @@ import type { Logger } from '../logger.js';
 import type { Room } from '../sfu/Room.js';
 import { freeUdpPorts } from '../util/portFree.js';
 import type { DiskMonitor } from './DiskMonitor.js';
+import { finishOrphan } from './finishOrphan.js';
+import { KeyframeRequester } from './KeyframeRequester.js';
 import type { RecorderSupervisor } from './RecorderSupervisor.js';
 
 type Group = 'av' | 'screen';
@@ -59,11 +61,6 @@ export interface SessionRecorderOptions {
 }
 
 const RESTART_DEBOUNCE_MS = 300;
-/** No video bytes for this long is a stall. */
-const STALL_MS = 1000;
-const STALL_KEYFRAME_GAP_MS = 2000;
-/** How long an orphaned ffmpeg (its recorder died) gets to finish its segment. */
-const ORPHAN_GRACE_MS = 3000;
 
 export class SessionRecorder {
   readonly #room: Room;
@@ -84,12 +81,7 @@ export class SessionRecorder {
   /** Open gaps by key: since when, and why. */
   readonly #gaps = new Map<string, { since: number; reason: string }>();
   readonly #off: (() => void)[] = [];
-  readonly #keyframeTimer: NodeJS.Timeout;
-  readonly #stallTimer: NodeJS.Timeout;
-  readonly #flow = new Map<
-    string,
-    { bytes: number; stalledSince: number | null; lastRequest: number }
-  >();
+  readonly #keyframes: KeyframeRequester;
   /** Recording was stopped by the disk alarm (not by a person): it resumes with space. */
   #stoppedByAlarm = false;
   #queue: Promise<void> = Promise.resolve();
@@ -151,68 +143,11 @@ export class SessionRecorder {
         this.#schedule(peer.pointId, groupOf(producer));
       }
     }
-    // Browsers send keyframes only when asked: without one, ffmpeg cannot cut a segment
-    // (codec copy cuts on keyframes), and a lost packet would spoil the picture until
-    // the next. One request per half segment keeps segments near their set length.
-    this.#keyframeTimer = setInterval(
-      () => {
-        for (const recording of this.#recordings.values()) {
-          for (const consumer of recording.consumers) {
-            if (consumer.kind === 'video' && !consumer.closed) {
-              void consumer.requestKeyFrame().catch(() => undefined);
-            }
-          }
-        }
-      },
-      Math.max(1000, (options.segmentSeconds * 1000) / 2),
+    this.#keyframes = new KeyframeRequester(
+      () => [...this.#recordings.values()].flatMap((r) => r.consumers),
+      options.segmentSeconds,
+      this.#log,
     );
-    this.#stallTimer = setInterval(() => {
-      this.#watchStalls().catch((err: unknown) =>
-        this.#log.warn({ err }, 'watching for video stalls failed'),
-      );
-    }, 500);
-  }
-
-  /**
-   * Video that stops flowing (a stalled sender, lost packets upstream) resumes on
-   * inter frames ffmpeg cannot use: a keyframe is asked for while it is stalled and the
-   * moment it flows again, at most one per {@link STALL_KEYFRAME_GAP_MS}.
-   */
-  async #watchStalls(): Promise<void> {
-    const now = Date.now();
-    for (const recording of this.#recordings.values()) {
-      for (const consumer of recording.consumers) {
-        if (consumer.kind !== 'video' || consumer.closed) {
-          continue;
-        }
-        const stats = await consumer.getStats().catch(() => []);
-        const bytes = stats.find((s) => s.type === 'outbound-rtp')?.byteCount ?? 0;
-        const flow = this.#flow.get(consumer.id) ?? {
-          bytes,
-          stalledSince: null,
-          lastRequest: now,
-        };
-        const stalledFor = flow.stalledSince === null ? 0 : now - flow.stalledSince;
-        const ask = (): void => {
-          flow.lastRequest = now;
-          void consumer.requestKeyFrame().catch(() => undefined);
-        };
-        if (bytes === flow.bytes) {
-          flow.stalledSince ??= now;
-          if (stalledFor >= STALL_MS && now - flow.lastRequest >= STALL_KEYFRAME_GAP_MS) {
-            ask();
-          }
-        } else {
-          if (stalledFor >= STALL_MS && now - flow.lastRequest >= STALL_KEYFRAME_GAP_MS / 4) {
-            this.#log.info({ pointId: recording.pointId, stalledFor }, 'video flows again');
-            ask();
-          }
-          flow.stalledSince = null;
-        }
-        flow.bytes = bytes;
-        this.#flow.set(consumer.id, flow);
-      }
-    }
   }
 
   get files(): readonly ManifestFile[] {
@@ -256,8 +191,7 @@ export class SessionRecorder {
       return;
     }
     this.#closed = true;
-    clearInterval(this.#keyframeTimer);
-    clearInterval(this.#stallTimer);
+    this.#keyframes.close();
     await this.#stopAll();
     for (const off of this.#off) {
       off();
@@ -420,7 +354,7 @@ export class SessionRecorder {
     }
     for (const consumer of recording.consumers) {
       consumer.close();
-      this.#flow.delete(consumer.id);
+      this.#keyframes.forget(consumer.id);
     }
     this.#room.session.record('recording-stopped', {
       pointId: recording.pointId,
@@ -636,32 +570,5 @@ function readManifestSafely(dir: string, log: Logger): Manifest | null {
   } catch (err) {
     log.error({ err }, 'manifest.json unreadable; a new one is written beside the media');
     return null;
-  }
-}
-
-/**
- * SIGINT to an ffmpeg left by a dead recorder process, so it closes its segment as on a
- * normal stop; SIGKILL if it does not within the grace time. The pid is checked to
- * still be that run's ffmpeg (pids are reused).
- */
-async function finishOrphan(pid: number | null, name: string): Promise<void> {
-  const isOurs = (): boolean => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name);
-    } catch {
-      return false;
-    }
-  };
-  if (pid === null || !isOurs()) {
-    return;
-  }
-  process.kill(pid, 'SIGINT');
-  const deadline = Date.now() + ORPHAN_GRACE_MS;
-  while (isOurs() && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  if (isOurs()) {
-    process.kill(pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

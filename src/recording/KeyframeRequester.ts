@@ -1,0 +1,89 @@
+/**
+ * Asks the senders of recorded video for keyframes. Browsers send them only when asked:
+ * without one ffmpeg cannot cut a segment (codec copy cuts on keyframes), and video
+ * that resumes after a stall (a stalled sender, packets lost upstream) comes back as
+ * inter frames nothing can decode. So: one request per half segment, and one while a
+ * video is stalled and the moment it flows again, at most one per 2 s.
+ */
+import type { types } from 'mediasoup';
+import type { Logger } from '../logger.js';
+
+/** No video bytes for this long is a stall. */
+const STALL_MS = 1000;
+const STALL_KEYFRAME_GAP_MS = 2000;
+const WATCH_MS = 500;
+
+interface Flow {
+  bytes: number;
+  stalledSince: number | null;
+  lastRequest: number;
+}
+
+export class KeyframeRequester {
+  readonly #consumers: () => types.Consumer[];
+  readonly #log: Logger;
+  readonly #flows = new Map<string, Flow>();
+  readonly #periodic: NodeJS.Timeout;
+  readonly #watch: NodeJS.Timeout;
+
+  constructor(consumers: () => types.Consumer[], segmentSeconds: number, log: Logger) {
+    this.#consumers = consumers;
+    this.#log = log;
+    this.#periodic = setInterval(
+      () => {
+        for (const consumer of this.#videos()) {
+          void consumer.requestKeyFrame().catch(() => undefined);
+        }
+      },
+      Math.max(1000, (segmentSeconds * 1000) / 2),
+    );
+    this.#watch = setInterval(() => {
+      this.#watchStalls().catch((err: unknown) =>
+        this.#log.warn({ err }, 'watching for video stalls failed'),
+      );
+    }, WATCH_MS);
+  }
+
+  /** A consumer that is gone. */
+  forget(consumerId: string): void {
+    this.#flows.delete(consumerId);
+  }
+
+  close(): void {
+    clearInterval(this.#periodic);
+    clearInterval(this.#watch);
+    this.#flows.clear();
+  }
+
+  #videos(): types.Consumer[] {
+    return this.#consumers().filter((c) => c.kind === 'video' && !c.closed);
+  }
+
+  async #watchStalls(): Promise<void> {
+    const now = Date.now();
+    for (const consumer of this.#videos()) {
+      const stats = await consumer.getStats().catch(() => []);
+      const bytes = stats.find((s) => s.type === 'outbound-rtp')?.byteCount ?? 0;
+      const flow = this.#flows.get(consumer.id) ?? { bytes, stalledSince: null, lastRequest: now };
+      const stalledFor = flow.stalledSince === null ? 0 : now - flow.stalledSince;
+      const ask = (): void => {
+        flow.lastRequest = now;
+        void consumer.requestKeyFrame().catch(() => undefined);
+      };
+      if (bytes === flow.bytes) {
+        flow.stalledSince ??= now;
+        if (stalledFor >= STALL_MS && now - flow.lastRequest >= STALL_KEYFRAME_GAP_MS) {
+          ask();
+        }
+      } else {
+        if (stalledFor >= STALL_MS && now - flow.lastRequest >= STALL_KEYFRAME_GAP_MS / 4) {
+          this.#log.info({ consumerId: consumer.id, stalledFor }, 'video flows again');
+          ask();
+        }
+        flow.stalledSince = null;
+      }
+      flow.bytes = bytes;
+      this.#flows.set(consumer.id, flow);
+    }
+  }
+}
