@@ -8,7 +8,7 @@
  * SFU received from those points. Then the session ends: the time until every point's
  * file is joined and verified, and the composite record's render speed (× real time).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,12 +19,12 @@ import { Server } from '../src/Server.js';
 import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
-import { rtpSenderArgs } from '../recorder/ffmpegArgs.js';
 import type { Manifest } from '../recorder/manifest.js';
 import { verifyArchive } from '../recorder/verifyArchive.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { makeTestClip } from '../test/helpers/media.js';
 import { freePortBlock } from '../test/helpers/ports.js';
+import { publishClip } from './publishClip.js';
 import { cpuSeconds, round } from './procStats.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
@@ -242,56 +242,6 @@ async function addPublisher(room: Room, sessionId: string, pointId: string): Pro
   );
   const peer = new Peer(claims, channel);
   await room.join(peer, await room.rtpCapabilities());
-  const audioSsrc = 10_000_000 + Math.floor(Math.random() * 1e6);
-  const videoSsrc = 20_000_000 + Math.floor(Math.random() * 1e6);
-  const audioIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
-  const videoIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
-  await room.produce(peer, {
-    transportId: audioIn.id,
-    kind: 'audio',
-    source: 'mic',
-    rtpParameters: {
-      codecs: [
-        {
-          mimeType: 'audio/opus',
-          payloadType: 100,
-          clockRate: 48000,
-          channels: 2,
-          parameters: { 'sprop-stereo': 1 },
-        },
-      ],
-      encodings: [{ ssrc: audioSsrc }],
-    },
-  });
-  await room.produce(peer, {
-    transportId: videoIn.id,
-    kind: 'video',
-    source: 'camera',
-    rtpParameters: {
-      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
-      encodings: [{ ssrc: videoSsrc }],
-    },
-  });
-  senders.push(
-    spawn(
-      ffmpeg,
-      rtpSenderArgs({
-        input: clip,
-        audio: {
-          payloadType: 100,
-          ssrc: audioSsrc,
-          port: audioIn.tuple.localPort,
-          rtcpPort: audioIn.rtcpTuple?.localPort ?? 0,
-        },
-        video: {
-          payloadType: 101,
-          ssrc: videoSsrc,
-          port: videoIn.tuple.localPort,
-          rtcpPort: videoIn.rtcpTuple?.localPort ?? 0,
-        },
-      }),
-      { stdio: 'ignore' },
-    ),
-  );
+  senders.push(await publishClip(room, peer, clip, ffmpeg));
   return peer;
 }

@@ -9,7 +9,7 @@
  * PlainTransports, each also receiving every other point's media on a PlainTransport.
  * The server runs in this process, so "Node CPU" includes this script's small driving work.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -22,11 +22,11 @@ import { Server } from '../src/Server.js';
 import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
-import { rtpSenderArgs } from '../recorder/ffmpegArgs.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { makeTestClip } from '../test/helpers/media.js';
 import { freePortBlock } from '../test/helpers/ports.js';
+import { publishClip } from './publishClip.js';
 import { cpuSeconds, round, rssBytes } from './procStats.js';
 
 const POINTS = 11;
@@ -209,54 +209,6 @@ async function addSyntheticPoint(room: Room, pointId: string): Promise<void> {
   for (const p of [...joined.producers.map((x) => x.producerId), ...pending]) {
     await consume(p);
   }
-  const audioSsrc = 10_000_000 + Math.floor(Math.random() * 1e6);
-  const videoSsrc = 20_000_000 + Math.floor(Math.random() * 1e6);
-  const audioIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
-  const videoIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
-  await room.produce(peer, {
-    transportId: audioIn.id,
-    kind: 'audio',
-    source: 'mic',
-    rtpParameters: {
-      codecs: [
-        {
-          mimeType: 'audio/opus',
-          payloadType: 100,
-          clockRate: 48000,
-          channels: 2,
-          parameters: { 'sprop-stereo': 1 },
-        },
-      ],
-      encodings: [{ ssrc: audioSsrc }],
-    },
-  });
-  await room.produce(peer, {
-    transportId: videoIn.id,
-    kind: 'video',
-    source: 'camera',
-    rtpParameters: {
-      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
-      encodings: [{ ssrc: videoSsrc }],
-    },
-  });
-  const child = spawn(
-    ffmpeg,
-    rtpSenderArgs({
-      input: path.join(dir, 'clip.webm'),
-      audio: {
-        payloadType: 100,
-        ssrc: audioSsrc,
-        port: audioIn.tuple.localPort,
-        rtcpPort: audioIn.rtcpTuple?.localPort ?? 0,
-      },
-      video: {
-        payloadType: 101,
-        ssrc: videoSsrc,
-        port: videoIn.tuple.localPort,
-        rtcpPort: videoIn.rtcpTuple?.localPort ?? 0,
-      },
-    }),
-    { stdio: 'ignore' },
-  );
+  const child = await publishClip(room, peer, path.join(dir, 'clip.webm'), ffmpeg);
   children.push(child);
 }

@@ -61,7 +61,7 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   constructor(options: PointRecorderOptions) {
     super((event, err) => options.logger.error({ err, event }, 'point recorder listener failed'));
     this.#o = options;
-    this.#listFile = path.join(options.dir, `${options.name}.segments.csv`);
+    this.#listFile = segmentListFile(options.dir, options.name);
   }
 
   /** ffmpeg's process id, once started. */
@@ -175,20 +175,9 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     const fresh = text.slice(this.#listRead);
     const complete = fresh.slice(0, fresh.lastIndexOf('\n') + 1);
     this.#listRead += complete.length;
-    for (const line of complete.split('\n').filter(Boolean)) {
-      const [file, start, end] = line.split(',');
-      if (file === undefined) {
-        continue;
-      }
-      const full = path.join(this.#o.dir, path.basename(file));
+    for (const entry of segmentListEntries(complete, this.#o.dir)) {
       this.#pending = this.#pending.then(async () => {
-        const segment: ClosedSegment = {
-          file: full,
-          bytes: statSync(full).size,
-          sha256: await sha256File(full),
-          start: Number(start),
-          end: Number(end),
-        };
+        const segment = await hashSegment(entry);
         this.#segments.push(segment);
         this.safeEmit('segment', segment);
       });
@@ -198,6 +187,43 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   async #hashPending(): Promise<void> {
     await this.#pending;
   }
+}
+
+/** Where ffmpeg lists a run's closed segments (`file,start,end` per line). */
+export function segmentListFile(dir: string, name: string): string {
+  return path.join(dir, `${name}.segments.csv`);
+}
+
+/** The complete lines of a segment list, each file resolved inside `dir`. */
+export function segmentListEntries(
+  text: string,
+  dir: string,
+): { file: string; start: number; end: number }[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(','))
+    .filter(([file]) => file !== undefined && file !== '')
+    .map(([file, start, end]) => ({
+      file: path.join(dir, path.basename(file ?? '')),
+      start: Number(start),
+      end: Number(end),
+    }));
+}
+
+/** A closed segment: its size and SHA-256, with ffmpeg's times. */
+export async function hashSegment(entry: {
+  file: string;
+  start: number;
+  end: number;
+}): Promise<ClosedSegment> {
+  return {
+    file: entry.file,
+    bytes: statSync(entry.file).size,
+    sha256: await sha256File(entry.file),
+    start: entry.start,
+    end: entry.end,
+  };
 }
 
 export function sha256File(file: string): Promise<string> {

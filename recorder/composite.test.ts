@@ -5,7 +5,7 @@ import { tempDir } from '../test/helpers/cli.js';
 import { brightness, makeTestClip, streamCodecs } from '../test/helpers/media.js';
 import { defaultFontFile, gridOf, renderComposite } from './composite.js';
 import { resolveFfmpeg } from './ffmpegBinary.js';
-import { mediaSpan } from './probe.js';
+import { probeMedia } from './probe.js';
 
 // Two points' files, the second joining 3 s late, become one MP4 grid at their
 // wall-clock places: H.264 + AAC, the index first, progress reported on the way.
@@ -44,7 +44,7 @@ t.test('a grid record of the session, playable everywhere', async (t) => {
   });
   t.ok(defaultFontFile(), 'a font with Vietnamese glyphs is installed');
   t.same(streamCodecs(output).sort(), ['aac', 'h264']);
-  const span = await mediaSpan(ffmpeg, output);
+  const span = await probeMedia(ffmpeg, output);
   t.ok(Math.abs(span.duration - 8) < 0.2, `lasts ${span.duration} s`);
   const bytes = readFileSync(output);
   t.ok(bytes.indexOf('moov') < bytes.indexOf('mdat'), 'faststart: the index comes first');

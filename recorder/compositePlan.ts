@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { CompositeCell, RenderedComposite } from './composite.js';
-import { type Manifest, updateManifest } from './manifest.js';
+import { type CompositeState, type Manifest, readManifest, updateManifest } from './manifest.js';
 import { appendAudit } from './sessionAudit.js';
 import { probeMedia } from './probe.js';
 
@@ -55,7 +55,7 @@ export async function planComposite(
 export const COMPOSITE_FILE = 'media/composite.mp4';
 
 /** Lists a rendered composite in the manifest (replacing an earlier one) and the audit log. */
-export function recordRenderedComposite(
+function recordRenderedComposite(
   archiveDir: string,
   sessionId: string,
   plan: CompositePlan,
@@ -80,4 +80,66 @@ export function recordRenderedComposite(
     detail: { file: COMPOSITE_FILE, sha256: result.sha256, bytes: result.bytes },
   });
   return detail;
+}
+
+/** What a renderer is given: the plan, where to write, and where to report progress. */
+export interface CompositeJob {
+  cells: CompositeCell[];
+  origin: Date;
+  seconds: number;
+  output: string;
+  onProgress: (fraction: number) => void;
+}
+
+/**
+ * Plans and renders an archive's composite record with `render` (in the recorder
+ * process for the server, in place for the command line), keeping the manifest's
+ * `composite` state up to date: rendering (with its progress, by tenths), then done
+ * and listed with its hash, or failed. The per-point files are only ever read.
+ */
+export async function renderArchiveComposite(
+  archiveDir: string,
+  ffmpeg: string,
+  render: (job: CompositeJob) => Promise<RenderedComposite>,
+  onProgress: (fraction: number) => void = () => undefined,
+): Promise<CompositeState> {
+  const manifest = readManifest(archiveDir);
+  if (!manifest) {
+    return { status: 'skipped', progress: 0, detail: 'no manifest' };
+  }
+  const setState = (state: CompositeState): CompositeState => {
+    updateManifest(archiveDir, (m) => {
+      m.composite = state;
+    });
+    return state;
+  };
+  let shown = 0;
+  try {
+    const plan = await planComposite(ffmpeg, archiveDir, manifest);
+    if (!plan) {
+      return setState({ status: 'skipped', progress: 0, detail: 'nothing recorded' });
+    }
+    setState({ status: 'rendering', progress: 0 });
+    const result = await render({
+      cells: plan.cells,
+      origin: plan.origin,
+      seconds: plan.seconds,
+      output: path.join(archiveDir, COMPOSITE_FILE),
+      onProgress: (fraction) => {
+        if (fraction - shown >= 0.1 || (fraction >= 0.99 && shown < 0.99)) {
+          shown = fraction;
+          onProgress(fraction);
+          setState({ status: 'rendering', progress: Math.round(fraction * 100) / 100 });
+        }
+      },
+    });
+    const detail = recordRenderedComposite(archiveDir, manifest.session.id, plan, result);
+    return { status: 'done', progress: 1, detail };
+  } catch (err) {
+    return setState({
+      status: 'failed',
+      progress: Math.round(shown * 100) / 100,
+      detail: (err as Error).message.slice(0, 500),
+    });
+  }
 }

@@ -6,7 +6,7 @@ import { tempDir } from '../test/helpers/cli.js';
 import { makeTestClip, startsWithKeyframe, streamCodecs } from '../test/helpers/media.js';
 import { resolveFfmpeg } from './ffmpegBinary.js';
 import { joinSegments } from './joinSegments.js';
-import { mediaSpan } from './probe.js';
+import { probeMedia } from './probe.js';
 
 // Segments cut the way the recorder cuts them (codec copy, timestamps kept) are joined
 // into one file holding exactly their packets over the same span of time.
@@ -46,7 +46,7 @@ t.test('the joined file holds every packet of every segment, over the same time'
   t.ok(Math.abs(joined.seconds - 9) < 0.2, `lasts ${joined.seconds} s`);
   t.same(streamCodecs(out).sort(), ['opus', 'vp8']);
   t.ok(startsWithKeyframe(out));
-  const clipSpan = await mediaSpan(ffmpeg, clip);
+  const clipSpan = await probeMedia(ffmpeg, clip);
   t.ok(Math.abs(clipSpan.duration - joined.seconds) < 0.1, 'no gap or overlap made up');
   t.ok(
     segments.every((s) => existsSync(s)),

@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { sha256File } from './PointRecorder.js';
-import { mediaSpan, runFfmpeg as run } from './probe.js';
+import { probeMedia, readPackets, runFfmpeg as run } from './probe.js';
 
 export interface JoinedRun {
   file: string;
@@ -34,7 +34,7 @@ export async function joinSegments(
   if (segments.length === 0) {
     throw new Error('nothing to join');
   }
-  const starts = await Promise.all(segments.map((s) => mediaSpan(ffmpeg, s)));
+  const starts = await Promise.all(segments.map((s) => probeMedia(ffmpeg, s)));
   const dir = path.dirname(output);
   const list = `${output}.ffconcat`;
   const partial = `${output}.part`;
@@ -91,7 +91,7 @@ export async function joinSegments(
     }
     const first = starts[0];
     const last = starts[starts.length - 1];
-    const joined = await mediaSpan(ffmpeg, partial);
+    const joined = await probeMedia(ffmpeg, partial);
     // It reaches into the last segment, and is no longer than the segments end to end
     // (a segment cut short by a crash may claim more than it holds, never less).
     const reach = last && first ? last.start - first.start : 0;
@@ -117,28 +117,9 @@ export async function joinSegments(
 
 /** Per stream, each packet's `size,md5` in order. */
 async function packetDigests(ffmpeg: string, file: string): Promise<string[][]> {
-  const { stdout } = await run(ffmpeg, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-i',
-    file,
-    '-map',
-    '0',
-    '-c',
-    'copy',
-    '-f',
-    'framemd5',
-    '-',
-  ]);
   const streams: string[][] = [];
-  for (const line of stdout.split('\n')) {
-    if (line === '' || line.startsWith('#')) {
-      continue;
-    }
-    const f = line.split(',').map((x) => x.trim());
-    (streams[Number(f[0])] ??= []).push(`${f[4]},${f[5]}`);
+  for (const p of await readPackets(ffmpeg, file)) {
+    (streams[p.stream] ??= []).push(`${p.size},${p.md5}`);
   }
   return streams;
 }

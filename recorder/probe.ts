@@ -34,6 +34,21 @@ export async function probeMedia(ffmpeg: string, file: string): Promise<MediaPro
 
 /** The end time (s) of a file without a duration, from reading all its packets. */
 async function lastTimestamp(ffmpeg: string, file: string): Promise<number> {
+  const packets = await readPackets(ffmpeg, file);
+  return packets.reduce((end, p) => Math.max(end, p.pts + p.duration), 0);
+}
+
+export interface Packet {
+  stream: number;
+  /** Seconds, as stored in the file. */
+  pts: number;
+  duration: number;
+  size: number;
+  md5: string;
+}
+
+/** Every packet of a file, in file order, read by codec copy (ffmpeg's framemd5). */
+export async function readPackets(ffmpeg: string, file: string): Promise<Packet[]> {
   const { stdout } = await runFfmpeg(ffmpeg, [
     '-hide_banner',
     '-loglevel',
@@ -47,32 +62,32 @@ async function lastTimestamp(ffmpeg: string, file: string): Promise<number> {
     '-c',
     'copy',
     '-f',
-    'framecrc',
+    'framemd5',
     '-',
   ]);
-  let end = 0;
-  const bases = new Map<string, number>();
+  const timeBases = new Map<number, number>();
+  const packets: Packet[] = [];
   for (const line of stdout.split('\n')) {
     const tb = /^#tb (\d+): (\d+)\/(\d+)/.exec(line);
     if (tb) {
-      bases.set(tb[1] ?? '', Number(tb[2]) / Number(tb[3]));
+      timeBases.set(Number(tb[1]), Number(tb[2]) / Number(tb[3]));
       continue;
     }
     const f = line.split(',').map((x) => x.trim());
-    if (f.length >= 4 && !line.startsWith('#')) {
-      const unit = bases.get(f[0] ?? '') ?? 0;
-      end = Math.max(end, (Number(f[2]) + Number(f[3])) * unit);
+    if (line.startsWith('#') || f.length < 6) {
+      continue;
     }
+    const stream = Number(f[0]);
+    const unit = timeBases.get(stream) ?? 0;
+    packets.push({
+      stream,
+      pts: Number(f[2]) * unit,
+      duration: Number(f[3]) * unit,
+      size: Number(f[4]),
+      md5: f[5] ?? '',
+    });
   }
-  return end;
-}
-
-export async function mediaSpan(
-  ffmpeg: string,
-  file: string,
-): Promise<{ start: number; duration: number }> {
-  const { start, duration } = await probeMedia(ffmpeg, file);
-  return { start, duration };
+  return packets;
 }
 
 export function runFfmpeg(

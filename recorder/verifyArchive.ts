@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { verifyAuditLog } from './AuditLog.js';
+import type { Manifest, ManifestFile } from './manifest.js';
 import { sha256File } from './PointRecorder.js';
 
 export interface ArchiveVerification {
@@ -15,13 +16,6 @@ export interface ArchiveVerification {
   problems: string[];
   /** Not problems: e.g. segments left by a join cut short, identical to what was joined. */
   notes: string[];
-}
-
-interface ManifestFile {
-  file: string;
-  sha256: string;
-  bytes: number;
-  joinedFrom?: { file: string; sha256: string; bytes: number }[];
 }
 
 export async function verifyArchive(dir: string): Promise<ArchiveVerification> {
@@ -37,7 +31,7 @@ export async function verifyArchive(dir: string): Promise<ArchiveVerification> {
   let files: ManifestFile[] = [];
   if (existsSync(manifestFile)) {
     try {
-      files = (JSON.parse(readFileSync(manifestFile, 'utf8')) as { files: ManifestFile[] }).files;
+      files = (JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest).files;
     } catch {
       problems.push('manifest.json is not valid JSON');
     }

@@ -10,12 +10,7 @@ import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
 import { joinArchiveRuns } from '../../recorder/finalizeArchive.js';
 import { joinSegments } from '../../recorder/joinSegments.js';
 import { renderComposite, defaultFontFile } from '../../recorder/composite.js';
-import {
-  COMPOSITE_FILE,
-  planComposite,
-  recordRenderedComposite,
-} from '../../recorder/compositePlan.js';
-import { readManifest, updateManifest } from '../../recorder/manifest.js';
+import { renderArchiveComposite } from '../../recorder/compositePlan.js';
 import type { ArchiveVerification } from '../../recorder/verifyArchive.js';
 import { bootConfig } from './bootConfig.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
@@ -183,35 +178,11 @@ function progressBar(): (p: ExportProgress) => void {
 }
 
 async function renderCompositeHere(ffmpeg: string, dir: string): Promise<string> {
-  const manifest = readManifest(dir);
-  const plan = manifest ? await planComposite(ffmpeg, dir, manifest) : null;
-  if (!manifest || !plan) {
-    return 'nothing recorded';
-  }
-  let shown = -1;
-  try {
-    const result = await renderComposite({
-      ffmpeg,
-      cells: plan.cells,
-      origin: plan.origin,
-      seconds: plan.seconds,
-      output: path.join(dir, COMPOSITE_FILE),
-      fontFile: defaultFontFile(),
-      onProgress: (f) => {
-        const pct = Math.floor(f * 10) * 10;
-        if (pct !== shown) {
-          shown = pct;
-          process.stderr.write(`composite ${pct}%\n`);
-        }
-      },
-    });
-    const detail = recordRenderedComposite(dir, manifest.session.id, plan, result);
-    return `done (${detail})`;
-  } catch (err) {
-    const detail = (err as Error).message.slice(0, 500);
-    updateManifest(dir, (m) => {
-      m.composite = { status: 'failed', progress: 0, detail };
-    });
-    return `failed: ${detail}`;
-  }
+  const state = await renderArchiveComposite(
+    dir,
+    ffmpeg,
+    (job) => renderComposite({ ffmpeg, ...job, fontFile: defaultFontFile() }),
+    (fraction) => process.stderr.write(`composite ${Math.floor(fraction * 100)}%\n`),
+  );
+  return `${state.status}${state.detail ? ` (${state.detail})` : ''}`;
 }

@@ -13,8 +13,13 @@
 import { existsSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { types } from 'mediasoup';
-import type { ClosedSegment } from '../../recorder/PointRecorder.js';
-import { sha256File } from '../../recorder/PointRecorder.js';
+import {
+  type ClosedSegment,
+  hashSegment,
+  segmentListEntries,
+  segmentListFile,
+  sha256File,
+} from '../../recorder/PointRecorder.js';
 import {
   type Manifest,
   type ManifestFile,
@@ -148,10 +153,6 @@ export class SessionRecorder {
       options.segmentSeconds,
       this.#log,
     );
-  }
-
-  get files(): readonly ManifestFile[] {
-    return this.#files;
   }
 
   get archiveDir(): string {
@@ -425,28 +426,17 @@ export class SessionRecorder {
   }
 
   async #adopt(run: Run, crashed: boolean): Promise<void> {
-    const listFile = path.join(this.#media, `${run.name}.segments.csv`);
+    const listFile = segmentListFile(this.#media, run.name);
     const listed = existsSync(listFile)
-      ? readFileSync(listFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => line.split(','))
+      ? segmentListEntries(readFileSync(listFile, 'utf8'), this.#media)
       : [];
-    for (const [file, start, end] of listed) {
-      const name = path.basename(file ?? '');
-      if (name === '' || this.#known.has(name) || !existsSync(path.join(this.#media, name))) {
+    for (const entry of listed) {
+      const name = path.basename(entry.file);
+      if (this.#known.has(name) || !existsSync(entry.file)) {
         continue;
       }
-      const full = path.join(this.#media, name);
       this.#known.add(name);
-      const segment: ClosedSegment = {
-        file: full,
-        bytes: statSync(full).size,
-        sha256: await sha256File(full),
-        start: Number(start),
-        end: Number(end),
-      };
-      this.#addFile(run, segment, false);
+      this.#addFile(run, await hashSegment(entry), false);
     }
     const prefix = `${run.name}-`;
     const left = existsSync(this.#media)

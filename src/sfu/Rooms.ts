@@ -36,7 +36,6 @@ export class Rooms {
   readonly #recorders = new Map<Room, SessionRecorder | null>();
   /** Sessions whose segments are being joined: a new sitting waits for that. */
   readonly #finishing = new Map<string, Promise<void>>();
-  readonly #composites = new Set<Promise<unknown>>();
   #closed = false;
 
   constructor(options: RoomsOptions) {
@@ -98,11 +97,6 @@ export class Rooms {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
-  /** Composite records still being rendered (benchmarks and tests wait for them). */
-  async settled(): Promise<void> {
-    await Promise.all([...this.#finishing.values(), ...this.#composites]);
-  }
-
   #finish(sessionId: string, recording: SessionRecorder): Promise<void> {
     const log = this.#options.logger.child({ sessionId });
     const { supervisor } = this.#options.recorder ?? {};
@@ -121,15 +115,15 @@ export class Rooms {
     this.#finishing.set(sessionId, joining);
     const recorder = this.#options.recorder;
     if (recorder?.composite && !this.#closed) {
-      const composite = joining
+      // In the background: a shutdown does not wait for it (the recorder aborts it, and
+      // `diemcau recordings finalize` renders it again).
+      void joining
         .then(() =>
           this.#closed
             ? undefined
             : renderSessionComposite(recorder.supervisor, recording.archiveDir, log),
         )
-        .catch((err: unknown) => log.error({ err }, 'composite record failed'))
-        .finally(() => this.#composites.delete(composite));
-      this.#composites.add(composite);
+        .catch((err: unknown) => log.error({ err }, 'composite record failed'));
     }
     return joining;
   }

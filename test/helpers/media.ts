@@ -64,24 +64,6 @@ export function streamCodecs(file: string): string[] {
     .filter(Boolean);
 }
 
-/** Whether a file's first video packet is a keyframe. */
-export function startsWithKeyframe(file: string): boolean {
-  const first = execFileSync(ffprobe(), [
-    '-v',
-    'error',
-    '-select_streams',
-    'v',
-    '-show_entries',
-    'packet=flags',
-    '-read_intervals',
-    '%+#1',
-    '-of',
-    'csv=p=0',
-    file,
-  ]).toString();
-  return /K/.test(first);
-}
-
 /** Timestamps (s) of a file's first and last packets, as read up to any damage. */
 export function packetSpan(file: string): { first: number; last: number } {
   const times = execFileSync(ffprobe(), [
@@ -123,31 +105,8 @@ export function brightness(file: string, at: number, crop = 'iw:ih:0:0'): number
   return Number(/lavfi\.signalstats\.YAVG=([\d.]+)/.exec(stderr)?.[1] ?? NaN);
 }
 
-/** A file's first video packet: its time (s, the file's own clock) and whether it is a keyframe. */
-export function firstVideoPacket(file: string): { pts: number; keyframe: boolean } {
-  const [pts = '', flags = ''] =
-    execFileSync(ffprobe(), [
-      '-v',
-      'error',
-      '-select_streams',
-      'v',
-      '-show_entries',
-      'packet=pts_time,flags',
-      '-read_intervals',
-      '%+#1',
-      '-of',
-      'csv=p=0',
-      file,
-    ])
-      .toString()
-      .trim()
-      .split('\n')[0]
-      ?.split(',') ?? [];
-  return { pts: Number(pts), keyframe: flags.includes('K') };
-}
-
-/** Times (s, the file's own clock) of a file's video keyframes. */
-export function keyframeTimes(file: string): number[] {
+/** A file's video packets (the first `limit` of them): time (s, the file's own clock), keyframe. */
+export function videoPackets(file: string, limit?: number): { pts: number; keyframe: boolean }[] {
   return execFileSync(ffprobe(), [
     '-v',
     'error',
@@ -155,13 +114,34 @@ export function keyframeTimes(file: string): number[] {
     'v',
     '-show_entries',
     'packet=pts_time,flags',
+    ...(limit === undefined ? [] : ['-read_intervals', `%+#${limit}`]),
     '-of',
     'csv=p=0',
     file,
   ])
     .toString()
     .split('\n')
-    .filter((l) => l.includes('K'))
-    .map((l) => Number(l.split(',')[0]))
-    .filter((n) => Number.isFinite(n));
+    .filter(Boolean)
+    .map((line) => {
+      const [pts = '', flags = ''] = line.split(',');
+      return { pts: Number(pts), keyframe: flags.includes('K') };
+    })
+    .filter((p) => Number.isFinite(p.pts));
+}
+
+/** A file's first video packet. */
+export function firstVideoPacket(file: string): { pts: number; keyframe: boolean } {
+  return videoPackets(file, 1)[0] ?? { pts: NaN, keyframe: false };
+}
+
+/** Whether a file's first video packet is a keyframe. */
+export function startsWithKeyframe(file: string): boolean {
+  return firstVideoPacket(file).keyframe;
+}
+
+/** Times (s, the file's own clock) of a file's video keyframes. */
+export function keyframeTimes(file: string): number[] {
+  return videoPackets(file)
+    .filter((p) => p.keyframe)
+    .map((p) => p.pts);
 }

@@ -1,0 +1,66 @@
+/**
+ * A synthetic point's sending side: a pre-encoded clip's Opus and VP8, looped in real
+ * time by ffmpeg (`-c copy`) into two PlainTransports as the peer's mic and camera.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Peer } from '../src/sfu/Peer.js';
+import type { Room } from '../src/sfu/Room.js';
+import { rtpSenderArgs } from '../recorder/ffmpegArgs.js';
+
+export async function publishClip(
+  room: Room,
+  peer: Peer,
+  clip: string,
+  ffmpeg: string,
+): Promise<ChildProcess> {
+  const audioSsrc = 10_000_000 + Math.floor(Math.random() * 1e6);
+  const videoSsrc = 20_000_000 + Math.floor(Math.random() * 1e6);
+  // ffmpeg sends RTCP from its own port: the transports it feeds keep RTCP apart.
+  const audioIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
+  const videoIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
+  await room.produce(peer, {
+    transportId: audioIn.id,
+    kind: 'audio',
+    source: 'mic',
+    rtpParameters: {
+      codecs: [
+        {
+          mimeType: 'audio/opus',
+          payloadType: 100,
+          clockRate: 48000,
+          channels: 2,
+          parameters: { 'sprop-stereo': 1 },
+        },
+      ],
+      encodings: [{ ssrc: audioSsrc }],
+    },
+  });
+  await room.produce(peer, {
+    transportId: videoIn.id,
+    kind: 'video',
+    source: 'camera',
+    rtpParameters: {
+      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+      encodings: [{ ssrc: videoSsrc }],
+    },
+  });
+  return spawn(
+    ffmpeg,
+    rtpSenderArgs({
+      input: clip,
+      audio: {
+        payloadType: 100,
+        ssrc: audioSsrc,
+        port: audioIn.tuple.localPort,
+        rtcpPort: audioIn.rtcpTuple?.localPort ?? 0,
+      },
+      video: {
+        payloadType: 101,
+        ssrc: videoSsrc,
+        port: videoIn.tuple.localPort,
+        rtcpPort: videoIn.rtcpTuple?.localPort ?? 0,
+      },
+    }),
+    { stdio: 'ignore' },
+  );
+}
