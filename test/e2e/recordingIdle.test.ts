@@ -65,3 +65,27 @@ t.test('a point silent and dark for 15 s: no gap, recorded again when it speaks'
   const verify = await runCli(['recordings', 'verify', SESSION], { DIEMCAU_DATA_DIR: dataDir });
   t.equal(verify.code, 0, verify.stdout);
 });
+
+t.test(
+  'a server stopped mid-session: finalize joins the segments and renders the composite',
+  async (t) => {
+    const env = { DIEMCAU_DATA_DIR: dataDir };
+    const before = manifest().files.filter((f) => f.kind === 'av');
+    t.ok(before.length >= 2, `${before.length} segments left by the stop`);
+    const done = await runCli(['recordings', 'finalize', SESSION], env);
+    t.equal(done.code, 0, done.stdout + done.stderr);
+    t.match(done.stdout, /joined 1 run\(s\) into one file each/);
+    t.match(done.stdout, /composite: done \(1 points/);
+    t.match(done.stderr, /composite \d+%/, 'progress shown');
+    t.match(done.stdout, /^OK /m);
+    const after = manifest();
+    const joined = after.files.filter((f) => f.kind === 'av');
+    t.equal(joined.length, 1, 'one file for the run');
+    t.equal(joined[0]?.joinedFrom?.length, before.length, 'made of every segment');
+    t.ok(
+      after.files.some((f) => f.kind === 'composite'),
+      'the composite listed',
+    );
+    t.equal(after.composite?.status, 'done');
+  },
+);
