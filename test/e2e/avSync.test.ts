@@ -113,7 +113,8 @@ const OBSERVE = `(() => {
   node.onaudioprocess = (e) => {
     const x = e.inputBuffer.getChannelData(0);
     let peak = 0; for (const v of x) peak = Math.max(peak, Math.abs(v));
-    if (peak > 0.2 && !loud) {
+    const last = w.__beeps[w.__beeps.length - 1] ?? -Infinity;
+    if (peak > 0.2 && !loud && performance.timeOrigin + performance.now() - last > ${(PERIOD / 2) * 1000}) {
       // The buffer is handed over as soon as it is full: its first sample came in one
       // buffer ago; the onset is where the sound starts within it. (Not the output
       // clock of getOutputTimestamp, which runs later by the output latency.)
@@ -182,7 +183,10 @@ function onsetsIn(file: string): Onsets {
     const peak = /Peak_level=(-?[\d.]+|-inf)/.exec(what);
     if (peak) {
       const isLoud = peak[1] !== '-inf' && Number(peak[1]) > -14;
-      if (isLoud && !loud) {
+      // A beep that dips for a moment (the sender's audio processing) is still one beep:
+      // only the start of a beep, half a period after the last, counts.
+      const last = result.beeps[result.beeps.length - 1] ?? -Infinity;
+      if (isLoud && !loud && at - last > PERIOD / 2) {
         result.beeps.push(at);
       }
       loud = isLoud;
