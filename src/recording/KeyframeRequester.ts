@@ -17,7 +17,12 @@ interface Flow {
   bytes: number;
   stalledSince: number | null;
   lastRequest: number;
+  /** The long stall has been reported. */
+  warned: boolean;
 }
+
+/** A recorded picture frozen this long, while its sender is not paused, is reported. */
+const FROZEN_MS = 5000;
 
 export class KeyframeRequester {
   readonly #consumers: () => types.Consumer[];
@@ -64,7 +69,12 @@ export class KeyframeRequester {
     for (const consumer of this.#videos()) {
       const stats = await consumer.getStats().catch(() => []);
       const bytes = stats.find((s) => s.type === 'outbound-rtp')?.byteCount ?? 0;
-      const flow = this.#flows.get(consumer.id) ?? { bytes, stalledSince: null, lastRequest: now };
+      const flow = this.#flows.get(consumer.id) ?? {
+        bytes,
+        stalledSince: null,
+        lastRequest: now,
+        warned: false,
+      };
       const stalledFor = flow.stalledSince === null ? 0 : now - flow.stalledSince;
       const ask = (): void => {
         flow.lastRequest = now;
@@ -75,12 +85,29 @@ export class KeyframeRequester {
         if (stalledFor >= STALL_MS && now - flow.lastRequest >= STALL_KEYFRAME_GAP_MS) {
           ask();
         }
+        if (stalledFor >= FROZEN_MS && !flow.warned && !consumer.producerPaused) {
+          // The point sends, yet nothing reaches the recording: say so, with what the
+          // SFU knows of its layers, so an operator (and a test log) can see why.
+          flow.warned = true;
+          this.#log.warn(
+            {
+              consumerId: consumer.id,
+              stalledFor,
+              paused: consumer.paused,
+              currentLayers: consumer.currentLayers,
+              preferredLayers: consumer.preferredLayers,
+              score: consumer.score,
+            },
+            'recorded video frozen while its point is sending',
+          );
+        }
       } else {
         if (stalledFor >= STALL_MS && now - flow.lastRequest >= STALL_KEYFRAME_GAP_MS / 4) {
           this.#log.info({ consumerId: consumer.id, stalledFor }, 'video flows again');
           ask();
         }
         flow.stalledSince = null;
+        flow.warned = false;
       }
       flow.bytes = bytes;
       this.#flows.set(consumer.id, flow);

@@ -71,6 +71,17 @@ t.teardown(async () => {
   server.child.kill('SIGKILL');
 });
 const SESSION = 'av-sync';
+t.afterEach((t) => {
+  if (!t.passing()) {
+    // What the server logged above info, for the CI log.
+    t.comment(
+      server.logs
+        .filter((l) => /"level":(40|50|60)/.test(l))
+        .join('\n')
+        .slice(-8000),
+    );
+  }
+});
 const archive = path.join(dataDir, 'archive', SESSION);
 
 /** Keeps every captured stream within reach of the observer below. */
