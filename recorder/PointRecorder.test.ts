@@ -6,13 +6,25 @@ import t from 'tap';
 import { createLogger } from '../src/logger.js';
 import { MEDIA_CODECS } from '../src/sfu/codecs.js';
 import { tempDir } from '../test/helpers/cli.js';
-import { makeTestClip, startsWithKeyframe, streamCodecs } from '../test/helpers/media.js';
+import {
+  makeTestClip,
+  startsWithKeyframe,
+  streamCodecs,
+  videoPackets,
+} from '../test/helpers/media.js';
 import { freePortBlock } from '../test/helpers/ports.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { resolveFfmpeg } from './ffmpegBinary.js';
 import { rtpSenderArgs } from './ffmpegArgs.js';
-import { PointRecorder, sha256File } from './PointRecorder.js';
+import { BROKEN_PICTURE_GAP_MS, PointRecorder, sha256File } from './PointRecorder.js';
 import { type SdpTrack, sdpTrackOf } from './sdp.js';
+import { createRecordingConsumer } from '../src/recording/recordingConsumer.js';
+import {
+  type LossyRelay,
+  type RelayVerdict,
+  type RelayedPacket,
+  lossyRelay,
+} from '../test/helpers/lossyRelay.js';
 
 // A point's audio and video go, through mediasoup consumers on PlainTransports, into a
 // real ffmpeg writing Matroska segments: codec copy, keyframe first, each closed segment hashed.
@@ -54,52 +66,63 @@ async function producer(
   return { producer: await transport.produce({ kind, rtpParameters }), transport };
 }
 
+type Sending = Awaited<ReturnType<typeof producer>>;
+
+/** The point starts sending `input` (looped, in real time) into its producers. */
+function send(input: string, audio: Sending, video: Sending): void {
+  const sender = spawn(
+    ffmpeg,
+    rtpSenderArgs({
+      input,
+      audio: {
+        payloadType: 100,
+        ssrc: 1111,
+        port: audio.transport.tuple.localPort,
+        rtcpPort: audio.transport.rtcpTuple?.localPort ?? 0,
+      },
+      video: {
+        payloadType: 101,
+        ssrc: 2222,
+        port: video.transport.tuple.localPort,
+        rtcpPort: video.transport.rtcpTuple?.localPort ?? 0,
+      },
+    }),
+    { stdio: 'ignore' },
+  );
+  children.push(sender);
+}
+
+/**
+ * Recording consumers (the server's own, paused) towards the ports the recording ffmpeg
+ * will listen on; `via` may put a hop in between for one of them.
+ */
+async function recordingConsumers(
+  sending: Sending[],
+  via: (kind: types.MediaKind, port: number) => Promise<{ port: number; rtcpPort: number }> = (
+    _kind,
+    port,
+  ) => Promise.resolve({ port, rtcpPort: port + 1 }),
+): Promise<{ consumers: types.Consumer[]; tracks: SdpTrack[] }> {
+  const base = await freePortBlock(sending.length * 2);
+  const tracks: SdpTrack[] = [];
+  const consumers: types.Consumer[] = [];
+  for (const [i, p] of sending.entries()) {
+    const port = base + i * 2;
+    const to = await via(p.producer.kind, port);
+    const consumer = await createRecordingConsumer(router, p.producer.id, to.port, to.rtcpPort);
+    consumers.push(consumer);
+    tracks.push(sdpTrackOf(consumer, port, port + 1));
+  }
+  return { consumers, tracks };
+}
+
 t.test(
   'segments are written with audio and video, start on a keyframe, and are hashed when closed',
   async (t) => {
     const audio = await producer('audio');
     const video = await producer('video');
-    const sender = spawn(
-      ffmpeg,
-      rtpSenderArgs({
-        input: clip,
-        audio: {
-          payloadType: 100,
-          ssrc: 1111,
-          port: audio.transport.tuple.localPort,
-          rtcpPort: audio.transport.rtcpTuple?.localPort ?? 0,
-        },
-        video: {
-          payloadType: 101,
-          ssrc: 2222,
-          port: video.transport.tuple.localPort,
-          rtcpPort: video.transport.rtcpTuple?.localPort ?? 0,
-        },
-      }),
-      { stdio: 'ignore' },
-    );
-    children.push(sender);
-
-    // Consumers, created paused, towards the ports the recording ffmpeg will listen on.
-    const base = await freePortBlock(4);
-    const tracks: SdpTrack[] = [];
-    const consumers: types.Consumer[] = [];
-    for (const [i, p] of [audio, video].entries()) {
-      const out = await router.createPlainTransport({
-        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-        rtcpMux: false,
-        comedia: false,
-      });
-      const port = base + i * 2;
-      await out.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
-      const consumer = await out.consume({
-        producerId: p.producer.id,
-        rtpCapabilities: router.rtpCapabilities,
-        paused: true,
-      });
-      consumers.push(consumer);
-      tracks.push(sdpTrackOf(consumer, port, port + 1));
-    }
+    send(clip, audio, video);
+    const { consumers, tracks } = await recordingConsumers([audio, video]);
 
     const recorder = new PointRecorder({
       ffmpeg,
@@ -137,5 +160,108 @@ t.test(
     const first = segments[0];
     t.ok(first);
     t.ok(startsWithKeyframe(first?.file ?? ''), 'the first video packet is a keyframe');
+  },
+);
+
+// A clip with one keyframe in 10 s: a picture broken by a lost packet would stay broken
+// (ffmpeg's VP8 reader drops every picture until the next keyframe) for the whole test.
+const sparseKeyframes = path.join(dir, 'sparse-keyframes.webm');
+makeTestClip(sparseKeyframes, { size: '320x180', videoBitrate: '300k', gop: 250, seconds: 12 });
+
+/**
+ * Record 7 s of the sparse-keyframe clip, its video through a relay that loses or holds
+ * back what `verdict` picks; the clip starts (on its keyframe) once the recording listens.
+ */
+async function recordThroughRelay(verdict: (packet: RelayedPacket) => RelayVerdict) {
+  const audio = await producer('audio');
+  const video = await producer('video');
+  let relay: LossyRelay | undefined;
+  const { consumers, tracks } = await recordingConsumers([audio, video], async (kind, port) => {
+    if (kind === 'audio') {
+      return { port, rtcpPort: port + 1 };
+    }
+    relay = await lossyRelay({ port, rtcpPort: port + 1 }, verdict);
+    return { port: relay.port, rtcpPort: relay.rtcpPort };
+  });
+  const recorder = new PointRecorder({
+    ffmpeg,
+    dir: path.join(dir, `relay-${Date.now()}`),
+    name: 'da-nang-camera',
+    tracks,
+    segmentSeconds: 30,
+    logger: createLogger('silent'),
+  });
+  const broken: number[] = [];
+  recorder.on('pictureBroken', () => broken.push(Date.now()));
+  await recorder.start();
+  for (const consumer of consumers) {
+    await consumer.resume();
+  }
+  send(sparseKeyframes, audio, video);
+  await new Promise((r) => setTimeout(r, 7000));
+  const segments = await recorder.stop();
+  relay?.close();
+  for (const p of [audio, video]) {
+    p.transport.close();
+  }
+  const pts = videoPackets(segments[0]?.file ?? '').map((p) => p.pts);
+  const longestGap = Math.max(...pts.slice(1).map((p, i) => p - (pts[i] ?? p)));
+  return { relay: relay as LossyRelay, pts, longestGap, broken, segments };
+}
+
+/** Picks, once, the first packet of a picture about 2 s (the 100th packet) in. */
+function onePictureStart(): (p: RelayedPacket) => boolean {
+  let seen = 0;
+  let picked = false;
+  return (p) => {
+    if (picked || ++seen < 100 || !p.startsPicture) {
+      return false;
+    }
+    picked = true;
+    return true;
+  };
+}
+
+t.test(
+  'a video packet that comes late (as one resent to the SFU does) still finds its place',
+  async (t) => {
+    const pick = onePictureStart();
+    const run = await recordThroughRelay((p) => (pick(p) ? { holdMs: 300 } : 'pass'));
+    t.equal(run.relay.held.length, 1, 'one packet came 300 ms late');
+    t.equal(
+      run.relay.ssrcs.size,
+      1,
+      "only the point's own stream reached ffmpeg (no probing padding)",
+    );
+    t.ok((run.pts.at(-1) ?? 0) > 5, `the picture goes on to the end (last at ${run.pts.at(-1)} s)`);
+    t.ok(run.longestGap < 0.1, `no picture lost: longest gap ${run.longestGap.toFixed(3)} s`);
+    t.same(run.broken, [], 'nothing reported broken');
+  },
+);
+
+t.test(
+  'a video packet lost for good is reported at once, to ask the point for a keyframe',
+  async (t) => {
+    const pick = onePictureStart();
+    let lostAt = 0;
+    const run = await recordThroughRelay((p) => {
+      if (!pick(p)) {
+        return 'pass';
+      }
+      lostAt = Date.now();
+      return 'drop';
+    });
+    t.equal(run.relay.dropped.length, 1, 'one packet lost');
+    // This sender cannot make keyframes: the picture stays broken, and is reported again
+    // at most every 0.5 s, not for every packet dropped.
+    t.ok((run.pts.at(-1) ?? 0) < 3, `the picture broke there (last at ${run.pts.at(-1)} s)`);
+    t.ok(run.broken.length >= 1, `reported (${run.broken.length} times)`);
+    const first = (run.broken[0] ?? Infinity) - lostAt;
+    t.ok(first < 1000, `within ${first} ms of the loss`);
+    const gaps = run.broken.slice(1).map((at, i) => at - (run.broken[i] ?? at));
+    t.ok(
+      gaps.every((g) => g >= BROKEN_PICTURE_GAP_MS),
+      `no more than one report per 0.5 s (${gaps.join(', ')} ms apart)`,
+    );
   },
 );

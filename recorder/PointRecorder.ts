@@ -45,9 +45,24 @@ export interface ClosedSegment {
   end: number;
 }
 
-export type PointRecorderEvents = { segment: [ClosedSegment]; died: [Error] };
+export type PointRecorderEvents = {
+  segment: [ClosedSegment];
+  died: [Error];
+  /**
+   * ffmpeg gave up on lost packets and drops the picture until the next keyframe. Its
+   * SDP input cannot send the PLI itself (it opens its sockets read-only), so whoever
+   * holds the consumers must ask the point. At most once per {@link BROKEN_PICTURE_GAP_MS}.
+   */
+  pictureBroken: [];
+};
 
 const LISTEN_TIMEOUT_MS = 10_000;
+/** The loss lines of ffmpeg's RTP reader (any codec) and of its VP8 depacketizer. */
+const BROKEN_PICTURE =
+  /RTP: missed \d+ packets|sequence broken|Keyframe missing|no start marker|Missed part of/;
+export const BROKEN_PICTURE_GAP_MS = 500;
+/** Socket buffer asked for: seconds of media at a point's bitrate. */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   readonly #o: PointRecorderOptions;
@@ -57,6 +72,8 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   #listRead = 0;
   #watch: NodeJS.Timeout | null = null;
   #stopping = false;
+  #lastBroken = 0;
+  #brokenLinesUnlogged = 0;
 
   constructor(options: PointRecorderOptions) {
     super((event, err) => options.logger.error({ err, event }, 'point recorder listener failed'));
@@ -73,6 +90,26 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     return this.#segments;
   }
 
+  #onFfmpegLine(line: string, log: Logger): void {
+    if (!BROKEN_PICTURE.test(line)) {
+      log.warn({ ffmpeg: line }, 'ffmpeg');
+      return;
+    }
+    // A broken picture prints a line per dropped packet: one request, one log line per gap.
+    const now = Date.now();
+    if (now - this.#lastBroken < BROKEN_PICTURE_GAP_MS) {
+      this.#brokenLinesUnlogged++;
+      return;
+    }
+    this.#lastBroken = now;
+    log.warn(
+      { ffmpeg: line, linesSinceLast: this.#brokenLinesUnlogged },
+      'recorded picture broken by lost packets: asking the point for a keyframe',
+    );
+    this.#brokenLinesUnlogged = 0;
+    this.safeEmit('pictureBroken');
+  }
+
   /** Starts ffmpeg and resolves once it has bound every RTP and RTCP port. */
   async start(): Promise<void> {
     const { dir, name } = this.#o;
@@ -84,13 +121,14 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
       outputPattern: path.join(dir, `${name}-%05d.mkv`),
       segmentSeconds: this.#o.segmentSeconds,
       segmentListFile: this.#listFile,
+      receiveBufferBytes: receiveBufferBytes(),
     });
     const child = spawn(this.#o.ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     const log = this.#o.logger.child({ recorder: name, pid: child.pid });
     child.stderr?.on('data', (d: Buffer) => {
       for (const line of d.toString().split('\n').filter(Boolean)) {
-        log.warn({ ffmpeg: line }, 'ffmpeg');
+        this.#onFfmpegLine(line, log);
       }
     });
     child.once('exit', (code, signal) => {
@@ -268,4 +306,16 @@ function udpPortsBoundBy(pid: number): Set<number> {
     }
   }
   return ports;
+}
+
+/** The socket buffer to ask for: 4 MiB, or the kernel's cap if lower (no warning then). */
+function receiveBufferBytes(): number {
+  try {
+    const cap = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim());
+    return Number.isFinite(cap) && cap > 0
+      ? Math.min(cap, RECEIVE_BUFFER_BYTES)
+      : RECEIVE_BUFFER_BYTES;
+  } catch {
+    return RECEIVE_BUFFER_BYTES;
+  }
 }

@@ -10,6 +10,8 @@ export interface SegmentedRecordingOptions {
   segmentSeconds: number;
   /** ffmpeg appends `file,start,end` here when a segment is closed. */
   segmentListFile: string;
+  /** Receive buffer asked for on each RTP socket (the kernel caps it at rmem_max). */
+  receiveBufferBytes: number;
 }
 
 /**
@@ -28,6 +30,19 @@ export function segmentedRecordingArgs(o: SegmentedRecordingOptions): string[] {
     // Late or reordered packets are waited for a little before being given up.
     '-reorder_queue_size',
     '500',
+    // A hole in the sequence is waited for up to 0.5 s (the default is 0.1 s): a packet
+    // the point had to resend to the SFU arrives late, and one given up on breaks the
+    // picture until the next keyframe.
+    '-max_delay',
+    '500000',
+    // ffmpeg reads its RTP sockets from the same thread that writes the file: a socket
+    // buffer that holds a few seconds of media rides out a moment without CPU.
+    '-buffer_size',
+    String(o.receiveBufferBytes),
+    // A point muted with its camera off sends nothing, not even sender reports, for as
+    // long as it likes: ffmpeg must wait for it, not give up after 10 s.
+    '-listen_timeout',
+    '-1',
     '-fflags',
     '+genpts',
     '-i',

@@ -45,6 +45,7 @@ async function handle(request: RecorderRequest): Promise<unknown> {
       });
       const { key, name } = request;
       recorder.on('segment', (segment) => send({ type: 'segment', key, name, segment }));
+      recorder.on('pictureBroken', () => send({ type: 'pictureBroken', key, name }));
       recorder.on('died', (err) => {
         if (points.get(key) === recorder) {
           points.delete(key);

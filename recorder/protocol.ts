@@ -38,6 +38,8 @@ export type RecorderMessage =
   | { type: 'error'; id: number; message: string }
   /** A segment of run `name` was closed and hashed. */
   | { type: 'segment'; key: string; name: string; segment: ClosedSegment }
+  /** Run `name` lost video packets for good: its point must send a keyframe. */
+  | { type: 'pictureBroken'; key: string; name: string }
   /** ffmpeg of run `name` stopped on its own. */
   | { type: 'pointDied'; key: string; name: string; message: string }
   | { type: 'compositeProgress'; job: string; fraction: number };

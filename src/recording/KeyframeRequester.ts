@@ -2,8 +2,9 @@
  * Asks the senders of recorded video for keyframes. Browsers send them only when asked:
  * without one ffmpeg cannot cut a segment (codec copy cuts on keyframes), and video
  * that resumes after a stall (a stalled sender, packets lost upstream) comes back as
- * inter frames nothing can decode. So: one request per half segment, and one while a
- * video is stalled and the moment it flows again, at most one per 2 s.
+ * inter frames nothing can decode. So: one request per half segment, one while a video
+ * is stalled and the moment it flows again (at most one per 2 s), and one whenever the
+ * recorder reports a picture broken by lost packets.
  */
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger.js';
@@ -21,6 +22,8 @@ interface Flow {
   warned: boolean;
 }
 
+const BROKEN_FOLLOW_UP_MS = 1000;
+
 /** A recorded picture frozen this long, while its sender is not paused, is reported. */
 const FROZEN_MS = 5000;
 
@@ -30,16 +33,13 @@ export class KeyframeRequester {
   readonly #flows = new Map<string, Flow>();
   readonly #periodic: NodeJS.Timeout;
   readonly #watch: NodeJS.Timeout;
+  readonly #followUps = new Set<NodeJS.Timeout>();
 
   constructor(consumers: () => types.Consumer[], segmentSeconds: number, log: Logger) {
     this.#consumers = consumers;
     this.#log = log;
     this.#periodic = setInterval(
-      () => {
-        for (const consumer of this.#videos()) {
-          void consumer.requestKeyFrame().catch(() => undefined);
-        }
-      },
+      () => this.requestNow(this.#consumers()),
       Math.max(1000, (segmentSeconds * 1000) / 2),
     );
     this.#watch = setInterval(() => {
@@ -47,6 +47,29 @@ export class KeyframeRequester {
         this.#log.warn({ err }, 'watching for video stalls failed'),
       );
     }, WATCH_MS);
+  }
+
+  /** A keyframe from each of these consumers' points, now (its video ones). */
+  requestNow(consumers: readonly types.Consumer[]): void {
+    for (const consumer of consumers) {
+      if (consumer.kind === 'video' && !consumer.closed) {
+        void consumer.requestKeyFrame().catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * The recorder saw a picture broken by lost packets. ffmpeg says so once per break,
+   * and a request (or the keyframe) can itself be lost on a point's link: ask now, and
+   * once more a second later.
+   */
+  pictureBroken(consumers: readonly types.Consumer[]): void {
+    this.requestNow(consumers);
+    const again = setTimeout(() => {
+      this.#followUps.delete(again);
+      this.requestNow(consumers);
+    }, BROKEN_FOLLOW_UP_MS);
+    this.#followUps.add(again);
   }
 
   /** A consumer that is gone. */
@@ -57,6 +80,8 @@ export class KeyframeRequester {
   close(): void {
     clearInterval(this.#periodic);
     clearInterval(this.#watch);
+    this.#followUps.forEach(clearTimeout);
+    this.#followUps.clear();
     this.#flows.clear();
   }
 

@@ -366,11 +366,25 @@ export class SessionRecorder {
   }
 
   #onRecorderMessage(message: RecorderMessage): void {
-    if (message.type !== 'segment' && message.type !== 'pointDied') {
+    if (
+      message.type !== 'segment' &&
+      message.type !== 'pointDied' &&
+      message.type !== 'pictureBroken'
+    ) {
       return;
     }
     const run = this.#runs.get(message.name);
     if (!run) {
+      return;
+    }
+    if (message.type === 'pictureBroken') {
+      // The PLI ffmpeg cannot send: without it the picture stays broken until the next
+      // periodic keyframe, up to half a segment away.
+      this.#log.info(
+        { pointId: run.pointId, name: run.name },
+        'recorded picture broken: keyframe asked',
+      );
+      this.#keyframes.pictureBroken(run.consumers);
       return;
     }
     if (message.type === 'pointDied') {

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { PointInfo, Session } from '../sessions/Session.js';
 import { EnhancedEventEmitter } from '../util/EnhancedEventEmitter.js';
 import type { PooledWorker, WorkerPool } from '../../workers/WorkerPool.js';
+import { createRecordingConsumer } from '../recording/recordingConsumer.js';
 import { MAX_INCOMING_BITRATE, MEDIA_CODECS } from './codecs.js';
 import type { MediaSource, Peer } from './Peer.js';
 
@@ -266,34 +267,14 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     return transport;
   }
 
-  /**
-   * A paused consumer of a producer, sending RTP (and RTCP, so ffmpeg can align audio and
-   * video from sender reports) to loopback ports: the recorder's ffmpeg.
-   */
+  /** A paused consumer of a producer for the recorder's ffmpeg on loopback ports. */
   async recordingConsumer(
     producerId: string,
     port: number,
     rtcpPort: number,
   ): Promise<types.Consumer> {
     const { router } = await this.#ready();
-    const transport = await router.createPlainTransport({
-      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-      rtcpMux: false,
-      comedia: false,
-    });
-    try {
-      await transport.connect({ ip: '127.0.0.1', port, rtcpPort });
-      const consumer = await transport.consume({
-        producerId,
-        rtpCapabilities: router.rtpCapabilities,
-        paused: true,
-      });
-      consumer.observer.once('close', () => transport.close());
-      return consumer;
-    } catch (err) {
-      transport.close();
-      throw err;
-    }
+    return createRecordingConsumer(router, producerId, port, rtcpPort);
   }
 
   async connectTransport(peer: Peer, transportId: string, dtlsParameters: unknown): Promise<void> {

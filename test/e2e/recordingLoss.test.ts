@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import t from 'tap';
+import { loadConfig } from '../../src/config/loadConfig.js';
+import { createLogger } from '../../src/logger.js';
+import { Server } from '../../src/Server.js';
+import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+import type { Manifest } from '../../recorder/manifest.js';
+import { resolveWorkerBinary } from '../../workers/workerBinary.js';
+import { joinPage, launchBrowser } from '../helpers/browser.js';
+import { tempDir } from '../helpers/cli.js';
+import { type LossyRelay, lossyRelay } from '../helpers/lossyRelay.js';
+import { videoPackets } from '../helpers/media.js';
+import { freePortBlock } from '../helpers/ports.js';
+import { TEST_SECRET, tokenFor } from '../helpers/session.js';
+
+// A packet of a delegate point's video lost between the SFU and the recorder's ffmpeg
+// (a starved socket, a resend that came too late): ffmpeg drops every picture after it
+// until a keyframe, and cannot ask for one itself. The server must, at once: the periodic
+// keyframe is half a segment (here 30 s) away. The server runs in this process, so a
+// lossy hop can be put in front of its recorder's ports; everything else is the real one.
+const SESSION = 'mat-goi';
+const dataDir = tempDir('recording-loss');
+const config = loadConfig({
+  env: {
+    DIEMCAU_DATA_DIR: dataDir,
+    DIEMCAU_HTTP_PORT: '0',
+    DIEMCAU_MEDIASOUP_RTC_PORT: String(await freePortBlock(1)),
+    DIEMCAU_AUTH_JWT_SECRET: TEST_SECRET,
+    DIEMCAU_RECORDER_SEGMENT_SECONDS: '60',
+    DIEMCAU_RECORDER_COMPOSITE: 'false',
+  },
+});
+const server = await Server.start({
+  config,
+  logger: createLogger('warn'),
+  workerBin: resolveWorkerBinary(null).path,
+  numWorkers: 1,
+  signingKey: Buffer.from(TEST_SECRET, 'utf8'),
+  ffmpeg: resolveFfmpeg(null).path,
+});
+const browser: Browser = await launchBrowser();
+const relays: LossyRelay[] = [];
+t.teardown(async () => {
+  await browser.close();
+  await server.close();
+  relays.forEach((r) => r.close());
+});
+
+t.test(
+  'a video packet lost on the way to the recorder: the picture is back within a second',
+  async (t) => {
+    const room = await server.rooms.roomFor(SESSION);
+    const vp8 = (await room.rtpCapabilities()).codecs?.find((c) => c.mimeType === 'video/VP8');
+    const recordingConsumer = room.recordingConsumer.bind(room);
+    const recordingFrom = Date.now();
+    let lostAt = 0;
+    room.recordingConsumer = async (producerId, port, rtcpPort) => {
+      // Lose the first packet of one picture, 5 s into the recording.
+      const relay = await lossyRelay({ port, rtcpPort }, (p) => {
+        if (lostAt || p.payloadType !== vp8?.preferredPayloadType || !p.startsPicture) {
+          return 'pass';
+        }
+        if (Date.now() - recordingFrom < 5000) {
+          return 'pass';
+        }
+        lostAt = Date.now();
+        return 'drop';
+      });
+      relays.push(relay);
+      return recordingConsumer(producerId, relay.port, relay.rtcpPort);
+    };
+
+    const page = await joinPage(browser, server.url, tokenFor(SESSION, 'ha-giang', 'delegate'));
+    await new Promise((r) => setTimeout(r, 11_000));
+    await page.close();
+    // The point has left: the session ends and its run is joined into one file.
+    const manifestFile = path.join(dataDir, 'archive', SESSION, 'manifest.json');
+    const deadline = Date.now() + 30_000;
+    let files: Manifest['files'] = [];
+    while (Date.now() < deadline) {
+      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+      files = manifest.files.filter((f) => f.kind === 'av');
+      if (manifest.events.some((e) => e.type === 'recording-joined')) {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
+    t.ok(lostAt > 0, 'a packet was lost');
+    t.same(
+      relays.map((r) => r.dropped.length).sort(),
+      [0, 1],
+      'exactly one, of the video (the audio went through whole)',
+    );
+    t.ok(
+      relays.every((r) => r.ssrcs.size === 1),
+      "only the point's own streams reached ffmpeg (no bandwidth-probing padding)",
+    );
+    t.equal(files.length, 1, 'one file');
+    const file = files[0];
+    const pts = videoPackets(path.join(dataDir, 'archive', SESSION, file?.file ?? ''));
+    const start = Date.parse(file?.start ?? '');
+    // Around the loss, the longest time without a picture, up to the end of the file.
+    const around = pts.map((p) => start + p.pts * 1000).filter((at) => at > lostAt - 2000);
+    around.push(Date.parse(file?.end ?? ''));
+    const gaps = around.slice(1).map((at, i) => at - (around[i] ?? at));
+    const longest = Math.max(...gaps);
+    t.ok(around.length > 50, `pictures after the loss (${around.length})`);
+    t.ok(longest < 1500, `the picture stopped for ${longest.toFixed(0)} ms at most`);
+    t.ok((around.at(-1) ?? 0) - lostAt > 4000, 'and went on to the end of the session');
+  },
+);
