@@ -292,15 +292,21 @@ t.test('sound and picture stay together, and two points agree on the wall clock'
     const beeps = found.beeps.map((s) => start + s * 1000);
     // Per flash: the file's beep − flash, less the same pair's beep − flash as sent (the
     // fake devices loop their files at slightly different rates, so the skew drifts).
+    const pairedAt: number[] = [];
     const av = flashes.flatMap((f) => {
       const sent = nearestTo(f, seen.flashes);
       const sentBeep = nearestTo(sent, seen.beeps);
       const beep = nearestTo(f, beeps);
       const ok =
         Math.abs(sent - f) < 500 && Math.abs(sentBeep - sent) < 500 && Math.abs(beep - f) < 500;
-      return ok ? [beep - f - (sentBeep - sent)] : [];
+      if (!ok) {
+        return [];
+      }
+      pairedAt.push((f - start) / 1000);
+      return [beep - f - (sentBeep - sent)];
     });
     t.ok(av.length >= 4, `${id}: ${av.length} flash/beep pairs in the recording`);
+    t.comment(`${id}: pairs at ${pairedAt.map((s) => s.toFixed(2)).join(', ')} s into the file`);
     t.ok(
       av.every((o) => Math.abs(o) <= 40),
       `${id}: sound vs picture, beyond the source's own skew: ${fmt(av)} ms (target |x| ≤ 40)`,
