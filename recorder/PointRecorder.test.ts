@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
@@ -68,6 +69,19 @@ async function producer(
 
 type Sending = Awaited<ReturnType<typeof producer>>;
 
+/** The local addresses UDP sockets on these ports are bound to (IPv4 table). */
+function boundAddresses(ports: number[]): string[] {
+  const addresses = new Set<string>();
+  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const [hexAddress = '', hexPort = ''] = line.trim().split(/\s+/)[1]?.split(':') ?? [];
+    if (ports.includes(parseInt(hexPort, 16))) {
+      const bytes = (hexAddress.match(/../g) ?? []).map((b) => parseInt(b, 16)).reverse();
+      addresses.add(bytes.join('.'));
+    }
+  }
+  return [...addresses];
+}
+
 /** The point starts sending `input` (looped, in real time) into its producers. */
 function send(input: string, audio: Sending, video: Sending): void {
   const sender = spawn(
@@ -135,6 +149,11 @@ t.test(
     const announced: string[] = [];
     recorder.on('segment', (s) => announced.push(path.basename(s.file)));
     await recorder.start();
+    t.same(
+      boundAddresses(tracks.flatMap((tr) => [tr.port, tr.rtcpPort])),
+      ['127.0.0.1'],
+      'ffmpeg takes media on 127.0.0.1 only, not from the network',
+    );
     // Only now, with ffmpeg listening: resume, and ask for a keyframe.
     for (const consumer of consumers) {
       await consumer.resume();

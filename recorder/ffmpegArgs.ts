@@ -27,6 +27,10 @@ export function segmentedRecordingArgs(o: SegmentedRecordingOptions): string[] {
     '-nostdin',
     '-protocol_whitelist',
     'file,udp,rtp',
+    // Its ports take media from the SFU on this machine only: bound to every interface,
+    // anyone on the network could write into the legal record.
+    '-localaddr',
+    '127.0.0.1',
     // Late or reordered packets are waited for a little before being given up.
     '-reorder_queue_size',
     '500',
