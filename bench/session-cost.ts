@@ -15,17 +15,13 @@ import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { types } from 'mediasoup';
-import { TokenService } from '../src/auth/TokenService.js';
-import { loadConfig } from '../src/config/loadConfig.js';
-import { createLogger } from '../src/logger.js';
-import { Server } from '../src/Server.js';
 import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
-import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
+import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { makeTestClip } from '../test/helpers/media.js';
-import { freePortBlock } from '../test/helpers/ports.js';
+import { tokens } from '../test/helpers/session.js';
 import { publishClip } from './publishClip.js';
 import { cpuSeconds, round, rssBytes } from './procStats.js';
 
@@ -33,30 +29,12 @@ const POINTS = 11;
 const BROWSERS = Math.min(POINTS, Number(process.env['BENCH_BROWSERS'] ?? 3));
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
 const SESSION = 'bench-session-cost';
-const secret = 'bench-secret-0123456789-0123456789-abcdef';
 const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-'));
 const ffmpeg = resolveFfmpeg(null).path;
-
-const config = loadConfig({
-  env: {
-    DIEMCAU_DATA_DIR: path.join(dir, 'data'),
-    DIEMCAU_HTTP_PORT: '0',
-    DIEMCAU_MEDIASOUP_RTC_PORT: String(await freePortBlock(2)),
-    DIEMCAU_AUTH_JWT_SECRET: secret,
-    DIEMCAU_LOG_LEVEL: 'warn',
-    // The SFU's own cost; the recorder has its own bench.
-    DIEMCAU_RECORDER_AUTO_START: 'false',
-  },
+// The SFU's own cost; the recorder has its own bench.
+const server = await startInProcessServer(path.join(dir, 'data'), {
+  env: { DIEMCAU_RECORDER_AUTO_START: 'false' },
 });
-const server = await Server.start({
-  config,
-  logger: createLogger('warn'),
-  workerBin: resolveWorkerBinary(null).path,
-  numWorkers: 2,
-  signingKey: Buffer.from(secret),
-  ffmpeg,
-});
-const tokens = new TokenService(Buffer.from(secret));
 const children: ChildProcess[] = [];
 const sink = dgram.createSocket('udp4');
 await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
