@@ -24,6 +24,8 @@ interface Flow {
 
 const BROKEN_FOLLOW_UP_MS = 1000;
 
+const isLiveVideo = (c: types.Consumer): boolean => c.kind === 'video' && !c.closed;
+
 /** A recorded picture frozen this long, while its sender is not paused, is reported. */
 const FROZEN_MS = 5000;
 
@@ -51,10 +53,8 @@ export class KeyframeRequester {
 
   /** A keyframe from each of these consumers' points, now (its video ones). */
   requestNow(consumers: readonly types.Consumer[]): void {
-    for (const consumer of consumers) {
-      if (consumer.kind === 'video' && !consumer.closed) {
-        void consumer.requestKeyFrame().catch(() => undefined);
-      }
+    for (const consumer of consumers.filter(isLiveVideo)) {
+      void consumer.requestKeyFrame().catch(() => undefined);
     }
   }
 
@@ -86,7 +86,7 @@ export class KeyframeRequester {
   }
 
   #videos(): types.Consumer[] {
-    return this.#consumers().filter((c) => c.kind === 'video' && !c.closed);
+    return this.#consumers().filter(isLiveVideo);
   }
 
   async #watchStalls(): Promise<void> {

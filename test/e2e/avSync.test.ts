@@ -8,6 +8,7 @@ import type { Manifest } from '../../recorder/manifest.js';
 import { joinPage, launchBrowser } from '../helpers/browser.js';
 import { firstVideoPacket } from '../helpers/media.js';
 import { tempDir } from '../helpers/cli.js';
+import { showServerWarningsOnFailure } from '../helpers/serverLogs.js';
 import { startTestServer, tokenFor } from '../helpers/session.js';
 
 // A/V sync through the SFU and the recorder, measured: both points' fake camera shows a
@@ -71,17 +72,7 @@ t.teardown(async () => {
   server.child.kill('SIGKILL');
 });
 const SESSION = 'av-sync';
-t.afterEach((t) => {
-  if (!t.passing()) {
-    // What the server logged above info, for the CI log.
-    t.comment(
-      server.logs
-        .filter((l) => /"level":(40|50|60)/.test(l))
-        .join('\n')
-        .slice(-8000),
-    );
-  }
-});
+showServerWarningsOnFailure(server);
 const archive = path.join(dataDir, 'archive', SESSION);
 
 /** Keeps every captured stream within reach of the observer below. */

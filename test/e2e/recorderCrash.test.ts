@@ -7,6 +7,7 @@ import { joinPage, launchBrowser } from '../helpers/browser.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { mountTmpfs } from '../helpers/disk.js';
 import { packetSpan, startsWithKeyframe, streamCodecs } from '../helpers/media.js';
+import { showServerWarningsOnFailure } from '../helpers/serverLogs.js';
 import { startTestServer, tokenFor } from '../helpers/session.js';
 
 // A recording survives its ffmpeg and the recorder process being killed (resumed within
@@ -23,17 +24,7 @@ t.teardown(async () => {
   await browser.close();
   server.child.kill('SIGKILL');
 });
-t.afterEach((t) => {
-  if (!t.passing()) {
-    // What the server logged above info, for the CI log.
-    t.comment(
-      server.logs
-        .filter((l) => /"level":(40|50|60)/.test(l))
-        .join('\n')
-        .slice(-8000),
-    );
-  }
-});
+showServerWarningsOnFailure(server);
 const SESSION = 'crash';
 const archive = path.join(dataDir, 'archive', SESSION);
 const manifest = (): Manifest =>
