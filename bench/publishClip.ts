@@ -3,8 +3,10 @@
  * time by ffmpeg (`-c copy`) into two PlainTransports as the peer's mic and camera.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Peer } from '../src/sfu/Peer.js';
-import type { Room } from '../src/sfu/Room.js';
+import type { PointKind } from '../src/auth/roles.js';
+import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
+import type { JoinResult, Room } from '../src/sfu/Room.js';
+import { tokens } from '../test/helpers/session.js';
 import { rtpSenderArgs } from '../recorder/ffmpegArgs.js';
 
 export async function publishClip(
@@ -63,4 +65,31 @@ export async function publishClip(
     }),
     { stdio: 'ignore' },
   );
+}
+
+/** A point joined in-process (no browser, no signaling), as a token would admit it. */
+export async function joinSyntheticPoint(
+  room: Room,
+  pointId: string,
+  options: { channel?: PeerChannel; kind?: PointKind; name?: string } = {},
+): Promise<{ peer: Peer; joined: JoinResult }> {
+  const kind = options.kind ?? 'delegate';
+  const claims = tokens.verify(
+    tokens.issue(
+      {
+        sessionId: room.session.id,
+        pointId,
+        role: kind === 'central' ? 'host' : 'delegate',
+        pointName: options.name ?? pointId,
+        pointKind: kind,
+      },
+      3600,
+    ),
+  );
+  const peer = new Peer(
+    claims,
+    options.channel ?? { notify: () => undefined, close: () => undefined },
+  );
+  const joined = await room.join(peer, await room.rtpCapabilities());
+  return { peer, joined };
 }

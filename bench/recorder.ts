@@ -12,15 +12,14 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
+import type { Peer } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
 import type { Manifest } from '../recorder/manifest.js';
 import { verifyArchive } from '../recorder/verifyArchive.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { makeTestClip } from '../test/helpers/media.js';
-import { tokens } from '../test/helpers/session.js';
-import { publishClip } from './publishClip.js';
+import { joinSyntheticPoint, publishClip } from './publishClip.js';
 import { cpuSeconds, round } from './procStats.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
@@ -84,7 +83,7 @@ async function phase(points: number): Promise<Phase> {
   const room = await server.rooms.roomFor(sessionId);
   const peers: Peer[] = [];
   for (let i = 0; i < points; i++) {
-    peers.push(await addPublisher(room, sessionId, `point-${i}`));
+    peers.push(await addPublisher(room, `point-${i}`));
   }
   const archive = path.join(dataDir, 'archive', sessionId);
   // Every point's recording under way before measuring.
@@ -156,7 +155,7 @@ function safeCpu(pid: number): number {
   }
 }
 
-/** ffmpeg processes recording into `archive` (their SDP lives there). */
+/** ffmpeg processes recording into `archive` (their output pattern names it). */
 function recordingFfmpegs(archive: string): number[] {
   const pids: number[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -211,16 +210,8 @@ async function waitFor(ms: number, ready: () => boolean): Promise<void> {
 }
 
 /** A point publishing the 720p clip through ffmpeg into PlainTransports. */
-async function addPublisher(room: Room, sessionId: string, pointId: string): Promise<Peer> {
-  const channel: PeerChannel = { notify: () => undefined, close: () => undefined };
-  const claims = tokens.verify(
-    tokens.issue(
-      { sessionId, pointId, role: 'delegate', pointName: pointId, pointKind: 'delegate' },
-      3600,
-    ),
-  );
-  const peer = new Peer(claims, channel);
-  await room.join(peer, await room.rtpCapabilities());
+async function addPublisher(room: Room, pointId: string): Promise<Peer> {
+  const { peer } = await joinSyntheticPoint(room, pointId);
   senders.push(await publishClip(room, peer, clip, ffmpeg));
   return peer;
 }

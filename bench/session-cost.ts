@@ -15,14 +15,14 @@ import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { types } from 'mediasoup';
-import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
+import type { PeerChannel } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { makeTestClip } from '../test/helpers/media.js';
 import { tokens } from '../test/helpers/session.js';
-import { publishClip } from './publishClip.js';
+import { joinSyntheticPoint, publishClip } from './publishClip.js';
 import { cpuSeconds, round, rssBytes } from './procStats.js';
 
 const POINTS = 11;
@@ -174,14 +174,7 @@ async function addSyntheticPoint(room: Room, pointId: string): Promise<void> {
     },
     close: () => undefined,
   };
-  const claims = tokens.verify(
-    tokens.issue(
-      { sessionId: SESSION, pointId, role: 'delegate', pointName: pointId, pointKind: 'delegate' },
-      3600,
-    ),
-  );
-  const peer = new Peer(claims, channel);
-  const joined = await room.join(peer, await room.rtpCapabilities());
+  const { peer, joined } = await joinSyntheticPoint(room, pointId, { channel });
   recv = await room.createPlainTransport(peer, 'recv');
   await recv.connect({ ip: '127.0.0.1', port: sink.address().port });
   for (const p of [...joined.producers.map((x) => x.producerId), ...pending]) {

@@ -29,6 +29,11 @@ export interface PointRecorderOptions {
   ffmpeg: string;
   /** Directory for this point's segments (created 0700). */
   dir: string;
+  /**
+   * Directory for ffmpeg's working files (its SDP, its segment list), outside the
+   * archive: the archive holds only what its manifest lists. Default: `dir`.
+   */
+  workDir?: string;
   /** File name stem, e.g. `ha-noi-camera`. */
   name: string;
   tracks: SdpTrack[];
@@ -78,7 +83,7 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   constructor(options: PointRecorderOptions) {
     super((event, err) => options.logger.error({ err, event }, 'point recorder listener failed'));
     this.#o = options;
-    this.#listFile = segmentListFile(options.dir, options.name);
+    this.#listFile = segmentListFile(options.workDir ?? options.dir, options.name);
   }
 
   /** ffmpeg's process id, once started. */
@@ -113,8 +118,10 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   /** Starts ffmpeg and resolves once it has bound every RTP and RTCP port. */
   async start(): Promise<void> {
     const { dir, name } = this.#o;
+    const workDir = this.#o.workDir ?? dir;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const sdpFile = path.join(dir, `${name}.sdp`);
+    mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    const sdpFile = path.join(workDir, `${name}.sdp`);
     writeFileSync(sdpFile, buildRecordingSdp(this.#o.tracks), { mode: 0o600 });
     const args = segmentedRecordingArgs({
       sdpFile,

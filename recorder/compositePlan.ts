@@ -137,7 +137,10 @@ export async function renderArchiveComposite(
     return { status: 'done', progress: 1, detail };
   } catch (err) {
     return setState({
-      status: 'failed',
+      status:
+        (err as { code?: string }).code === 'DC_ERR_RECORDER_INTERRUPTED'
+          ? 'interrupted'
+          : 'failed',
       progress: Math.round(shown * 100) / 100,
       detail: (err as Error).message.slice(0, 500),
     });

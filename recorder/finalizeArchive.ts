@@ -5,7 +5,7 @@
  * segments are removed: a crash in between leaves duplicates, never a hole. A run whose
  * join fails keeps its segments, and the archive still verifies.
  */
-import { linkSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { JoinedRun } from './joinSegments.js';
 import { type ManifestFile, readManifest, updateManifest } from './manifest.js';
@@ -36,17 +36,10 @@ export async function joinArchiveRuns(archiveDir: string, join: JoinRun): Promis
     const output = path.join(archiveDir, 'media', `${run}.mkv`);
     let joined: JoinedRun;
     try {
-      if (segments.length === 1) {
-        // One segment is its run's file already: it only takes the run's name.
-        const only = path.join(archiveDir, first.file);
-        linkSync(only, output);
-        joined = { file: output, bytes: first.bytes, sha256: first.sha256, packets: 0, seconds: 0 };
-      } else {
-        joined = await join(
-          segments.map((s) => path.join(archiveDir, s.file)),
-          output,
-        );
-      }
+      joined = await join(
+        segments.map((s) => path.join(archiveDir, s.file)),
+        output,
+      );
     } catch (err) {
       result.failed.push({ run, error: (err as Error).message });
       continue;

@@ -14,6 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { readMatroskaIndex } from './matroska.js';
 import { sha256File } from './PointRecorder.js';
 import { probeMedia, readPackets, runFfmpeg as run } from './probe.js';
 
@@ -25,7 +26,11 @@ export interface JoinedRun {
   seconds: number;
 }
 
-/** Joins `segments` (full paths, in order) into `output`, verified; the segments stay. */
+/**
+ * Joins `segments` (full paths, in order) into `output`, verified; the segments stay.
+ * One segment is remuxed too: the last segment of a run is often cut off before its
+ * trailer (its point left first), and only a rewrite gives it a duration and cues.
+ */
 export async function joinSegments(
   ffmpeg: string,
   segments: readonly string[],
@@ -100,6 +105,11 @@ export async function joinSegments(
       throw new Error(
         `joined file of ${path.basename(output)} lasts ${joined.duration.toFixed(3)} s, the segments ${reach.toFixed(3)}–${span.toFixed(3)} s`,
       );
+    }
+    // What a player needs to show the length and seek (written by the muxer's trailer).
+    const index = readMatroskaIndex(partial);
+    if (index.durationSeconds === null || !index.cues) {
+      throw new Error(`joined file of ${path.basename(output)} has no duration or no seek index`);
     }
     renameSync(partial, output);
     return {

@@ -38,6 +38,7 @@ async function handle(request: RecorderRequest): Promise<unknown> {
       const recorder = new PointRecorder({
         ffmpeg,
         dir: request.dir,
+        workDir: request.workDir,
         name: request.name,
         tracks: request.tracks,
         segmentSeconds: request.segmentSeconds,
@@ -97,7 +98,13 @@ process.on('message', (raw) => {
   const request = raw as RecorderRequest;
   handle(request).then(
     (data) => send({ type: 'ok', id: request.id, data }),
-    (err: unknown) => send({ type: 'error', id: request.id, message: (err as Error).message }),
+    (err: unknown) =>
+      send({
+        type: 'error',
+        id: request.id,
+        message: (err as Error).message,
+        ...(stopping.signal.aborted ? { interrupted: true } : {}),
+      }),
   );
 });
 // The server went away: finish what is being written, then leave.

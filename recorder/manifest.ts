@@ -28,7 +28,11 @@ export interface ManifestFile {
 }
 
 export interface CompositeState {
-  status: 'rendering' | 'done' | 'failed' | 'skipped';
+  /**
+   * `pending`: due (the session ended) but not started; `interrupted`: cut short by a
+   * shutdown or the recorder's death. Both are rendered when the server next starts.
+   */
+  status: 'pending' | 'rendering' | 'interrupted' | 'done' | 'failed' | 'skipped';
   progress: number;
   detail?: string;
 }

@@ -13,6 +13,8 @@ export type RecorderRequest =
       type: 'startPoint';
       key: string;
       dir: string;
+      /** ffmpeg's SDP and segment list, outside the archive. */
+      workDir: string;
       name: string;
       tracks: SdpTrack[];
       segmentSeconds: number;
@@ -35,7 +37,8 @@ export type RecorderRequest =
 export type RecorderMessage =
   | { type: 'ready'; pid: number }
   | { type: 'ok'; id: number; data?: unknown }
-  | { type: 'error'; id: number; message: string }
+  /** `interrupted`: cut short by the recorder's shutdown, not failed on its input. */
+  | { type: 'error'; id: number; message: string; interrupted?: boolean }
   /** A segment of run `name` was closed and hashed. */
   | { type: 'segment'; key: string; name: string; segment: ClosedSegment }
   /** Run `name` lost video packets for good: its point must send a keyframe. */

@@ -11,6 +11,14 @@ export function archiveDirOf(dataDir: string, sessionId: string): string {
 }
 
 /**
+ * ffmpeg's working files of a session's recording runs (SDPs, segment lists): needed
+ * while it is live and to take in what a crash left, never part of the archive.
+ */
+export function workDirOf(dataDir: string, sessionId: string): string {
+  return path.join(dataDir, 'work', sessionId);
+}
+
+/**
  * Writes a session's observer stream into `<dataDir>/archive/<sessionId>/audit.jsonl`
  * from its first event (those recorded before this was attached included) until it
  * closes. A failing write is logged loudly and never reaches the session itself.

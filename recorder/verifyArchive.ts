@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { verifyAuditLog } from './AuditLog.js';
 import type { Manifest, ManifestFile } from './manifest.js';
+import { readMatroskaIndex } from './matroska.js';
 import { sha256File } from './PointRecorder.js';
 
 export interface ArchiveVerification {
@@ -53,6 +54,14 @@ export async function verifyArchive(dir: string): Promise<ArchiveVerification> {
     }
     if ((await sha256File(full)) !== f.sha256) {
       problems.push(`${f.file}: content altered (SHA-256 differs from the manifest)`);
+      continue;
+    }
+    if (f.joinedFrom !== undefined) {
+      // A run's final file must play with its length and seek in an ordinary player.
+      const problem = indexProblem(full);
+      if (problem) {
+        problems.push(`${f.file}: ${problem}`);
+      }
     }
   }
   const listed = new Set(files.map((f) => f.file));
@@ -81,4 +90,16 @@ export async function verifyArchive(dir: string): Promise<ArchiveVerification> {
     problems,
     notes,
   };
+}
+
+function indexProblem(file: string): string | null {
+  try {
+    const index = readMatroskaIndex(file);
+    if (index.durationSeconds === null) {
+      return 'no duration (players show no length)';
+    }
+    return index.cues ? null : 'no seek index (cues)';
+  } catch (err) {
+    return `not a readable Matroska file (${(err as Error).message})`;
+  }
 }

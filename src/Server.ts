@@ -111,6 +111,8 @@ export class Server {
       await recorder.close();
       throw error;
     }
+    // What a stopped server left unfinished on the archives, in the background.
+    void rooms.resumeArchives();
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;

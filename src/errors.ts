@@ -110,6 +110,12 @@ export const errors = {
   BAD_REQUEST: createError('DC_ERR_BAD_REQUEST', 'Bad request: %s', 400),
   INTERNAL: createError('DC_ERR_INTERNAL', 'Internal error', 500),
   UNAVAILABLE: createError('DC_ERR_UNAVAILABLE', 'Service unavailable: %s', 503),
+  /** A recorder job cut short by a shutdown or the recorder's death: it is done again later. */
+  RECORDER_INTERRUPTED: createError(
+    'DC_ERR_RECORDER_INTERRUPTED',
+    'The recorder stopped before it finished: %s',
+    503,
+  ),
 } as const;
 
 export type ErrorName = keyof typeof errors;

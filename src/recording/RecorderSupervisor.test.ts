@@ -35,6 +35,7 @@ t.test(
       type: 'startPoint',
       key: 'ha-noi/camera',
       dir,
+      workDir: path.join(dir, '..', 'work'),
       name: 'ha-noi-camera',
       segmentSeconds: 30,
       tracks: [
@@ -72,6 +73,7 @@ t.test(
         type: 'startPoint',
         key: 'bad',
         dir,
+        workDir: path.join(dir, '..', 'work'),
         name: 'bad',
         segmentSeconds: 30,
         tracks: [

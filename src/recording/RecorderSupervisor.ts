@@ -134,7 +134,11 @@ export class RecorderSupervisor extends EnhancedEventEmitter<RecorderSupervisorE
             if (message.type === 'ok') {
               pending.resolve(message.data);
             } else {
-              pending.reject(new errors.UNAVAILABLE(message.message));
+              pending.reject(
+                message.interrupted === true
+                  ? new errors.RECORDER_INTERRUPTED(message.message)
+                  : new errors.UNAVAILABLE(message.message),
+              );
             }
           }
         }
@@ -160,7 +164,7 @@ export class RecorderSupervisor extends EnhancedEventEmitter<RecorderSupervisorE
     this.#ready = false;
     for (const pending of this.#pending.values()) {
       clearTimeout(pending.timer);
-      pending.reject(new errors.UNAVAILABLE('the recorder process died'));
+      pending.reject(new errors.RECORDER_INTERRUPTED('the recorder process died'));
     }
     this.#pending.clear();
     if (this.#closed) {

@@ -29,7 +29,7 @@ import {
 import { probeMedia } from '../../recorder/probe.js';
 import type { RecorderMessage } from '../../recorder/protocol.js';
 import { type SdpTrack, sdpTrackOf } from '../../recorder/sdp.js';
-import { archiveDirOf } from '../../recorder/sessionAudit.js';
+import { archiveDirOf, workDirOf } from '../../recorder/sessionAudit.js';
 import { errors } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Room } from '../sfu/Room.js';
@@ -73,6 +73,7 @@ export class SessionRecorder {
   readonly #o: SessionRecorderOptions;
   readonly #archive: string;
   readonly #media: string;
+  readonly #work: string;
   readonly #log: Logger;
   readonly #recordings = new Map<string, Run>();
   /** Every run of this recorder by name, ended ones too: late segments find theirs. */
@@ -98,6 +99,7 @@ export class SessionRecorder {
     this.#o = options;
     this.#archive = archiveDirOf(options.dataDir, room.session.id);
     this.#media = path.join(this.#archive, 'media');
+    this.#work = workDirOf(options.dataDir, room.session.id);
     this.#log = options.logger.child({ sessionId: room.session.id, component: 'session-recorder' });
     // A session that sits again (everyone had left) keeps its archive: files and events.
     const earlier = readManifestSafely(this.#archive, this.#log);
@@ -157,6 +159,11 @@ export class SessionRecorder {
 
   get archiveDir(): string {
     return this.#archive;
+  }
+
+  /** The runs' working files; removed once the session's runs are joined. */
+  get workDir(): string {
+    return this.#work;
   }
 
   /** The operator's or host's switch; every point is told the recording state. */
@@ -279,6 +286,7 @@ export class SessionRecorder {
         type: 'startPoint',
         key,
         dir: this.#media,
+        workDir: this.#work,
         name,
         tracks,
         segmentSeconds: this.#o.segmentSeconds,
@@ -440,7 +448,7 @@ export class SessionRecorder {
   }
 
   async #adopt(run: Run, crashed: boolean): Promise<void> {
-    const listFile = segmentListFile(this.#media, run.name);
+    const listFile = segmentListFile(this.#work, run.name);
     const listed = existsSync(listFile)
       ? segmentListEntries(readFileSync(listFile, 'utf8'), this.#media)
       : [];

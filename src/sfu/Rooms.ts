@@ -1,9 +1,17 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { Logger } from '../logger.js';
 import type { SessionStore } from '../sessions/SessionStore.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import { joinArchiveRuns } from '../../recorder/finalizeArchive.js';
 import type { JoinedRun } from '../../recorder/joinSegments.js';
-import { attachAuditLog } from '../../recorder/sessionAudit.js';
+import {
+  type ArchiveWork,
+  removeStaleWorkFiles,
+  unfinishedWork,
+} from '../../recorder/archiveWork.js';
+import { updateManifest } from '../../recorder/manifest.js';
+import { archiveDirOf, attachAuditLog, workDirOf } from '../../recorder/sessionAudit.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
 import { SessionRecorder } from '../recording/SessionRecorder.js';
@@ -71,7 +79,11 @@ export class Rooms {
             // router, then join each run's segments and render the composite.
             void (recording?.close() ?? Promise.resolve())
               .finally(() => r.close())
-              .then(() => (recording ? this.#finish(sessionId, recording) : undefined));
+              .then(() =>
+                recording
+                  ? this.#finish(sessionId, recording.archiveDir, recording.workDir)
+                  : undefined,
+              );
           });
           r.once('@close', () => {
             this.#recorders.delete(r);
@@ -97,35 +109,88 @@ export class Rooms {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
-  #finish(sessionId: string, recording: SessionRecorder): Promise<void> {
+  /**
+   * A session's end, after its recorder has stopped: each run's segments joined into one
+   * file, the runs' working files removed, then (in the background) the composite. The
+   * composite is marked `pending` first, so a shutdown before it is rendered leaves it
+   * due for the next start ({@link Rooms.resumeArchives}).
+   */
+  #finish(sessionId: string, archiveDir: string, workDir: string): Promise<void> {
     const log = this.#options.logger.child({ sessionId });
-    const { supervisor } = this.#options.recorder ?? {};
-    const joining = joinArchiveRuns(recording.archiveDir, async (segments, output) => {
-      if (!supervisor) {
+    const recorder = this.#options.recorder;
+    if (recorder?.composite) {
+      updateManifest(archiveDir, (m) => {
+        m.composite = { status: 'pending', progress: 0 };
+      });
+    }
+    const joining = joinArchiveRuns(archiveDir, async (segments, output) => {
+      if (!recorder) {
         throw new Error('no recorder');
       }
-      return (await supervisor.request(
+      return (await recorder.supervisor.request(
         { type: 'joinRun', segments, output },
         30 * 60_000,
       )) as JoinedRun;
     })
-      .then((result) => log.info(result, 'session ended: recordings joined'))
+      .then((result) => {
+        log.info(result, 'session ended: recordings joined');
+        // Their SDPs and segment lists served the live runs and a crash's take-in only.
+        rmSync(workDir, { recursive: true, force: true });
+      })
       .catch((err: unknown) => log.error({ err }, 'finalizing the recordings failed'))
       .finally(() => this.#finishing.delete(sessionId));
     this.#finishing.set(sessionId, joining);
-    const recorder = this.#options.recorder;
     if (recorder?.composite && !this.#closed) {
-      // In the background: a shutdown does not wait for it (the recorder aborts it, and
-      // `diemcau recordings finalize` renders it again).
-      void joining
+      // In the background: a shutdown does not wait for it (the recorder aborts it; it
+      // is `interrupted` then, and rendered again at the next start).
+      const rendering = joining
         .then(() =>
-          this.#closed
-            ? undefined
-            : renderSessionComposite(recorder.supervisor, recording.archiveDir, log),
+          this.#closed ? undefined : renderSessionComposite(recorder.supervisor, archiveDir, log),
         )
         .catch((err: unknown) => log.error({ err }, 'composite record failed'));
+      return rendering.then(() => undefined);
     }
     return joining;
+  }
+
+  /**
+   * Work a stopped server left on the archives (segments not joined, a composite due or
+   * cut short), done one archive at a time in the background. Resolves when all is done.
+   */
+  resumeArchives(): Promise<void> {
+    const root = path.join(this.#options.dataDir, 'archive');
+    const ids = existsSync(root)
+      ? readdirSync(root, { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name)
+          .sort()
+      : [];
+    const log = this.#options.logger.child({ component: 'archive-resume' });
+    let chain = Promise.resolve();
+    for (const sessionId of ids) {
+      chain = chain.then(async () => {
+        if (this.#closed || this.#rooms.has(sessionId) || this.#finishing.has(sessionId)) {
+          return;
+        }
+        const archiveDir = archiveDirOf(this.#options.dataDir, sessionId);
+        const workDir = workDirOf(this.#options.dataDir, sessionId);
+        let due: ArchiveWork;
+        try {
+          due = unfinishedWork(archiveDir, this.#options.recorder?.composite ?? false);
+        } catch (err) {
+          log.error({ err, sessionId }, 'archive unreadable: not resumed');
+          return;
+        }
+        removeStaleWorkFiles(archiveDir);
+        if (!due.join && !due.composite) {
+          rmSync(workDir, { recursive: true, force: true });
+          return;
+        }
+        log.warn({ sessionId, ...due }, 'resuming what a stopped server left on an archive');
+        await this.#finish(sessionId, archiveDir, workDir);
+      });
+    }
+    return chain.catch((err: unknown) => log.error({ err }, 'resuming the archives failed'));
   }
 
   /**

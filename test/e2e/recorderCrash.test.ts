@@ -55,9 +55,12 @@ function recordingFfmpegs(): { pid: number; run: string }[] {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const sdp = cmd.find((a) => a.startsWith(path.join(archive, 'media')) && a.endsWith('.sdp'));
-      if (cmd[0]?.includes('ffmpeg') && sdp) {
-        found.push({ pid: Number(pid), run: path.basename(sdp, '.sdp') });
+      // Its output: `<archive>/media/<run>-%05d.mkv`.
+      const output = cmd.find(
+        (a) => a.startsWith(path.join(archive, 'media')) && a.endsWith('-%05d.mkv'),
+      );
+      if (cmd[0]?.includes('ffmpeg') && output) {
+        found.push({ pid: Number(pid), run: path.basename(output, '-%05d.mkv') });
       }
     } catch {
       // Gone meanwhile.
