@@ -2,7 +2,7 @@ import { POINT_KINDS, type PointKind, ROLES, type Role } from '../auth/roles.js'
 import { loadSigningKey } from '../auth/signingKey.js';
 import { TokenService } from '../auth/TokenService.js';
 import { errors } from '../errors.js';
-import { isLoopback } from '../http/tls.js';
+import { publicUrlOf } from '../config/addresses.js';
 import { bootConfig } from './bootConfig.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 
@@ -58,9 +58,14 @@ export function tokenCommand(args: string[]): number {
     throw new errors.USAGE((err as Error).message);
   }
   if (values.url) {
-    const { host, port, tlsCertFile } = config.http;
-    const scheme = tlsCertFile !== null || !isLoopback(host) ? 'https' : 'http';
-    console.log(`${scheme}://${host}:${port}/join?token=${token}`);
+    const base = publicUrlOf(config);
+    if (base === null) {
+      throw new errors.USAGE(
+        `the server binds ${config.http.host} (every interface): set http.publicUrl ` +
+          '(DIEMCAU_HTTP_PUBLIC_URL), the address delegates open, e.g. https://192.168.1.10:4443',
+      );
+    }
+    console.log(`${base}/join?token=${token}`);
   } else {
     console.log(token);
   }

@@ -3,14 +3,19 @@ import path from 'node:path';
 import t from 'tap';
 import { tempDir } from '../../test/helpers/cli.js';
 import { loadConfig } from './loadConfig.js';
+import { publicUrlOf } from './addresses.js';
 import { envNameFor } from './schema.js';
 
 t.test('defaults come from config/default.json and are frozen', (t) => {
-  const config = loadConfig({ env: {}, cwd: '/srv/diemcau' });
+  const config = loadConfig({ env: {}, cwd: '/home/clerk', root: '/srv/diemcau' });
   t.equal(config.http.port, 4443);
   t.equal(config.http.host, '127.0.0.1');
   t.equal(config.mediasoup.rtcPort, 44444);
-  t.equal(config.dataDir, '/srv/diemcau/data', 'relative dataDir is resolved against cwd');
+  t.equal(
+    config.dataDir,
+    '/srv/diemcau/data',
+    'relative dataDir is taken from the install directory, not the current one',
+  );
   t.ok(Object.isFrozen(config) && Object.isFrozen(config.http), 'deeply frozen');
   t.throws(() => {
     (config.http as { port: number }).port = 1;
@@ -79,5 +84,51 @@ t.test('environment names follow DIEMCAU_<SECTION>_<KEY>', (t) => {
   t.equal(envNameFor(['http', 'port']), 'DIEMCAU_HTTP_PORT');
   t.equal(envNameFor(['mediasoup', 'numWorkers']), 'DIEMCAU_MEDIASOUP_NUM_WORKERS');
   t.equal(envNameFor(['dataDir']), 'DIEMCAU_DATA_DIR');
+  t.end();
+});
+
+t.test('addresses that cannot work together are refused, naming the key to change', (t) => {
+  t.throws(() => loadConfig({ env: { DIEMCAU_HTTP_HOST: '192.168.1.10' } }), {
+    code: 'DC_ERR_CONFIG_INVALID',
+    message:
+      /mediasoup\.listenIp: 127\.0\.0\.1 serves this machine only, while http\.host 192\.168\.1\.10/,
+  });
+  t.throws(
+    () =>
+      loadConfig({
+        env: { DIEMCAU_HTTP_HOST: '0.0.0.0', DIEMCAU_MEDIASOUP_LISTEN_IP: '0.0.0.0' },
+      }),
+    { message: /mediasoup\.announcedAddress: required when mediasoup\.listenIp is 0\.0\.0\.0/ },
+  );
+  for (const bad of ['ftp://x', 'not a url', 'http://192.168.1.10:4443']) {
+    t.throws(
+      () => loadConfig({ env: { DIEMCAU_HTTP_PUBLIC_URL: bad } }),
+      { message: /http\.publicUrl: / },
+      bad,
+    );
+  }
+  const lan = loadConfig({
+    env: {
+      DIEMCAU_HTTP_HOST: '0.0.0.0',
+      DIEMCAU_MEDIASOUP_LISTEN_IP: '0.0.0.0',
+      DIEMCAU_MEDIASOUP_ANNOUNCED_ADDRESS: '192.168.1.10',
+      DIEMCAU_HTTP_PUBLIC_URL: 'https://192.168.1.10:4443/',
+    },
+  });
+  t.equal(publicUrlOf(lan), 'https://192.168.1.10:4443', 'the public address, as configured');
+  t.equal(
+    publicUrlOf(
+      loadConfig({
+        env: {
+          DIEMCAU_HTTP_HOST: '0.0.0.0',
+          DIEMCAU_MEDIASOUP_LISTEN_IP: '0.0.0.0',
+          DIEMCAU_MEDIASOUP_ANNOUNCED_ADDRESS: '192.168.1.10',
+        },
+      }),
+    ),
+    null,
+    'no address to give delegates for a server on every interface',
+  );
+  t.equal(publicUrlOf(loadConfig({ env: {} })), 'http://127.0.0.1:4443');
   t.end();
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../errors.js';
 import { projectRoot } from '../paths.js';
+import { addressProblems } from './addresses.js';
 import {
   type Config,
   type FieldSpec,
@@ -18,11 +19,17 @@ import {
 } from './schema.js';
 
 export interface LoadConfigOptions {
-  /** `--config FILE`. */
+  /** `--config FILE`, relative to `cwd`. */
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
-  /** Relative paths in the result are resolved against this directory. */
+  /** Where a relative `--config` path is looked for (the shell's directory). */
   cwd?: string;
+  /**
+   * Relative paths in values (`dataDir`, certificate files, …) are taken from here: the
+   * install directory, whatever directory a command is run from, so `serve` and every
+   * other command find the same data (and the same signing key).
+   */
+  root?: string;
 }
 
 type Source = { label: string };
@@ -31,6 +38,7 @@ type Problems = string[];
 export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
+  const root = options.root ?? projectRoot;
   const problems: Problems = [];
 
   const merged = structuredClone(readDefaults()) as Record<string, unknown>;
@@ -49,22 +57,25 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   }
 
   validate(merged, schema, [], problems, env);
+  if (problems.length === 0) {
+    problems.push(...addressProblems(merged as unknown as Config));
+  }
   if (problems.length > 0) {
     throw new errors.CONFIG_INVALID(problems.join('; '));
   }
   const config = merged as unknown as Config;
-  config.dataDir = path.resolve(cwd, config.dataDir);
+  config.dataDir = path.resolve(root, config.dataDir);
   for (const key of ['tlsCertFile', 'tlsKeyFile'] as const) {
     const file = config.http[key];
     if (file !== null) {
-      config.http[key] = path.resolve(cwd, file);
+      config.http[key] = path.resolve(root, file);
     }
   }
   if (config.mediasoup.workerBin !== null) {
-    config.mediasoup.workerBin = path.resolve(cwd, config.mediasoup.workerBin);
+    config.mediasoup.workerBin = path.resolve(root, config.mediasoup.workerBin);
   }
   if (config.ffmpeg.path !== null && config.ffmpeg.path.includes('/')) {
-    config.ffmpeg.path = path.resolve(cwd, config.ffmpeg.path);
+    config.ffmpeg.path = path.resolve(root, config.ffmpeg.path);
   }
   return deepFreeze(config);
 }

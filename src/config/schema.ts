@@ -15,6 +15,11 @@ export interface Config {
     port: number;
     tlsCertFile: string | null;
     tlsKeyFile: string | null;
+    /**
+     * The address delegates open, e.g. `https://192.168.1.10:4443` (invitation links);
+     * null: the bind address, when it is not 0.0.0.0.
+     */
+    publicUrl: string | null;
   };
   log: { level: LogLevel };
   mediasoup: {
@@ -71,6 +76,11 @@ export const schema: Schema<Config> = {
     port: { type: 'integer', min: 0, max: 65535, doc: 'HTTP and signaling port (0: any free)' },
     tlsCertFile: { type: 'string', nullable: true, doc: 'TLS certificate file (PEM)' },
     tlsKeyFile: { type: 'string', nullable: true, doc: 'TLS private key file (PEM)' },
+    publicUrl: {
+      type: 'string',
+      nullable: true,
+      doc: 'Address delegates open, e.g. https://192.168.1.10:4443 (invitation links)',
+    },
   },
   log: { level: { type: 'enum', values: LOG_LEVELS, doc: 'Log level' } },
   mediasoup: {

@@ -11,7 +11,8 @@ t.test('loopback is plain HTTP; any other address gets a certificate, made once'
   t.ok(isLoopback('127.0.0.1') && isLoopback('::1') && isLoopback('localhost'));
   t.notOk(isLoopback('10.0.0.5'));
 
-  const lan = loadConfig({ env: { DIEMCAU_DATA_DIR: dataDir, DIEMCAU_HTTP_HOST: '10.0.0.5' } });
+  const onLan = { DIEMCAU_HTTP_HOST: '10.0.0.5', DIEMCAU_MEDIASOUP_LISTEN_IP: '10.0.0.5' };
+  const lan = loadConfig({ env: { DIEMCAU_DATA_DIR: dataDir, ...onLan } });
   const first = tlsFor(lan);
   t.ok(first?.selfSigned);
   t.match(
@@ -26,7 +27,7 @@ t.test('loopback is plain HTTP; any other address gets a certificate, made once'
   const configured = loadConfig({
     env: {
       DIEMCAU_DATA_DIR: tempDir('tls2'),
-      DIEMCAU_HTTP_HOST: '10.0.0.5',
+      ...onLan,
       DIEMCAU_HTTP_TLS_CERT_FILE: first?.certFile,
       DIEMCAU_HTTP_TLS_KEY_FILE: keyFile,
     },

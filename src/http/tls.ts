@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { isLoopback } from '../config/addresses.js';
 import { makeSelfSignedCertificate } from '../util/selfSignedCertificate.js';
 
 export interface TlsMaterial {
@@ -19,9 +20,7 @@ export interface TlsMaterial {
   certFile: string;
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopback } from '../config/addresses.js';
 
 export function tlsFor(config: Readonly<Config>): TlsMaterial | null {
   const { host, tlsCertFile, tlsKeyFile } = config.http;
