@@ -8,6 +8,7 @@ import { configCommand } from './configCommand.js';
 import { doctor } from './doctor.js';
 import { recordingsCommand } from './recordingsCommand.js';
 import { serve } from './serve.js';
+import { serviceCommand } from './serviceCommand.js';
 import { tokenCommand } from './tokenCommand.js';
 import { workerCommand } from './workerCommand.js';
 import { packageVersion } from '../Server.js';
@@ -32,6 +33,8 @@ Usage:
                                          copy an archive (e.g. to an external drive), verify the copy
   diemcau recordings finalize <sessionId|dir> [--no-composite]
                                          join segments and render the composite (after a server stop)
+  diemcau service unit|install [--user NAME] [--config FILE]
+                                         run as a systemd service (own user, restart on failure)
   diemcau config [--config FILE]         print the effective configuration (secrets hidden)
   diemcau version                        print the version
 
@@ -60,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       return recordingsCommand(rest);
     case 'config':
       return configCommand(rest);
+    case 'service':
+      return serviceCommand(rest);
     case 'version':
     case '--version':
       console.log(packageVersion);

@@ -37,8 +37,11 @@ export const RUNTIME_PACKAGES = [
   'fonts-dejavu-core',
 ] as const;
 
-/** Only for the test suite: the delegate PCs it drives are headless Chromium. */
-export const TEST_PACKAGES = ['chromium'] as const;
+/**
+ * Only for the test suite: the delegate PCs it drives are headless Chromium;
+ * `systemd-analyze verify` checks the service unit.
+ */
+export const TEST_PACKAGES = ['chromium', 'systemd'] as const;
 
 export function missingPackages(packages: readonly string[]): string[] {
   return packages.filter((pkg) => {
