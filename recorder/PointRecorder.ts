@@ -23,6 +23,7 @@ import path from 'node:path';
 import type { Logger } from '../src/logger.js';
 import { EnhancedEventEmitter } from '../src/util/EnhancedEventEmitter.js';
 import { segmentedRecordingArgs } from './ffmpegArgs.js';
+import { sendRtcpBye } from './rtcpBye.js';
 import { type SdpTrack, buildRecordingSdp } from './sdp.js';
 
 export interface PointRecorderOptions {
@@ -62,6 +63,8 @@ export type PointRecorderEvents = {
 };
 
 const LISTEN_TIMEOUT_MS = 10_000;
+/** How long ffmpeg gets to end on the RTCP BYE before it is signalled. */
+const BYE_GRACE_MS = 1500;
 /** The loss lines of ffmpeg's RTP reader (any codec) and of its VP8 depacketizer. */
 const BROKEN_PICTURE =
   /RTP: missed \d+ packets|sequence broken|Keyframe missing|no start marker|Missed part of/;
@@ -171,15 +174,18 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
-      // One SIGINT ends ffmpeg at its next packet; starved of packets (the point has
-      // left, its consumers are gone) it waits in its read, which only a second SIGINT
-      // breaks. It then ends the segment without its index; the data is all on disk.
-      const again = setTimeout(() => child.kill('SIGINT'), 500);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      // A BYE on every stream: ffmpeg ends its input, flushes and writes the trailer.
+      await sendRtcpBye(this.#o.tracks.map((t) => t.rtcpPort));
+      // Signals only if that did not work. One SIGINT ends ffmpeg at its next packet;
+      // starved of packets it waits in its read, which only a second SIGINT breaks (the
+      // segment then has no index; the data is all on disk).
+      const timers = [
+        setTimeout(() => child.kill('SIGINT'), BYE_GRACE_MS),
+        setTimeout(() => child.kill('SIGINT'), BYE_GRACE_MS + 500),
+        setTimeout(() => child.kill('SIGKILL'), BYE_GRACE_MS + 3000),
+      ];
       await exited;
-      clearTimeout(again);
-      clearTimeout(timer);
+      timers.forEach(clearTimeout);
     }
     if (this.#watch) {
       clearInterval(this.#watch);

@@ -51,6 +51,8 @@ interface Run {
   startedAt: Date;
   name: string;
   ffmpegPid: number | null;
+  /** Where its ffmpeg takes RTCP: a BYE there ends it cleanly. */
+  rtcpPorts: number[];
   /** Being stopped: its last segments still arrive, its consumers' closing is expected. */
   stopping: boolean;
   /** Wall-clock end of the last file of this run seen so far. */
@@ -308,6 +310,7 @@ export class SessionRecorder {
         startedAt,
         name,
         ffmpegPid: started?.pid ?? null,
+        rtcpPorts: tracks.map((track) => track.rtcpPort),
         stopping: false,
         lastEnd: startedAt,
       };
@@ -416,7 +419,7 @@ export class SessionRecorder {
         continue;
       }
       this.#interrupted(run, 'the recorder process died');
-      void finishOrphan(run.ffmpegPid, run.name)
+      void finishOrphan(run.ffmpegPid, run.name, run.rtcpPorts)
         .catch(() => undefined)
         .then(() => this.#adoptLogged(run, true));
       // Restarted when the recorder is back (recorderup).

@@ -1,15 +1,21 @@
 import { readFileSync } from 'node:fs';
+import { sendRtcpBye } from '../../recorder/rtcpBye.js';
 
 /** How long an orphaned ffmpeg (its recorder died) gets to finish its segment. */
 const ORPHAN_GRACE_MS = 3000;
 
 /**
- * SIGINT to an ffmpeg left by a dead recorder process, so it closes its segment as on a
- * normal stop (a second one if it is starved of packets, as in PointRecorder.stop);
- * SIGKILL if it does not end within the grace time. The pid is checked to
- * still be that run's ffmpeg (pids are reused).
+ * Ends an ffmpeg left by a dead recorder process as a normal stop does: an RTCP BYE on
+ * its streams, so it closes its segment with its trailer; SIGINT if that did not work
+ * (a second one if it is starved of packets, as in PointRecorder.stop), SIGKILL if it
+ * does not end within the grace time. The pid is checked to still be that run's ffmpeg
+ * (pids are reused).
  */
-export async function finishOrphan(pid: number | null, name: string): Promise<void> {
+export async function finishOrphan(
+  pid: number | null,
+  name: string,
+  rtcpPorts: readonly number[],
+): Promise<void> {
   const isOurs = (): boolean => {
     try {
       return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name);
@@ -18,6 +24,14 @@ export async function finishOrphan(pid: number | null, name: string): Promise<vo
     }
   };
   if (pid === null || !isOurs()) {
+    return;
+  }
+  // As on a normal stop: a BYE ends its input cleanly; signals if it did not.
+  await sendRtcpBye(rtcpPorts);
+  for (const until = Date.now() + 1500; isOurs() && Date.now() < until;) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!isOurs()) {
     return;
   }
   process.kill(pid, 'SIGINT');

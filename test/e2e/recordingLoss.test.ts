@@ -55,6 +55,9 @@ t.test(
 
     const page = await joinPage(browser, server.url, tokenFor(SESSION, 'ha-giang', 'delegate'));
     await new Promise((r) => setTimeout(r, 11_000));
+    // The point stops sending here: its last picture is measured against this, not
+    // against the file's end, which comes after its leave and its ffmpeg's stop.
+    const leftAt = Date.now();
     await page.close();
     // The point has left: the session ends and its run is joined into one file.
     const manifestFile = path.join(dataDir, 'archive', SESSION, 'manifest.json');
@@ -85,12 +88,20 @@ t.test(
     const start = Date.parse(file?.start ?? '');
     // Around the loss, the longest time without a picture, up to the end of the file.
     const around = pts.map((p) => start + p.pts * 1000).filter((at) => at > lostAt - 2000);
-    // The file's end closes the last gap; the pictures are all but the last entry.
-    around.push(Date.parse(file?.end ?? ''));
+    // The point's leaving closes the last gap; the pictures are all but the last entry.
+    around.push(Math.min(leftAt, Date.parse(file?.end ?? '')));
     const gaps = around.slice(1).map((at, i) => at - (around[i] ?? at));
     const longest = Math.max(...gaps);
+    const at = gaps.indexOf(longest);
+    t.comment(
+      `longest gap: from ${((around[at] ?? 0) - lostAt).toFixed(0)} ms to ` +
+        `${((around[at + 1] ?? 0) - lostAt).toFixed(0)} ms after the loss`,
+    );
     t.ok(around.length > 50, `pictures after the loss (${around.length})`);
     t.ok(longest < 1500, `the picture stopped for ${longest.toFixed(0)} ms at most`);
     t.ok((around.at(-2) ?? 0) - lostAt > 4000, 'and went on to the end of the session');
+    // ffmpeg ended by an RTCP BYE flushes what it held: the last second is not lost.
+    const tail = leftAt - (around.at(-2) ?? 0);
+    t.ok(tail < 500, `its last picture is ${tail.toFixed(0)} ms before it left`);
   },
 );
