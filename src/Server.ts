@@ -9,7 +9,10 @@ import type { Config } from './config/schema.js';
 import { errorBody, errors, isDiemcauError } from './errors.js';
 import { TokenService } from './auth/TokenService.js';
 import { registerClientRoutes } from './http/clientRoutes.js';
+import { isLoopback } from './config/addresses.js';
+import { isOperatorOrSecret } from './http/credentials.js';
 import { registerHealthRoutes } from './http/healthRoutes.js';
+import { registerRateLimits } from './http/rateLimits.js';
 import { registerSessionRoutes } from './http/sessionRoutes.js';
 import { type TlsMaterial, tlsFor } from './http/tls.js';
 import type { Logger } from './logger.js';
@@ -96,13 +99,15 @@ export class Server {
     let app: FastifyInstance;
     let signaling: SignalingServer;
     try {
-      app = buildApp(logger, pool, recorder, disk, tls);
+      app = await buildApp(config, logger, { pool, recorder, disk, tokens, tls });
       registerSessionRoutes(app, { tokens, rooms });
       signaling = new SignalingServer(app, {
         tokens,
         rooms,
         logger,
         maxMessageBytes: config.signaling.maxMessageBytes,
+        authTimeoutMs: config.signaling.authTimeoutSeconds * 1000,
+        maxConnectionsPerAddress: config.signaling.maxConnectionsPerAddress,
       });
       await app.listen({ host: config.http.host, port: config.http.port });
     } catch (error) {
@@ -175,13 +180,18 @@ export class Server {
   }
 }
 
-function buildApp(
+async function buildApp(
+  config: Readonly<Config>,
   logger: Logger,
-  pool: WorkerPool,
-  recorder: RecorderSupervisor,
-  disk: DiskMonitor,
-  tls: TlsMaterial | null,
-): FastifyInstance {
+  deps: {
+    pool: WorkerPool;
+    recorder: RecorderSupervisor;
+    disk: DiskMonitor;
+    tokens: TokenService;
+    tls: TlsMaterial | null;
+  },
+): Promise<FastifyInstance> {
+  const { tls, tokens } = deps;
   const app = Fastify({
     loggerInstance: logger,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
@@ -202,18 +212,23 @@ function buildApp(
     request.log.error({ err: error }, 'unhandled error in request');
     return reply.code(500).send(errorBody(new errors.INTERNAL()));
   });
-  app.setNotFoundHandler((request, reply) => {
+  await registerRateLimits(app, config.http.rateLimitPerMinute);
+  // Unknown addresses count against the same per-address limit as the rest.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => {
     const err = new errors.NOT_FOUND(`${request.method} ${request.url.split('?')[0] ?? ''}`);
     return reply.code(404).send(errorBody(err));
   });
 
+  // Pids, ports, paths and disk figures are for this machine, or for operators.
+  const onLoopback = isLoopback(config.http.host);
   registerHealthRoutes(app, {
-    pool,
-    recorder,
-    disk,
+    pool: deps.pool,
+    recorder: deps.recorder,
+    disk: deps.disk,
     version: packageVersion,
     startedAt: Date.now(),
+    mayInspect: (req) => onLoopback || isOperatorOrSecret(tokens, req, config.http.metricsToken),
   });
-  registerClientRoutes(app);
+  registerClientRoutes(app, { tokens });
   return app;
 }

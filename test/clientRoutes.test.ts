@@ -1,5 +1,5 @@
 import t from 'tap';
-import { startTestServer } from './helpers/session.js';
+import { startTestServer, tokenFor } from './helpers/session.js';
 
 const server = await startTestServer({ DIEMCAU_MEDIASOUP_NUM_WORKERS: '1' });
 t.teardown(() => {
@@ -25,17 +25,35 @@ t.test('the client SDK is served as an ES module', async (t) => {
   t.match(js, /export\s*\{[^}]*\bconnect\b/, 'exports connect');
 });
 
-t.test('the bandwidth probe sends what is asked, within a cap', async (t) => {
-  const res = await fetch(`${server.url}/bandwidth-test?bytes=100000`);
-  t.equal((await res.arrayBuffer()).byteLength, 100_000);
-  const capped = await fetch(`${server.url}/bandwidth-test?bytes=999999999`);
-  t.equal((await capped.arrayBuffer()).byteLength, 8 * 1024 * 1024);
-  const up = await fetch(`${server.url}/bandwidth-test`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/octet-stream' },
-    body: new Uint8Array(50_000),
+t.test(
+  'the network check sends what is asked, within a cap, to an invitation holder',
+  async (t) => {
+    const auth = { authorization: `Bearer ${tokenFor('probe', 'lao-cai', 'delegate')}` };
+    const res = await fetch(`${server.url}/bandwidth-test?bytes=100000`, { headers: auth });
+    t.equal((await res.arrayBuffer()).byteLength, 100_000);
+    const capped = await fetch(`${server.url}/bandwidth-test?bytes=999999999`, { headers: auth });
+    t.equal((await capped.arrayBuffer()).byteLength, 2 * 1024 * 1024);
+    const up = await fetch(`${server.url}/bandwidth-test`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(50_000),
+    });
+    t.same(await up.json(), { received: 50_000 });
+  },
+);
+
+t.test('page and SDK are sent gzipped and tagged: a reload costs a 304', async (t) => {
+  const first = await fetch(`${server.url}/sdk/diemcau-client.js`, {
+    headers: { 'accept-encoding': 'gzip' },
   });
-  t.same(await up.json(), { received: 50_000 });
+  t.equal(first.headers.get('content-encoding'), 'gzip');
+  const etag = first.headers.get('etag') ?? '';
+  t.match(etag, /^"[\w-]+"$/);
+  await first.arrayBuffer();
+  const again = await fetch(`${server.url}/sdk/diemcau-client.js`, {
+    headers: { 'if-none-match': etag },
+  });
+  t.equal(again.status, 304);
 });
 
 t.test('the operator API refuses anything but an operator token', async (t) => {

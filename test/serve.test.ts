@@ -1,6 +1,8 @@
+import https from 'node:https';
 import t from 'tap';
 import { type RunningServer, startServer, tempDir } from './helpers/cli.js';
 import { freePortBlock } from './helpers/ports.js';
+import { startTestServer, tokenFor } from './helpers/session.js';
 
 interface Health {
   status: string;
@@ -148,5 +150,60 @@ t.test('a server that cannot get its worker port fails at start, clearly', async
       DIEMCAU_MEDIASOUP_RTC_PORT: String(rtcPort),
     }),
     /exited 1 before ready: .*(address already in use|EADDRINUSE|bind)/is,
+  );
+});
+
+/** GET over HTTPS to a server with a self-signed certificate (what is tested is not TLS). */
+function httpsGet(url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      url,
+      {
+        rejectUnauthorized: false,
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+t.test('on a network bind, /healthz detail and /metrics are for operators only', async (t) => {
+  const metricsToken = 'scraper-secret-0123456789abcdef-0123456789';
+  const server = await startTestServer({
+    DIEMCAU_HTTP_HOST: '0.0.0.0',
+    DIEMCAU_MEDIASOUP_LISTEN_IP: '0.0.0.0',
+    // No media in this test: an address from the documentation range will do.
+    DIEMCAU_MEDIASOUP_ANNOUNCED_ADDRESS: '192.0.2.10',
+    DIEMCAU_HTTP_METRICS_TOKEN: metricsToken,
+    DIEMCAU_MEDIASOUP_NUM_WORKERS: '1',
+  });
+  t.teardown(() => {
+    server.child.kill('SIGKILL');
+  });
+  const base = server.url.replace('0.0.0.0', '127.0.0.1');
+  const anonymous = await httpsGet(`${base}/healthz`);
+  t.equal(anonymous.status, 200);
+  t.same(JSON.parse(anonymous.body), { status: 'ok' }, 'the status alone: no pids, ports, paths');
+  const operator = tokenFor('ops', 'central', 'operator');
+  const detail = JSON.parse((await httpsGet(`${base}/healthz`, operator)).body) as Health;
+  t.equal(detail.workers.size, 1, 'an operator sees the detail');
+  const delegate = await httpsGet(`${base}/healthz`, tokenFor('ops', 'ha-noi', 'delegate'));
+  t.same(JSON.parse(delegate.body), { status: 'ok' }, 'a delegate does not');
+
+  const closed = await httpsGet(`${base}/metrics`);
+  t.equal(closed.status, 403);
+  t.match(JSON.parse(closed.body), { error: { code: 'DC_ERR_FORBIDDEN' } });
+  t.equal((await httpsGet(`${base}/metrics`, operator)).status, 200, 'an operator token opens it');
+  const scraped = await httpsGet(`${base}/metrics`, metricsToken);
+  t.equal(scraped.status, 200, 'so does http.metricsToken');
+  t.match(scraped.body, /^diemcau_workers_alive 1$/m);
+  t.notOk(
+    server.logs.some((l) => l.includes(metricsToken)),
+    'the metrics token is never logged',
   );
 });

@@ -127,13 +127,21 @@ async function measureBandwidth(): Promise<void> {
   try {
     const bytes = 1024 * 1024;
     let started = performance.now();
-    const down = await fetch(`/bandwidth-test?bytes=${bytes}`, { cache: 'no-store' });
+    // Only an invitation's holder may use the check (it costs the central link).
+    const auth = { authorization: `Bearer ${token ?? ''}` };
+    const down = await fetch(`/bandwidth-test?bytes=${bytes}`, {
+      cache: 'no-store',
+      headers: auth,
+    });
+    if (!down.ok) {
+      throw new Error(`network check refused (${down.status})`);
+    }
     await down.arrayBuffer();
     const downMbps = (bytes * 8) / ((performance.now() - started) / 1000) / 1e6;
     started = performance.now();
     await fetch('/bandwidth-test', {
       method: 'POST',
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
       body: new Uint8Array(bytes / 2),
     });
     const upMbps = ((bytes / 2) * 8) / ((performance.now() - started) / 1000) / 1e6;

@@ -20,6 +20,13 @@ export interface Config {
      * null: the bind address, when it is not 0.0.0.0.
      */
     publicUrl: string | null;
+    /** Requests one address may make per minute, every route together (a NAT'd office shares one). */
+    rateLimitPerMinute: number;
+    /**
+     * A bearer token for `/metrics` on a network bind (a Prometheus scraper), besides
+     * operator tokens; null: operator tokens only. On loopback `/metrics` is open.
+     */
+    metricsToken: string | null;
   };
   log: { level: LogLevel };
   mediasoup: {
@@ -54,7 +61,13 @@ export interface Config {
     /** How long a point that lost its connection keeps its place before it is counted as left. */
     reconnectGraceSeconds: number;
   };
-  signaling: { maxMessageBytes: number };
+  signaling: {
+    maxMessageBytes: number;
+    /** A WebSocket that has not authenticated by then is closed (4008). */
+    authTimeoutSeconds: number;
+    /** WebSockets one address may hold open at once. */
+    maxConnectionsPerAddress: number;
+  };
 }
 
 export type FieldSpec =
@@ -80,6 +93,19 @@ export const schema: Schema<Config> = {
       type: 'string',
       nullable: true,
       doc: 'Address delegates open, e.g. https://192.168.1.10:4443 (invitation links)',
+    },
+    rateLimitPerMinute: {
+      type: 'integer',
+      min: 10,
+      max: 1_000_000,
+      doc: 'HTTP requests per minute from one address, all routes together',
+    },
+    metricsToken: {
+      type: 'string',
+      nullable: true,
+      secret: true,
+      minLength: 32,
+      doc: 'Bearer token for /metrics on a network bind (besides operator tokens)',
     },
   },
   log: { level: { type: 'enum', values: LOG_LEVELS, doc: 'Log level' } },
@@ -145,6 +171,18 @@ export const schema: Schema<Config> = {
       min: 4096,
       max: 1024 * 1024,
       doc: 'Largest signaling message accepted; larger ones get DC_ERR_FRAME_TOO_LARGE',
+    },
+    authTimeoutSeconds: {
+      type: 'integer',
+      min: 1,
+      max: 120,
+      doc: 'Seconds a WebSocket may stay open without authenticating',
+    },
+    maxConnectionsPerAddress: {
+      type: 'integer',
+      min: 1,
+      max: 100_000,
+      doc: 'WebSockets open at once from one address',
     },
   },
 };

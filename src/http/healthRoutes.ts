@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errors } from '../errors.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
@@ -9,6 +10,12 @@ export interface HealthDeps {
   disk: DiskMonitor;
   version: string;
   startedAt: number;
+  /**
+   * Whether a request may see pids, ports, paths and disk figures (`/healthz` detail)
+   * and `/metrics`: anyone on a loopback bind, operators (or the metrics token) on a
+   * network one. The anonymous get the status alone.
+   */
+  mayInspect: (req: FastifyRequest) => boolean;
 }
 
 /**
@@ -17,12 +24,16 @@ export interface HealthDeps {
  * one is being restarted or while nothing could be recorded.
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
-  app.get('/healthz', async (_req, reply) => {
+  app.get('/healthz', async (req, reply) => {
     const workers = deps.pool.health();
     const recorder = deps.recorder.health();
     const disk = deps.disk.health();
     const ok = !deps.pool.closed && workers.alive === workers.size && recorder.alive && !disk.low;
-    return reply.code(ok ? 200 : 503).send({
+    reply.code(ok ? 200 : 503);
+    if (!deps.mayInspect(req)) {
+      return reply.send({ status: ok ? 'ok' : 'degraded' });
+    }
+    return reply.send({
       status: ok ? 'ok' : 'degraded',
       version: deps.version,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
@@ -38,7 +49,12 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     });
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    if (!deps.mayInspect(req)) {
+      throw new errors.FORBIDDEN(
+        '/metrics on a network address needs an operator token or http.metricsToken',
+      );
+    }
     const health = deps.pool.health();
     const recorder = deps.recorder.health();
     const disk = deps.disk.health();

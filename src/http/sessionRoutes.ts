@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/TokenService.js';
-import { errorBody, errors, isDiemcauError } from '../errors.js';
+import { requireOperator } from './credentials.js';
 import type { Rooms } from '../sfu/Rooms.js';
 
 /**
@@ -11,24 +11,8 @@ export function registerSessionRoutes(
   app: FastifyInstance,
   deps: { tokens: TokenService; rooms: Rooms },
 ): void {
-  const requireOperator = (req: FastifyRequest): void => {
-    const header = req.headers.authorization ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    const claims = deps.tokens.verify(token);
-    if (claims.role !== 'operator') {
-      throw new errors.FORBIDDEN('the operator API needs an operator token');
-    }
-  };
-
-  app.get('/api/v1/sessions', async (req, reply) => {
-    try {
-      requireOperator(req);
-    } catch (err) {
-      if (isDiemcauError(err)) {
-        return reply.code(err.statusCode).send(errorBody(err));
-      }
-      throw err;
-    }
+  app.get('/api/v1/sessions', async (req) => {
+    requireOperator(deps.tokens, req);
     const rooms = await deps.rooms.list();
     return {
       sessions: rooms.map((room) => ({

@@ -19,6 +19,8 @@ export interface ConnectionDeps {
   rooms: Rooms;
   logger: Logger;
   maxMessageBytes: number;
+  /** A connection that has not authenticated by then is closed (`authTimeout`). */
+  authTimeoutMs: number;
 }
 
 /** Requests queued beyond this are refused at once instead of piling up in memory. */
@@ -29,6 +31,8 @@ export const CLOSE_CODES = {
   replaced: 4000,
   authFailed: 4001,
   removed: 4003,
+  /** No `auth` in time: an idle socket must not hold a place on the server. */
+  authTimeout: 4008,
 } as const;
 
 export class SignalingConnection implements PeerChannel {
@@ -43,6 +47,7 @@ export class SignalingConnection implements PeerChannel {
   #pending = 0;
   #alive = true;
   #pingTimer: NodeJS.Timeout;
+  #authTimer: NodeJS.Timeout | null;
 
   constructor(
     socket: WebSocket,
@@ -67,6 +72,13 @@ export class SignalingConnection implements PeerChannel {
       socket.ping();
     }, PING_INTERVAL_MS);
     this.#pingTimer.unref();
+    this.#authTimer = setTimeout(() => {
+      if (!this.#claims) {
+        this.#log.info('no authentication in time: closed');
+        socket.close(CLOSE_CODES.authTimeout, 'authentication timed out');
+      }
+    }, deps.authTimeoutMs);
+    this.#authTimer.unref();
     if (queryToken !== null) {
       this.#enqueue(async () => {
         try {
@@ -108,6 +120,7 @@ export class SignalingConnection implements PeerChannel {
     }
     const room = await this.#deps.rooms.roomFor(claims.sessionId);
     this.#claims = claims;
+    this.#clearAuthTimer();
     this.#room = room;
     this.#log.info(
       { sessionId: claims.sessionId, pointId: claims.pointId, role: claims.role },
@@ -250,8 +263,16 @@ export class SignalingConnection implements PeerChannel {
     return this.#room as Room;
   }
 
+  #clearAuthTimer(): void {
+    if (this.#authTimer) {
+      clearTimeout(this.#authTimer);
+      this.#authTimer = null;
+    }
+  }
+
   #onClose(): void {
     clearInterval(this.#pingTimer);
+    this.#clearAuthTimer();
     if (this.#peer && this.#room && !this.#left) {
       this.#room.disconnected(this.#peer);
     }

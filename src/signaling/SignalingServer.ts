@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
+import { errorBody, errors } from '../errors.js';
 import { type ConnectionDeps, SignalingConnection } from './SignalingConnection.js';
 
 /**
@@ -9,10 +10,17 @@ import { type ConnectionDeps, SignalingConnection } from './SignalingConnection.
  * are read and answered with DC_ERR_FRAME_TOO_LARGE; anything bigger is cut off by ws
  * itself (close 1009) before it is buffered.
  */
+export interface SignalingServerOptions extends ConnectionDeps {
+  /** WebSockets one address may hold open at once; past it the upgrade gets 429. */
+  maxConnectionsPerAddress: number;
+}
+
 export class SignalingServer {
   readonly #wss: WebSocketServer;
+  /** Open WebSockets by remote address. */
+  readonly #perAddress = new Map<string, number>();
 
-  constructor(app: FastifyInstance, deps: ConnectionDeps) {
+  constructor(app: FastifyInstance, deps: SignalingServerOptions) {
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: deps.maxMessageBytes * 4,
@@ -24,7 +32,38 @@ export class SignalingServer {
         socket.destroy();
         return;
       }
+      const address = req.socket.remoteAddress ?? 'unknown';
+      const open = this.#perAddress.get(address) ?? 0;
+      if (open >= deps.maxConnectionsPerAddress) {
+        // Refused before a WebSocket exists: nothing of it is kept.
+        socket.end(
+          'HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n' +
+            JSON.stringify(
+              errorBody(
+                new errors.TOO_MANY_REQUESTS(
+                  `at most ${deps.maxConnectionsPerAddress} connections from one address`,
+                ),
+              ),
+            ),
+        );
+        return;
+      }
+      this.#perAddress.set(address, open + 1);
+      let counted = true;
+      const release = (): void => {
+        if (counted) {
+          counted = false;
+          const left = (this.#perAddress.get(address) ?? 1) - 1;
+          if (left > 0) {
+            this.#perAddress.set(address, left);
+          } else {
+            this.#perAddress.delete(address);
+          }
+        }
+      };
+      socket.once('close', release);
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.once('close', release);
         new SignalingConnection(
           ws,
           deps,
