@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { readManifest } from './manifest.js';
+import { isUnjoinedSegment, readManifest } from './manifest.js';
 
 export interface ArchiveWork {
   /** Runs whose segments are not joined into one file yet. */
@@ -19,11 +19,7 @@ export function unfinishedWork(archiveDir: string, compositeEnabled: boolean): A
   if (!manifest) {
     return { join: 0, composite: false };
   }
-  const runs = new Set(
-    manifest.files
-      .filter((f) => f.kind !== 'composite' && f.run !== undefined && f.joinedFrom === undefined)
-      .map((f) => f.run),
-  );
+  const runs = new Set(manifest.files.filter(isUnjoinedSegment).map((f) => f.run));
   const status = manifest.composite?.status;
   const due =
     status === 'pending' ||

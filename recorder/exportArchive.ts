@@ -23,7 +23,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { sha256File } from './PointRecorder.js';
-import { type ArchiveVerification, verifyArchive } from './verifyArchive.js';
+import { type ArchiveVerification, isDamaged, verifyArchive } from './verifyArchive.js';
 
 export interface ExportProgress {
   copiedBytes: number;
@@ -50,6 +50,7 @@ export async function exportArchive(
   source: string,
   toDir: string,
   onProgress: (p: ExportProgress) => void = () => undefined,
+  options: { ffmpeg?: string } = {},
 ): Promise<ExportOutcome> {
   const id = path.basename(source);
   const target = path.join(toDir, id);
@@ -90,7 +91,7 @@ export async function exportArchive(
     closeSync(fd);
   }
   onProgress({ copiedBytes, totalBytes, file: '' });
-  const verification = await verifyArchive(partial);
+  const verification = await verifyArchive(partial, options);
   // The manifest, the audit log and the rest are not hashed in the manifest: compared.
   for (const f of files.filter((x) => !x.startsWith('media/'))) {
     const [a, b] = await Promise.all([
@@ -99,10 +100,12 @@ export async function exportArchive(
     ]);
     if (a !== b) {
       verification.ok = false;
+      verification.status = 'damaged';
       verification.problems.push(`${f}: the copy differs from the original`);
     }
   }
-  if (!verification.ok) {
+  // A copy is failed when it is damaged; gaps it has, the original has too.
+  if (isDamaged(verification)) {
     return { status: 'copy-failed', target: partial, verification };
   }
   renameSync(partial, target);

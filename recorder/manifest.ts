@@ -23,8 +23,23 @@ export interface ManifestFile {
   run?: string;
   /** Written up to a crash of its ffmpeg or the recorder, not closed by ffmpeg. */
   interrupted?: boolean;
+  /** ffmpeg could not open it when it was closed: kept as evidence, named by verify. */
+  unreadable?: boolean;
   /** A joined file: the segments it replaced, as they were hashed. */
   joinedFrom?: { file: string; sha256: string; bytes: number }[];
+}
+
+/**
+ * A segment still to be joined into its run's file. Unreadable ones are kept apart as
+ * they are (evidence; a join would fail on them and lose the rest).
+ */
+export function isUnjoinedSegment(f: ManifestFile): boolean {
+  return (
+    f.kind !== 'composite' &&
+    f.run !== undefined &&
+    f.joinedFrom === undefined &&
+    f.unreadable !== true
+  );
 }
 
 export interface CompositeState {

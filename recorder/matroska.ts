@@ -22,6 +22,7 @@ const ID = {
   SeekID: 0x53ab,
   SeekPosition: 0x53ac,
   Info: 0x1549a966,
+  Tracks: 0x1654ae6b,
   TimestampScale: 0x2ad7b1,
   Duration: 0x4489,
   Cluster: 0x1f43b675,
@@ -126,6 +127,52 @@ function vint(
     value = value * 256 + (buf[at + i] ?? 0);
   }
   return { value, length };
+}
+
+/**
+ * Whether a Matroska file holds media at all: its tracks, then at least one cluster of
+ * frames. A file whose writer stopped before its first packet has a header at most.
+ * Cheap (a few reads), so it can be asked of every segment as it closes.
+ */
+export function matroskaHasMedia(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const r = new Reader(fd);
+    const header = r.element(0);
+    if (!header || header.id !== ID.EBML || header.size === null) {
+      return false;
+    }
+    const segment = r.element(header.data + header.size);
+    if (!segment || segment.id !== ID.Segment) {
+      return false;
+    }
+    let tracks = false;
+    let at = segment.data;
+    for (let n = 0; n < 64; n++) {
+      const e = r.element(at);
+      if (!e) {
+        return false;
+      }
+      if (e.id === ID.Tracks) {
+        tracks = true;
+      } else if (e.id === ID.Cluster) {
+        // A cluster holds frames; a cut-off one may have an unknown size.
+        return tracks && e.data < r.length;
+      }
+      if (e.size === null) {
+        return false;
+      }
+      at = e.data + e.size;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readMatroskaIndex(file: string): MatroskaIndex {

@@ -11,7 +11,7 @@ import { joinArchiveRuns } from '../../recorder/finalizeArchive.js';
 import { joinSegments } from '../../recorder/joinSegments.js';
 import { renderComposite, defaultFontFile } from '../../recorder/composite.js';
 import { renderArchiveComposite } from '../../recorder/compositePlan.js';
-import type { ArchiveVerification } from '../../recorder/verifyArchive.js';
+import type { ArchiveStatus, ArchiveVerification } from '../../recorder/verifyArchive.js';
 import { bootConfig } from './bootConfig.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 
@@ -35,19 +35,34 @@ export async function recordingsCommand(args: string[]): Promise<number> {
       const sessions = existsSync(root)
         ? readdirSync(root).filter((name) => statSync(path.join(root, name)).isDirectory())
         : [];
-      const rows = sessions.sort().map((id) => {
+      const ffmpeg = resolveFfmpeg(config.ffmpeg.path).path;
+      const rows = [];
+      for (const id of sessions.sort()) {
+        const v = await verifyArchive(path.join(root, id), { ffmpeg });
         const audit = verifyAuditLog(path.join(root, id, 'audit.jsonl'));
-        const first = audit.entries[0]?.at ?? null;
-        const last = audit.entries[audit.entries.length - 1]?.at ?? null;
-        return { sessionId: id, events: audit.entries.length, first, last, intact: audit.ok };
-      });
+        rows.push({
+          sessionId: id,
+          status: v.status,
+          /** Every file and the audit chain check out (gaps aside). */
+          intact: v.status !== 'damaged',
+          events: v.events,
+          files: v.files,
+          mediaSeconds: v.mediaSeconds,
+          mediaBytes: v.mediaBytes,
+          first: audit.entries[0]?.at ?? null,
+          last: audit.entries.at(-1)?.at ?? null,
+          problems: v.problems,
+          gaps: v.gaps,
+        });
+      }
       if (values.json === true) {
         console.log(JSON.stringify({ archive: root, sessions: rows }, null, 2));
       } else {
         console.log(`${rows.length} session archive(s) in ${root}`);
         for (const r of rows) {
           console.log(
-            `  ${r.sessionId}  ${r.events} events  ${r.first ?? '-'} → ${r.last ?? '-'}  ${r.intact ? 'intact' : 'DAMAGED'}`,
+            `  ${r.sessionId}  ${STATUS_WORDS[r.status]}  ${duration(r.mediaSeconds)}  ${mib(r.mediaBytes)} MiB  ` +
+              `${r.files} files  ${r.first ?? '-'} → ${r.last ?? '-'}`,
           );
         }
       }
@@ -59,8 +74,12 @@ export async function recordingsCommand(args: string[]): Promise<number> {
         console.log(`FAIL ${dir}: no such archive`);
         return 1;
       }
-      const result = await verifyArchive(dir);
-      printVerification(dir, result);
+      const result = await verifyArchive(dir, { ffmpeg: resolveFfmpeg(config.ffmpeg.path).path });
+      if (values.json === true) {
+        console.log(JSON.stringify({ archive: dir, ...result }, null, 2));
+      } else {
+        printVerification(dir, result);
+      }
       return result.ok ? 0 : 1;
     }
     case 'export': {
@@ -74,7 +93,9 @@ export async function recordingsCommand(args: string[]): Promise<number> {
         return 1;
       }
       const bar = progressBar();
-      const outcome = await exportArchive(dir, path.resolve(values.to), bar);
+      const outcome = await exportArchive(dir, path.resolve(values.to), bar, {
+        ffmpeg: resolveFfmpeg(config.ffmpeg.path).path,
+      });
       switch (outcome.status) {
         case 'no-room':
           console.error(
@@ -90,12 +111,20 @@ export async function recordingsCommand(args: string[]): Promise<number> {
             console.log(`  ${problem}`);
           }
           return 1;
-        case 'exported':
+        case 'exported': {
+          const v = outcome.verification;
           console.log(
             `exported ${outcome.files} files (${mib(outcome.bytes)} MiB) to ${outcome.target}`,
           );
-          printVerification(outcome.target, outcome.verification);
+          console.log(
+            `OK the copy is intact: audit.jsonl ${v.events} events, hash chain intact; ${v.files} media files verified`,
+          );
+          // What the original lacks, the copy lacks too: said, not hidden.
+          for (const line of [...v.problems, ...v.gaps.map((g) => `gap: ${g}`)]) {
+            console.log(`  as in the original: ${line}`);
+          }
           return 0;
+        }
       }
       return 1;
     }
@@ -104,8 +133,8 @@ export async function recordingsCommand(args: string[]): Promise<number> {
       // run's segments, then render the composite record.
       const dir = archiveArg(positionals[0], config.dataDir, 'finalize <sessionId|dir>');
       const ffmpeg = resolveFfmpeg(config.ffmpeg.path).path;
-      const joined = await joinArchiveRuns(dir, (segments, output) =>
-        joinSegments(ffmpeg, segments, output),
+      const joined = await joinArchiveRuns(dir, (segments, output, options) =>
+        joinSegments(ffmpeg, segments, output, options),
       );
       console.log(`joined ${joined.joined} run(s) into one file each`);
       for (const f of joined.failed) {
@@ -115,7 +144,7 @@ export async function recordingsCommand(args: string[]): Promise<number> {
         const state = await renderCompositeHere(ffmpeg, dir);
         console.log(`composite: ${state}`);
       }
-      const result = await verifyArchive(dir);
+      const result = await verifyArchive(dir, { ffmpeg });
       printVerification(dir, result);
       return result.ok && joined.failed.length === 0 ? 0 : 1;
     }
@@ -135,16 +164,39 @@ function archiveArg(target: string | undefined, dataDir: string, usage: string):
     : archiveDirOf(dataDir, target);
 }
 
+const STATUS_WORDS: Record<ArchiveStatus, string> = {
+  complete: 'complete',
+  'with-gaps': 'WITH GAPS',
+  'composite-failed': 'COMPOSITE FAILED',
+  damaged: 'DAMAGED',
+  unfinished: 'unfinished',
+};
+
+function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.floor(seconds % 60);
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
 function printVerification(dir: string, result: ArchiveVerification): void {
   if (result.ok) {
     console.log(
-      `OK ${dir}: audit.jsonl ${result.events} events, hash chain intact; ${result.files} media files verified`,
+      `OK ${dir}: ${result.status}; audit.jsonl ${result.events} events, hash chain intact; ${result.files} media files verified`,
     );
   } else {
-    console.log(`FAIL ${dir}: ${result.problems.length} problem(s)`);
+    console.log(
+      `FAIL ${dir}: ${STATUS_WORDS[result.status]}; ${result.problems.length} problem(s), ${result.gaps.length} gap(s)`,
+    );
     for (const problem of result.problems) {
       console.log(`  ${problem}`);
     }
+    for (const gap of result.gaps) {
+      console.log(`  gap: ${gap}`);
+    }
+  }
+  for (const pause of result.pauses) {
+    console.log(`  pause: ${pause}`);
   }
   for (const note of result.notes) {
     console.log(`  note: ${note}`);
