@@ -50,6 +50,8 @@ export interface RenderedComposite {
 }
 
 const FPS = 25;
+/** The render's clock standing still this long is a stall (it reports twice a second). */
+const STALL_MS = 120_000;
 const FONT_CANDIDATES = [
   '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
   '/usr/share/fonts/dejavu/DejaVuSans.ttf',
@@ -100,7 +102,11 @@ export function compositeArgs(
     for (const [r, run] of cell.runs.entries()) {
       // The run's place in time is given at the input, to sound and picture alike (a
       // shift inside the graph, setpts and adelay, can stall ffmpeg 5.1 at the end).
-      inputs.push('-itsoffset', run.offset.toFixed(3), '-i', run.file);
+      // A run's picture changes size whenever the SFU switches its simulcast layer. By
+      // default ffmpeg rebuilds the whole graph then: the grid's clock, the mix and
+      // every overlay start again from zero, timestamps run backwards, and the render
+      // never ends. Without the rebuild, `scale` takes each new size as it comes.
+      inputs.push('-reinit_filter', '0', '-itsoffset', run.offset.toFixed(3), '-i', run.file);
       if (run.video) {
         graph.push(
           `[${input}:v]scale=${cellW}:${cellH}:force_original_aspect_ratio=decrease,` +
@@ -110,10 +116,14 @@ export function compositeArgs(
         under = `o${c}_${r}`;
       }
       if (run.audio) {
-        // Silence fills to the run's first sound, so its place in time is kept.
+        // Silence fills to the run's first sound, so its place in time is kept, and
+        // after its last up to the composite's end: every input of the mix then spans
+        // the whole record with one timeline (inputs that end early made amix's
+        // timestamps run backwards, and the render never reached its end).
         graph.push(
           `[${input}:a]aresample=48000:async=1:first_pts=0,` +
-            `aformat=channel_layouts=stereo[a${c}_${r}]`,
+            `aformat=channel_layouts=stereo,apad=whole_dur=${o.seconds.toFixed(3)},` +
+            `atrim=end=${o.seconds.toFixed(3)}[a${c}_${r}]`,
         );
         audio.push(`[a${c}_${r}]`);
       }
@@ -140,9 +150,9 @@ export function compositeArgs(
   const clock = `%{pts:localtime:${(o.origin.getTime() / 1000).toFixed(3)}:%Y-%m-%d %H\\:%M\\:%S %z}`;
   graph.push(`[grid]${text('clock.txt', clock, 'x=w-tw-10:y=10', 22)},format=yuv420p[v]`);
   if (audio.length === 0) {
-    graph.push(`anullsrc=r=48000:cl=stereo[a]`);
+    graph.push(`anullsrc=r=48000:cl=stereo,atrim=end=${o.seconds.toFixed(3)}[a]`);
   } else {
-    graph.push(`${audio.join('')}amix=inputs=${audio.length}:duration=longest:normalize=0,apad[a]`);
+    graph.push(`${audio.join('')}amix=inputs=${audio.length}:duration=longest:normalize=0[a]`);
   }
   const args = [
     '-hide_banner',
@@ -210,8 +220,22 @@ export async function renderComposite(o: CompositeOptions): Promise<RenderedComp
       }
       let err = '';
       let last = -1;
+      // A render that stops making progress is a failure, not a wait without end.
+      let stalled = false;
+      let lastOutput = Date.now();
+      const watchdog = setInterval(() => {
+        if (Date.now() - lastOutput > STALL_MS) {
+          stalled = true;
+          child.kill('SIGKILL');
+        }
+      }, 1000);
+      let outTime = -1;
       child.stdout.on('data', (d: Buffer) => {
         const m = /out_time_us=(\d+)/.exec(d.toString());
+        if (m && Number(m[1]) > outTime) {
+          outTime = Number(m[1]);
+          lastOutput = Date.now();
+        }
         if (m && o.onProgress) {
           const fraction = Math.min(1, Number(m[1]) / 1e6 / o.seconds);
           if (fraction - last >= 0.01) {
@@ -225,7 +249,10 @@ export async function renderComposite(o: CompositeOptions): Promise<RenderedComp
       });
       child.once('error', reject);
       child.once('close', (code, signal) => {
-        if (code === 0) {
+        clearInterval(watchdog);
+        if (stalled) {
+          reject(new Error(`composite ffmpeg made no progress for ${STALL_MS / 1000} s: stopped`));
+        } else if (code === 0) {
           resolve();
         } else {
           reject(new Error(`composite ffmpeg exited ${code ?? signal}: ${err.trim()}`));

@@ -7,12 +7,15 @@ import path from 'node:path';
 import type { CompositeCell, RenderedComposite } from './composite.js';
 import { type CompositeState, type Manifest, readManifest, updateManifest } from './manifest.js';
 import { appendAudit } from './sessionAudit.js';
+import { runSpans } from './archiveCompleteness.js';
 import { probeMedia } from './probe.js';
 
 export interface CompositePlan {
   cells: CompositeCell[];
   origin: Date;
   seconds: number;
+  /** Files ffmpeg cannot read: left out (verify names them), not the whole record lost. */
+  skipped: string[];
 }
 
 export async function planComposite(
@@ -25,7 +28,14 @@ export async function planComposite(
     return null;
   }
   const origin = Math.min(...files.map((f) => Date.parse(f.start)));
-  const end = Math.max(...files.map((f) => Date.parse(f.end)));
+  // A file whose clock jumped claims an end hours away (verify names it): the record
+  // ends with the runs as the timeline has them.
+  const spans = runSpans(manifest.events);
+  const endOf = (f: (typeof files)[number]): number => {
+    const stop = f.run === undefined ? null : (spans.get(f.run)?.end ?? null);
+    return Math.min(Date.parse(f.end), stop === null ? Infinity : stop + 5000);
+  };
+  const end = Math.max(...files.map(endOf));
   const points = new Map(manifest.points.map((p) => [p.id, p]));
   const ids = [...new Set(files.map((f) => f.pointId ?? ''))].sort((a, b) => {
     const central = (id: string): number => (points.get(id)?.kind === 'central' ? 0 : 1);
@@ -35,11 +45,16 @@ export async function planComposite(
     return points.get(id)?.name ?? id;
   }
   const cells: CompositeCell[] = [];
+  const skipped: string[] = [];
   for (const id of ids) {
     const runs = [];
     for (const f of files.filter((x) => x.pointId === id)) {
       const full = path.join(archiveDir, f.file);
-      const probe = await probeMedia(ffmpeg, full);
+      const probe = await probeMedia(ffmpeg, full).catch(() => null);
+      if (!probe || (!probe.video && !probe.audio)) {
+        skipped.push(f.file);
+        continue;
+      }
       runs.push({
         file: full,
         offset: (Date.parse(f.start) - origin) / 1000,
@@ -47,9 +62,19 @@ export async function planComposite(
         audio: probe.audio,
       });
     }
-    cells.push({ label: nameOf(id), runs });
+    if (runs.length > 0) {
+      cells.push({ label: nameOf(id), runs });
+    }
   }
-  return { cells, origin: new Date(origin), seconds: Math.max(1, (end - origin) / 1000) };
+  if (cells.length === 0) {
+    return null;
+  }
+  return {
+    cells,
+    origin: new Date(origin),
+    seconds: Math.max(1, (end - origin) / 1000),
+    skipped,
+  };
 }
 
 export const COMPOSITE_FILE = 'media/composite.mp4';
@@ -61,7 +86,8 @@ function recordRenderedComposite(
   plan: CompositePlan,
   result: RenderedComposite,
 ): string {
-  const detail = `${plan.cells.length} points, ${plan.seconds.toFixed(1)} s, ${result.speed.toFixed(1)}× real time`;
+  const left = plan.skipped.length > 0 ? `; left out, unreadable: ${plan.skipped.join(', ')}` : '';
+  const detail = `${plan.cells.length} points, ${plan.seconds.toFixed(1)} s, ${result.speed.toFixed(1)}× real time${left}`;
   updateManifest(archiveDir, (m) => {
     m.files = m.files.filter((f) => f.kind !== 'composite');
     m.files.push({

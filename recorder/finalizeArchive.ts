@@ -7,11 +7,16 @@
  */
 import { unlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { JoinedRun } from './joinSegments.js';
-import { type ManifestFile, readManifest, updateManifest } from './manifest.js';
+import { runSpans } from './archiveCompleteness.js';
+import type { JoinOptions, JoinedRun } from './joinSegments.js';
+import { type ManifestFile, isUnjoinedSegment, readManifest, updateManifest } from './manifest.js';
 import { appendAudit } from './sessionAudit.js';
 
-export type JoinRun = (segments: string[], output: string) => Promise<JoinedRun>;
+export type JoinRun = (
+  segments: string[],
+  output: string,
+  options: JoinOptions,
+) => Promise<JoinedRun>;
 
 export interface FinalizeResult {
   joined: number;
@@ -24,9 +29,10 @@ export async function joinArchiveRuns(archiveDir: string, join: JoinRun): Promis
   if (!manifest) {
     return result;
   }
+  const spans = runSpans(manifest.events);
   const byRun = new Map<string, ManifestFile[]>();
   for (const f of manifest.files) {
-    if (f.run !== undefined && f.joinedFrom === undefined && f.kind !== 'composite') {
+    if (isUnjoinedSegment(f) && f.run !== undefined) {
       byRun.set(f.run, [...(byRun.get(f.run) ?? []), f]);
     }
   }
@@ -36,12 +42,28 @@ export async function joinArchiveRuns(archiveDir: string, join: JoinRun): Promis
     const output = path.join(archiveDir, 'media', `${run}.mkv`);
     let joined: JoinedRun;
     try {
+      const span = spans.get(run);
+      const until = span?.end ?? Date.parse(manifest.updatedAt);
       joined = await join(
         segments.map((s) => path.join(archiveDir, s.file)),
         output,
+        span ? { recordedSeconds: Math.max(0, (until - span.start) / 1000) } : {},
       );
     } catch (err) {
-      result.failed.push({ run, error: (err as Error).message });
+      const error = (err as Error).message;
+      result.failed.push({ run, error });
+      // In the record: verify names it until a later join succeeds.
+      const failed = {
+        at: new Date().toISOString(),
+        sessionId: manifest.session.id,
+        type: 'recording-join-failed',
+        ...(first.pointId !== undefined ? { pointId: first.pointId } : {}),
+        detail: { run, error: error.slice(0, 500) },
+      };
+      updateManifest(archiveDir, (m) => {
+        m.events.push(failed);
+      });
+      appendAudit(archiveDir, failed);
       continue;
     }
     const entry: ManifestFile = {
@@ -65,6 +87,7 @@ export async function joinArchiveRuns(archiveDir: string, join: JoinRun): Promis
         file: entry.file,
         segments: segments.length,
         ...(joined.packets > 0 ? { packets: joined.packets } : {}),
+        ...(joined.clockJumps.length > 0 ? { clockJumps: joined.clockJumps } : {}),
       },
     };
     const replaced = new Set(segments.map((s) => s.file));

@@ -72,3 +72,67 @@ t.test(
     t.ok(!existsSync(path.join(dir, 'bad.mkv')) && !existsSync(path.join(dir, 'bad.mkv.part')));
   },
 );
+
+t.test(
+  'a clock that jumped by hours is taken out; a pause shorter than the run is kept',
+  async (t) => {
+    // The picture's clock jumps an hour after its 10th packet, as a simulcast switch
+    // without a known capture time makes it (mediasoup 3.27).
+    const jumped = path.join(dir, 'jumped-00000.mkv');
+    execFileSync(ffmpeg, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      segments[0] as string,
+      '-map',
+      '0',
+      '-c',
+      'copy',
+      '-bsf:v',
+      'setts=ts=if(gte(N\\,10)\\,PTS+3600/TB\\,PTS)',
+      jumped,
+    ]);
+    t.ok((await probeMedia(ffmpeg, jumped)).duration > 3600, 'the segment lasts an hour');
+    const mended = await joinSegments(ffmpeg, [jumped], path.join(dir, 'mended.mkv'), {
+      recordedSeconds: 3,
+    });
+    t.equal(mended.clockJumps.length, 1, 'one jump taken out');
+    t.match(mended.clockJumps[0], { packet: 10 }, 'past the 10th picture');
+    t.ok(
+      mended.seconds < 4,
+      `the run's file lasts ${mended.seconds.toFixed(2)} s, as it was recorded`,
+    );
+    const pts = readPacketTimes(mended.file, mended.clockJumps[0]?.stream ?? -1);
+    const steps = pts.slice(1).map((p, i) => p - (pts[i] ?? 0));
+    t.ok(
+      steps.every((s) => s > 0 && s < 0.2),
+      'the picture goes on one frame after another',
+    );
+
+    // A run recorded for over an hour may well have an hour's pause: kept.
+    const kept = await joinSegments(ffmpeg, [jumped], path.join(dir, 'kept.mkv'), {
+      recordedSeconds: 3700,
+    });
+    t.same(kept.clockJumps, [], 'within the run, a hole is a pause');
+    t.ok(kept.seconds > 3600);
+  },
+);
+
+function readPacketTimes(file: string, stream: number): number[] {
+  return execFileSync(path.join(path.dirname(ffmpeg), 'ffprobe'), [
+    '-v',
+    'error',
+    '-select_streams',
+    String(stream),
+    '-show_entries',
+    'packet=pts_time',
+    '-of',
+    'csv=p=0',
+    file,
+  ])
+    .toString()
+    .trim()
+    .split('\n')
+    .map(Number);
+}

@@ -16,7 +16,7 @@ import {
 import path from 'node:path';
 import { readMatroskaIndex } from './matroska.js';
 import { sha256File } from './PointRecorder.js';
-import { probeMedia, readPackets, runFfmpeg as run } from './probe.js';
+import { type Packet, probeMedia, readPackets, runFfmpeg as run } from './probe.js';
 
 export interface JoinedRun {
   file: string;
@@ -24,6 +24,98 @@ export interface JoinedRun {
   sha256: string;
   packets: number;
   seconds: number;
+  /** Jumps of a stream's clock taken out (see clockRepairs): where, and by how much. */
+  clockJumps: { stream: number; packet: number; seconds: number }[];
+}
+
+export interface JoinOptions {
+  /**
+   * How long the run was recorded, by the wall clock (its timeline). No stream of its
+   * file can have a hole longer than that: a longer one is its clock jumping.
+   */
+  recordedSeconds?: number;
+}
+
+/** Beyond the run's recorded length, a jump is taken for a clock's, not for a pause. */
+const CLOCK_SLACK_SECONDS = 10;
+
+interface ClockRepair {
+  stream: number;
+  /** The first packet (in its stream's order) past the jump. */
+  packet: number;
+  /** How far the stream's clock jumped, less its usual step. */
+  seconds: number;
+}
+
+/**
+ * A stream's clock jumping by more than the whole run lasted: mediasoup 3.27's simulcast
+ * consumer, switching layer before the first one's capture times are known, passes the
+ * new layer's RTP timestamps untouched, and the recorded picture lands hours away (seen:
+ * 3 and 6 h), a picture or two into a point's recording. Each such jump is taken out:
+ * the stream goes on one usual step after its last packet. Pauses (shorter than the run,
+ * as they must be) are kept as they are.
+ */
+export function clockRepairs(packets: readonly Packet[], recordedSeconds: number): ClockRepair[] {
+  const limit = recordedSeconds + CLOCK_SLACK_SECONDS;
+  const byStream = new Map<number, Packet[]>();
+  for (const p of packets) {
+    byStream.set(p.stream, [...(byStream.get(p.stream) ?? []), p]);
+  }
+  const repairs: ClockRepair[] = [];
+  for (const [stream, list] of byStream) {
+    const steps = list
+      .slice(1)
+      .map((p, i) => p.pts - (list[i] as Packet).pts)
+      .filter((d) => d > 0 && d < 1)
+      .sort((a, b) => a - b);
+    const step = steps[Math.floor(steps.length / 2)] ?? 0.02;
+    list.forEach((p, i) => {
+      const before = list[i - 1];
+      const jump = before === undefined ? 0 : p.pts - before.pts;
+      if (Math.abs(jump) > limit) {
+        repairs.push({ stream, packet: i, seconds: jump - step });
+      }
+    });
+  }
+  return repairs;
+}
+
+/** Rewrites the streams' timestamps in place (codec copy), each jump taken out. */
+async function rewriteClocks(
+  ffmpeg: string,
+  file: string,
+  repairs: readonly ClockRepair[],
+): Promise<void> {
+  const streams = [...new Set(repairs.map((r) => r.stream))];
+  const bsf = streams.flatMap((stream) => {
+    const terms = repairs
+      .filter((r) => r.stream === stream)
+      .map((r) => `if(gte(N\\,${r.packet})\\,${r.seconds.toFixed(6)}/TB\\,0)`);
+    return [`-bsf:${stream}`, `setts=ts=PTS-(${terms.join('+')})`];
+  });
+  const mended = `${file}.mended`;
+  try {
+    await run(ffmpeg, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-y',
+      '-i',
+      file,
+      '-map',
+      '0',
+      '-c',
+      'copy',
+      ...bsf,
+      '-f',
+      'matroska',
+      mended,
+    ]);
+    renameSync(mended, file);
+  } finally {
+    rmSync(mended, { force: true });
+  }
 }
 
 /**
@@ -35,6 +127,7 @@ export async function joinSegments(
   ffmpeg: string,
   segments: readonly string[],
   output: string,
+  options: JoinOptions = {},
 ): Promise<JoinedRun> {
   if (segments.length === 0) {
     throw new Error('nothing to join');
@@ -76,6 +169,13 @@ export async function joinSegments(
       'matroska',
       partial,
     ]);
+    const repairs =
+      options.recordedSeconds === undefined
+        ? []
+        : clockRepairs(await readPackets(ffmpeg, partial), options.recordedSeconds);
+    if (repairs.length > 0) {
+      await rewriteClocks(ffmpeg, partial, repairs);
+    }
     const fd = openSync(partial, 'r');
     fsyncSync(fd);
     closeSync(fd);
@@ -101,7 +201,12 @@ export async function joinSegments(
     // (a segment cut short by a crash may claim more than it holds, never less).
     const reach = last && first ? last.start - first.start : 0;
     const span = reach + (last?.duration ?? 0);
-    if (joined.duration < reach || joined.duration > span + 0.5) {
+    const wrong =
+      repairs.length > 0
+        ? // Mended: no longer than the run was recorded.
+          joined.duration > (options.recordedSeconds ?? 0) + CLOCK_SLACK_SECONDS
+        : joined.duration < reach || joined.duration > span + 0.5;
+    if (wrong) {
       throw new Error(
         `joined file of ${path.basename(output)} lasts ${joined.duration.toFixed(3)} s, the segments ${reach.toFixed(3)}–${span.toFixed(3)} s`,
       );
@@ -118,6 +223,11 @@ export async function joinSegments(
       sha256: await sha256File(output),
       packets,
       seconds: joined.duration,
+      clockJumps: repairs.map((r) => ({
+        stream: r.stream,
+        packet: r.packet,
+        seconds: Math.round(r.seconds * 1000) / 1000,
+      })),
     };
   } finally {
     rmSync(list, { force: true });

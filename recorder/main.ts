@@ -56,7 +56,7 @@ async function handle(request: RecorderRequest): Promise<unknown> {
       await recorder.start();
       points.set(key, recorder);
       // The server keeps it: if this process dies, the orphaned ffmpeg is told to finish.
-      return { pid: recorder.pid };
+      return { pid: recorder.pid, rtcpPorts: recorder.ffmpegRtcpPorts };
     }
     case 'stopPoint': {
       const recorder = points.get(request.key);
@@ -64,7 +64,11 @@ async function handle(request: RecorderRequest): Promise<unknown> {
       return { segments: recorder ? await recorder.stop() : [] };
     }
     case 'joinRun':
-      return joinSegments(ffmpeg, request.segments, request.output);
+      return joinSegments(ffmpeg, request.segments, request.output, {
+        ...(request.recordedSeconds !== undefined
+          ? { recordedSeconds: request.recordedSeconds }
+          : {}),
+      });
     case 'composite': {
       const { job } = request;
       const done = renderComposite({

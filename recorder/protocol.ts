@@ -21,7 +21,14 @@ export type RecorderRequest =
     }
   | { id: number; type: 'stopPoint'; key: string }
   /** Joins a run's segments into `output` (answer: a JoinedRun). */
-  | { id: number; type: 'joinRun'; segments: string[]; output: string }
+  | {
+      id: number;
+      type: 'joinRun';
+      segments: string[];
+      output: string;
+      /** How long the run was recorded (wall clock): see joinSegments' clock repairs. */
+      recordedSeconds?: number;
+    }
   /** Renders a composite record (answer: a RenderedComposite); progress under `job`. */
   | {
       id: number;
