@@ -22,7 +22,9 @@ import {
 import path from 'node:path';
 import type { Logger } from '../src/logger.js';
 import { EnhancedEventEmitter } from '../src/util/EnhancedEventEmitter.js';
+import { RepeatLimiter } from '../src/util/RepeatLimiter.js';
 import { segmentedRecordingArgs } from './ffmpegArgs.js';
+import { matroskaHasMedia } from './matroska.js';
 import { sendRtcpBye } from './rtcpBye.js';
 import { type SdpTrack, buildRecordingSdp } from './sdp.js';
 
@@ -49,6 +51,8 @@ export interface ClosedSegment {
   /** Seconds from the start of this recording, as ffmpeg reports them. */
   start: number;
   end: number;
+  /** ffmpeg could open it and found sound or picture (checked as it closes). */
+  readable?: boolean;
 }
 
 export type PointRecorderEvents = {
@@ -82,11 +86,19 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   #stopping = false;
   #lastBroken = 0;
   #brokenLinesUnlogged = 0;
+  /** ffmpeg's warnings, a few of each kind a minute (it can print one per packet). */
+  #ffmpegLines: RepeatLimiter | null = null;
+  #ffmpegRtcpPorts: number[] = [];
 
   constructor(options: PointRecorderOptions) {
     super((event, err) => options.logger.error({ err, event }, 'point recorder listener failed'));
     this.#o = options;
     this.#listFile = segmentListFile(options.workDir ?? options.dir, options.name);
+  }
+
+  /** Where ffmpeg takes RTCP: a BYE there ends it cleanly. */
+  get ffmpegRtcpPorts(): readonly number[] {
+    return this.#ffmpegRtcpPorts;
   }
 
   /** ffmpeg's process id, once started. */
@@ -100,7 +112,14 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
 
   #onFfmpegLine(line: string, log: Logger): void {
     if (!BROKEN_PICTURE.test(line)) {
-      log.warn({ ffmpeg: line }, 'ffmpeg');
+      this.#ffmpegLines ??= new RepeatLimiter(
+        (text, held) =>
+          held
+            ? log.warn({ ffmpeg: text, repeated: held.count, seconds: held.seconds }, 'ffmpeg')
+            : log.warn({ ffmpeg: text }, 'ffmpeg'),
+        { perWindow: 5, windowMs: 60_000 },
+      );
+      this.#ffmpegLines.push(line);
       return;
     }
     // A broken picture prints a line per dropped packet: one request, one log line per gap.
@@ -124,6 +143,7 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     const workDir = this.#o.workDir ?? dir;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    this.#ffmpegRtcpPorts = this.#o.tracks.map((t) => t.rtcpPort);
     const sdpFile = path.join(workDir, `${name}.sdp`);
     writeFileSync(sdpFile, buildRecordingSdp(this.#o.tracks), { mode: 0o600 });
     const args = segmentedRecordingArgs({
@@ -175,7 +195,7 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       // A BYE on every stream: ffmpeg ends its input, flushes and writes the trailer.
-      await sendRtcpBye(this.#o.tracks.map((t) => t.rtcpPort));
+      await sendRtcpBye(this.#ffmpegRtcpPorts);
       // Signals only if that did not work. One SIGINT ends ffmpeg at its next packet;
       // starved of packets it waits in its read, which only a second SIGINT breaks (the
       // segment then has no index; the data is all on disk).
@@ -193,6 +213,7 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     }
     this.#collectSegments();
     await this.#hashPending();
+    this.#ffmpegLines?.flush(true);
     this.#removeEmptySegments();
     return this.#segments;
   }
@@ -229,6 +250,9 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     for (const entry of segmentListEntries(complete, this.#o.dir)) {
       this.#pending = this.#pending.then(async () => {
         const segment = await hashSegment(entry);
+        // Opened as a player would, now: an empty or broken segment is reported while
+        // the session is live, not found at the end.
+        segment.readable = segment.bytes > 0 && matroskaHasMedia(entry.file);
         this.#segments.push(segment);
         this.safeEmit('segment', segment);
       });

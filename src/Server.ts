@@ -19,6 +19,7 @@ import type { Logger } from './logger.js';
 import { projectRoot } from './paths.js';
 import { DiskMonitor } from './recording/DiskMonitor.js';
 import { RecorderSupervisor } from './recording/RecorderSupervisor.js';
+import { RecordingProblems } from './recording/RecordingProblems.js';
 import { MemorySessionStore, type SessionStore } from './sessions/SessionStore.js';
 import { Rooms } from './sfu/Rooms.js';
 import { SignalingServer } from './signaling/SignalingServer.js';
@@ -81,6 +82,7 @@ export class Server {
       config.recorder.minFreeDiskMb,
       logger,
     );
+    const problems = new RecordingProblems(logger);
     const rooms = new Rooms({
       pool,
       dataDir: config.dataDir,
@@ -94,12 +96,13 @@ export class Server {
         autoStart: config.recorder.autoStart,
         composite: config.recorder.composite,
         disk,
+        problems,
       },
     });
     let app: FastifyInstance;
     let signaling: SignalingServer;
     try {
-      app = await buildApp(config, logger, { pool, recorder, disk, tokens, tls });
+      app = await buildApp(config, logger, { pool, recorder, disk, problems, tokens, tls });
       registerSessionRoutes(app, { tokens, rooms });
       signaling = new SignalingServer(app, {
         tokens,
@@ -187,6 +190,7 @@ async function buildApp(
     pool: WorkerPool;
     recorder: RecorderSupervisor;
     disk: DiskMonitor;
+    problems: RecordingProblems;
     tokens: TokenService;
     tls: TlsMaterial | null;
   },
@@ -225,6 +229,7 @@ async function buildApp(
     pool: deps.pool,
     recorder: deps.recorder,
     disk: deps.disk,
+    problems: deps.problems,
     version: packageVersion,
     startedAt: Date.now(),
     mayInspect: (req) => onLoopback || isOperatorOrSecret(tokens, req, config.http.metricsToken),

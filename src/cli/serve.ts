@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { Server, packageVersion } from '../Server.js';
 import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
 import { resolveWorkerBinary } from '../../workers/workerBinary.js';
+import { RepeatLimiter } from '../util/RepeatLimiter.js';
 import { bootConfig } from './bootConfig.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 
@@ -17,11 +18,27 @@ export async function serve(args: string[]): Promise<number> {
   const { values } = parseFlags(args, CONFIG_FLAG);
   const config = bootConfig(values.config);
   const logger = createLogger(config.log.level);
+  // A worker can warn once per packet: a few of each kind a minute, then a count.
+  const workerWarnings = new RepeatLimiter(
+    (line, held) => {
+      const [namespace, log] = line.split('\u0000');
+      if (held) {
+        logger.warn(
+          { namespace, repeated: held.count, seconds: held.seconds, last: log },
+          'mediasoup warning repeated',
+        );
+      } else {
+        logger.warn({ namespace }, log);
+      }
+    },
+    { perWindow: 5, windowMs: 60_000 },
+  );
+  setInterval(() => workerWarnings.flush(), 60_000).unref();
   mediasoup.setLogEventListeners({
     ...(logger.isLevelEnabled('debug')
       ? { ondebug: (namespace: string, log: string) => logger.debug({ namespace }, log) }
       : {}),
-    onwarn: (namespace, log) => logger.warn({ namespace }, log),
+    onwarn: (namespace, log) => workerWarnings.push(`${namespace}\u0000${log}`),
     onerror: (namespace, log, err) => logger.error({ namespace, err }, log),
   });
   logger.info({ config }, 'configuration loaded');
@@ -88,6 +105,7 @@ export async function serve(args: string[]): Promise<number> {
   }, 45_000);
   deadline.unref();
   await server.close();
+  workerWarnings.flush(true);
   logger.info('shutdown complete');
   logger.flush();
   // Nothing may keep a stopped server's process alive (timers, sockets of departed clients).

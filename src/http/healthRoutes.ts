@@ -3,11 +3,13 @@ import { errors } from '../errors.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
+import { PROBLEM_KINDS, type RecordingProblems } from '../recording/RecordingProblems.js';
 
 export interface HealthDeps {
   pool: WorkerPool;
   recorder: RecorderSupervisor;
   disk: DiskMonitor;
+  problems: RecordingProblems;
   version: string;
   startedAt: number;
   /**
@@ -46,6 +48,8 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
         low: disk.low,
         ...(disk.low ? { alarm: 'archive disk almost full: recording is stopped' } : {}),
       },
+      // What went wrong with the recordings lately (the latest 20), by session and point.
+      recording: { problems: deps.problems.recent() },
     });
   });
 
@@ -93,6 +97,12 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
         +disk.low,
       ),
       metric(
+        'diemcau_recording_problems_total',
+        'counter',
+        'Recording problems by kind (interrupted, start-failed, bad-segment, join-failed, composite-failed)',
+        PROBLEM_KINDS.map((kind) => ({ labels: { kind }, value: deps.problems.count(kind) })),
+      ),
+      metric(
         'process_resident_memory_bytes',
         'gauge',
         'Resident memory of the Node process',
@@ -109,6 +119,23 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
   });
 }
 
-function metric(name: string, type: 'gauge' | 'counter', help: string, value: number): string {
-  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
+/** One metric: a value, or one value per label set (label values are ours, not users'). */
+function metric(
+  name: string,
+  type: 'gauge' | 'counter',
+  help: string,
+  value: number | { labels: Record<string, string>; value: number }[],
+): string {
+  const series =
+    typeof value === 'number'
+      ? `${name} ${value}\n`
+      : value
+          .map(
+            (s) =>
+              `${name}{${Object.entries(s.labels)
+                .map(([k, v]) => `${k}="${v}"`)
+                .join(',')}} ${s.value}\n`,
+          )
+          .join('');
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${series}`;
 }

@@ -10,7 +10,7 @@
  * the session ends, each run's segments are joined into one verified file
  * (recorder/finalizeArchive.ts).
  */
-import { existsSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { types } from 'mediasoup';
 import {
@@ -38,6 +38,7 @@ import type { DiskMonitor } from './DiskMonitor.js';
 import { finishOrphan } from './finishOrphan.js';
 import { KeyframeRequester } from './KeyframeRequester.js';
 import type { RecorderSupervisor } from './RecorderSupervisor.js';
+import type { RecordingProblemKind, RecordingProblems } from './RecordingProblems.js';
 
 type Group = 'av' | 'screen';
 
@@ -65,9 +66,14 @@ export interface SessionRecorderOptions {
   autoStart: boolean;
   logger: Logger;
   disk: DiskMonitor | null;
+  /** Where what goes wrong is reported (log, /healthz, /metrics). */
+  problems?: RecordingProblems;
 }
 
 const RESTART_DEBOUNCE_MS = 300;
+/** A run that could not start is tried again after 1 s, then 2, 4, … up to 10 s. */
+const START_RETRY_MS = 1000;
+const START_RETRY_MAX_MS = 10_000;
 
 export class SessionRecorder {
   readonly #room: Room;
@@ -90,6 +96,8 @@ export class SessionRecorder {
   readonly #gaps = new Map<string, { since: number; reason: string }>();
   readonly #off: (() => void)[] = [];
   readonly #keyframes: KeyframeRequester;
+  readonly #startAttempts = new Map<string, number>();
+  readonly #retries = new Set<NodeJS.Timeout>();
   /** Recording was stopped by the disk alarm (not by a person): it resumes with space. */
   #stoppedByAlarm = false;
   #queue: Promise<void> = Promise.resolve();
@@ -202,6 +210,8 @@ export class SessionRecorder {
     }
     this.#closed = true;
     this.#keyframes.close();
+    this.#retries.forEach(clearTimeout);
+    this.#retries.clear();
     await this.#stopAll();
     for (const off of this.#off) {
       off();
@@ -266,16 +276,14 @@ export class SessionRecorder {
     if (this.#closed || !this.#room.session.recording) {
       return;
     }
-    const producers = [...(this.#room.peers.get(pointId)?.producers.values() ?? [])].filter(
-      (p) => !p.closed && groupOf(p) === group,
-    );
+    const producers = this.#producersOf(pointId, group);
     if (producers.length === 0) {
       return;
     }
-    const base = await freeUdpPorts(producers.length * 2);
     const consumers: types.Consumer[] = [];
     const tracks: SdpTrack[] = [];
     try {
+      const base = await freeUdpPorts(producers.length * 2);
       for (const [i, producer] of producers.entries()) {
         const port = base + i * 2;
         const consumer = await this.#room.recordingConsumer(producer.id, port, port + 1);
@@ -292,7 +300,7 @@ export class SessionRecorder {
         name,
         tracks,
         segmentSeconds: this.#o.segmentSeconds,
-      })) as { pid?: number } | undefined;
+      })) as { pid?: number; rtcpPorts?: number[] } | undefined;
       // ffmpeg listens now: only now may media flow, starting with a keyframe. Its
       // time zero is the first packet, i.e. now: the files' wall clock counts from here.
       const startedAt = new Date();
@@ -310,7 +318,7 @@ export class SessionRecorder {
         startedAt,
         name,
         ffmpegPid: started?.pid ?? null,
-        rtcpPorts: tracks.map((track) => track.rtcpPort),
+        rtcpPorts: started?.rtcpPorts ?? [],
         stopping: false,
         lastEnd: startedAt,
       };
@@ -324,7 +332,17 @@ export class SessionRecorder {
           }
         });
       }
-      this.#room.session.record('recording-started', { pointId, detail: { kind: group, name } });
+      this.#room.session.record('recording-started', {
+        pointId,
+        detail: {
+          kind: group,
+          name,
+          // What it records, and which of it the point holds paused: when all of it is,
+          // the point sends nothing and nothing is missing from the record.
+          sources: producers.map((p) => sourceOf(p)),
+          paused: producers.filter((p) => p.paused).map((p) => sourceOf(p)),
+        },
+      });
       const gap = this.#gaps.get(key);
       if (gap) {
         this.#gaps.delete(key);
@@ -335,14 +353,70 @@ export class SessionRecorder {
         });
         this.#log.warn({ pointId, group, gapMs }, 'recording resumed after a gap');
       }
+      this.#startAttempts.delete(key);
       this.#writeManifest();
       this.#log.info({ pointId, group, name }, 'recording');
     } catch (err) {
       for (const consumer of consumers) {
         consumer.close();
       }
-      throw err;
+      this.#startFailed(pointId, group, err);
     }
+  }
+
+  /**
+   * ffmpeg did not start (a port taken meanwhile, the recorder restarting): the point is
+   * not being recorded. That is a gap, said so, and tried again, sooner then later.
+   */
+  #startFailed(pointId: string, group: Group, err: unknown): void {
+    const key = this.#key(pointId, group);
+    if (
+      this.#closed ||
+      !this.#room.session.recording ||
+      this.#producersOf(pointId, group).length === 0
+    ) {
+      // It stopped sending (left, dropped) while its recording was being set up:
+      // nothing to record, nothing lost.
+      this.#log.info({ pointId, group, err }, 'recording not started: the point stopped sending');
+      return;
+    }
+    const attempt = (this.#startAttempts.get(key) ?? 0) + 1;
+    this.#startAttempts.set(key, attempt);
+    const reason = `the recording could not start: ${(err as Error).message}`;
+    this.#problem('start-failed', pointId, `${reason} (attempt ${attempt})`);
+    if (!this.#gaps.has(key)) {
+      this.#gaps.set(key, { since: Date.now(), reason });
+      this.#room.session.record('recording-interrupted', {
+        pointId,
+        detail: { kind: group, reason },
+      });
+      this.#writeManifest();
+    }
+    if (this.#closed) {
+      return;
+    }
+    const delay = Math.min(START_RETRY_MS * 2 ** (attempt - 1), START_RETRY_MAX_MS);
+    const retry = setTimeout(() => {
+      this.#retries.delete(retry);
+      this.#schedule(pointId, group);
+    }, delay);
+    this.#retries.add(retry);
+  }
+
+  /** Logged at error level, kept for /healthz and /metrics, told to the chairs. */
+  #problem(kind: RecordingProblemKind, pointId: string | undefined, detail: string): void {
+    const problem = this.#o.problems?.report({
+      kind,
+      sessionId: this.#room.session.id,
+      ...(pointId !== undefined ? { pointId } : {}),
+      detail,
+    });
+    this.#room.notifyChairs('recordingProblem', {
+      kind,
+      pointId: pointId ?? null,
+      detail,
+      at: problem?.at ?? new Date().toISOString(),
+    });
   }
 
   async #stop(recording: Run): Promise<void> {
@@ -409,7 +483,29 @@ export class SessionRecorder {
       this.#schedule(run.pointId, run.group);
       return;
     }
-    this.#addFile(run, message.segment, false);
+    const { segment } = message;
+    if (segment.end <= segment.start && (segment.bytes === 0 || segment.readable === false)) {
+      // Closed before its first packet (its point stopped at once): a header at most,
+      // nothing of the recording. Not a record of anything, so not kept.
+      rmSync(segment.file, { force: true });
+      this.#log.info({ file: path.basename(segment.file) }, 'segment without media removed');
+      return;
+    }
+    if (segment.bytes === 0) {
+      // Nothing of the recording is in it: removed (the archive holds what it lists),
+      // and what it should have held is a gap verify reports.
+      rmSync(segment.file, { force: true });
+      this.#problem('bad-segment', run.pointId, `${path.basename(segment.file)} came out empty`);
+      return;
+    }
+    if (segment.readable === false) {
+      this.#problem(
+        'bad-segment',
+        run.pointId,
+        `${path.basename(segment.file)} cannot be opened by ffmpeg; kept as it is`,
+      );
+    }
+    this.#addFile(run, segment, false);
   }
 
   /** The recorder process died: its ffmpegs are orphans, told to finish their segment. */
@@ -427,7 +523,7 @@ export class SessionRecorder {
   }
 
   #interrupted(run: Run, reason: string): void {
-    this.#log.error({ pointId: run.pointId, name: run.name, reason }, 'recording interrupted');
+    this.#problem('interrupted', run.pointId, `${run.name}: ${reason}`);
     if (!this.#gaps.has(run.key)) {
       this.#gaps.set(run.key, { since: Date.now(), reason });
     }
@@ -533,6 +629,7 @@ export class SessionRecorder {
       end: end.toISOString(),
       run: run.name,
       ...(interrupted ? { interrupted: true } : {}),
+      ...(segment.readable === false ? { unreadable: true } : {}),
     });
     this.#writeManifest();
   }
@@ -561,9 +658,19 @@ export class SessionRecorder {
     writeManifest(this.#archive, manifest);
   }
 
+  #producersOf(pointId: string, group: Group): types.Producer[] {
+    return [...(this.#room.peers.get(pointId)?.producers.values() ?? [])].filter(
+      (p) => !p.closed && groupOf(p) === group,
+    );
+  }
+
   #key(pointId: string, group: Group): string {
     return `${this.#room.session.id}/${pointId}/${group}`;
   }
+}
+
+function sourceOf(producer: types.Producer): string {
+  return (producer.appData as { source?: string }).source ?? producer.kind;
 }
 
 function groupOf(producer: types.Producer): Group {

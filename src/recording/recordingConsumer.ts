@@ -1,5 +1,8 @@
 import type { types } from 'mediasoup';
 
+/** The SFU's side of the recording links, on loopback. */
+export const RECORDING_TRANSPORT_PORTS = { min: 50_000, max: 59_999 } as const;
+
 /** Header extensions that turn on the SFU's bandwidth estimation for a transport. */
 const BWE_EXTENSIONS = /transport-wide-cc|abs-send-time/;
 
@@ -45,7 +48,8 @@ export async function createRecordingConsumer(
   rtcpPort: number,
 ): Promise<types.Consumer> {
   const transport = await router.createPlainTransport({
-    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    // Apart from the ports ffmpegs listen on (FFMPEG_PORTS), so neither takes the other's.
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1', portRange: RECORDING_TRANSPORT_PORTS },
     rtcpMux: false,
     comedia: false,
   });

@@ -31,6 +31,9 @@ export type SessionEventType =
   | 'session-locked'
   | 'session-unlocked'
   | 'spotlight'
+  /** A point paused (or resumed) one of its own sources: its microphone, its camera. */
+  | 'source-paused'
+  | 'source-resumed'
   | 'media-reset'
   | 'recording-started'
   | 'recording-stopped'

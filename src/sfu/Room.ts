@@ -354,6 +354,11 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     } else {
       await producer.resume();
     }
+    // In the record: a point that sends nothing for a while is not a recording gap.
+    this.session.record(paused ? 'source-paused' : 'source-resumed', {
+      pointId: peer.pointId,
+      detail: { source },
+    });
     this.broadcast(paused ? 'producerPaused' : 'producerResumed', {
       producerId,
       pointId: peer.pointId,
@@ -528,6 +533,15 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
   }
 
   // ---- plumbing ----------------------------------------------------------------------
+
+  /** To the operator and host pages only: what they can act on (recording problems). */
+  notifyChairs(method: string, data: unknown): void {
+    for (const peer of this.peers.values()) {
+      if (!peer.closed && canControl(peer.claims.role)) {
+        peer.channel.notify(method, data);
+      }
+    }
+  }
 
   broadcast(method: string, data: unknown, exceptPointId?: string): void {
     for (const peer of this.peers.values()) {

@@ -14,6 +14,7 @@ import { updateManifest } from '../../recorder/manifest.js';
 import { archiveDirOf, attachAuditLog, workDirOf } from '../../recorder/sessionAudit.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
+import type { RecordingProblems } from '../recording/RecordingProblems.js';
 import { SessionRecorder } from '../recording/SessionRecorder.js';
 import { renderSessionComposite } from '../recording/sessionComposite.js';
 import { Room } from './Room.js';
@@ -34,6 +35,7 @@ export interface RoomsOptions {
     /** Render the composite record when a session ends. */
     composite: boolean;
     disk: DiskMonitor | null;
+    problems: RecordingProblems;
   } | null;
 }
 
@@ -71,6 +73,7 @@ export class Rooms {
                 autoStart: recorder.autoStart,
                 logger: this.#options.logger,
                 disk: recorder.disk,
+                problems: recorder.problems,
               })
             : null;
           this.#recorders.set(r, recording);
@@ -123,17 +126,24 @@ export class Rooms {
         m.composite = { status: 'pending', progress: 0 };
       });
     }
-    const joining = joinArchiveRuns(archiveDir, async (segments, output) => {
+    const joining = joinArchiveRuns(archiveDir, async (segments, output, options) => {
       if (!recorder) {
         throw new Error('no recorder');
       }
       return (await recorder.supervisor.request(
-        { type: 'joinRun', segments, output },
+        { type: 'joinRun', segments, output, ...options },
         30 * 60_000,
       )) as JoinedRun;
     })
       .then((result) => {
         log.info(result, 'session ended: recordings joined');
+        for (const failed of result.failed) {
+          recorder?.problems.report({
+            kind: 'join-failed',
+            sessionId,
+            detail: `${failed.run}: ${failed.error}`,
+          });
+        }
         // Their SDPs and segment lists served the live runs and a crash's take-in only.
         rmSync(workDir, { recursive: true, force: true });
       })
@@ -144,9 +154,19 @@ export class Rooms {
       // In the background: a shutdown does not wait for it (the recorder aborts it; it
       // is `interrupted` then, and rendered again at the next start).
       const rendering = joining
-        .then(() =>
-          this.#closed ? undefined : renderSessionComposite(recorder.supervisor, archiveDir, log),
-        )
+        .then(async () => {
+          if (this.#closed) {
+            return;
+          }
+          const state = await renderSessionComposite(recorder.supervisor, archiveDir, log);
+          if (state.status === 'failed') {
+            recorder.problems.report({
+              kind: 'composite-failed',
+              sessionId,
+              detail: state.detail ?? 'no detail',
+            });
+          }
+        })
         .catch((err: unknown) => log.error({ err }, 'composite record failed'));
       return rendering.then(() => undefined);
     }

@@ -22,10 +22,19 @@ export function udpFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Where the recorder's ffmpegs listen: below Linux's ephemeral range (32768–60999), so no
+ * socket the kernel hands out (a browser's, a client's) can take one between the check
+ * and ffmpeg's bind; mediasoup's recording transports bind elsewhere
+ * (RECORDING_TRANSPORT_PORTS).
+ */
+export const FFMPEG_PORTS = { min: 20_000, max: 32_766 } as const;
+
 /** `count` consecutive ports free for UDP on 127.0.0.1 (RTP and RTCP pairs for ffmpeg). */
 export async function freeUdpPorts(count: number): Promise<number> {
+  const pairs = Math.floor((FFMPEG_PORTS.max - FFMPEG_PORTS.min - count) / 2);
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + 2 * Math.floor(Math.random() * 15_000);
+    const base = FFMPEG_PORTS.min + 2 * Math.floor(Math.random() * pairs);
     let ok = true;
     for (let port = base; port < base + count && ok; port++) {
       ok = await udpFree('127.0.0.1', port);

@@ -90,6 +90,27 @@ t.test(
       ),
       'the interruption is in the timeline',
     );
+    // Not only in the timeline: the chair is told, /healthz and /metrics show it.
+    const problem = page.locator('[data-testid="recording-problem"]');
+    await problem.waitFor({ state: 'visible', timeout: 5000 });
+    t.match(await problem.textContent(), /Sự cố ghi hình .*ffmpeg exited/);
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as {
+      recording: { problems: { kind: string; sessionId: string; pointId?: string }[] };
+    };
+    t.match(health.recording.problems, [
+      { kind: 'interrupted', sessionId: SESSION, pointId: 'central' },
+    ]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    t.match(metrics, /^diemcau_recording_problems_total\{kind="interrupted"\} 1$/m);
+    t.ok(
+      server.logs.some(
+        (l) =>
+          l.includes('"level":50') &&
+          l.includes('recording problem') &&
+          l.includes('"pointId":"central"'),
+      ),
+      'logged at error level with the session and point',
+    );
     // What the run left is taken in (the segment cut by the kill, unless it was cut
     // before its first frame) and reads up to the kill.
     await sleep(2000);
@@ -171,8 +192,15 @@ t.test('session end: one verified file per run, then the composite record', asyn
   const composite = m.files.find((f) => f.kind === 'composite');
   t.ok(composite, 'the composite is listed with its hash');
   t.same(streamCodecs(path.join(archive, composite?.file ?? '')).sort(), ['aac', 'h264']);
+  // Every file intact; the two crashes are the record's two gaps, each named with its cause.
   const verify = await runCli(['recordings', 'verify', SESSION], { DIEMCAU_DATA_DIR: dataDir });
-  t.equal(verify.code, 0, verify.stdout + verify.stderr);
+  t.equal(verify.code, 1, 'not a complete record: exit 1');
+  t.match(verify.stdout, /WITH GAPS; 0 problem\(s\), 2 gap\(s\)/, verify.stdout);
+  t.match(verify.stdout, /gap: central: [\d.]+ s not recorded from .*\(ffmpeg exited \(SIGKILL\)/);
+  t.match(
+    verify.stdout,
+    /gap: central: [\d.]+ s not recorded from .*\(the recorder process died\)/,
+  );
   const audit = readFileSync(path.join(archive, 'audit.jsonl'), 'utf8');
   t.match(audit, /"type":"recording-joined"/);
   t.match(audit, /"type":"composite-rendered"/);
@@ -194,7 +222,7 @@ t.test('export: refused without room, else copied with progress and verified', a
   t.match(done.stdout, /OK .*hash chain intact/);
   const copy = path.join(drive, SESSION);
   const again = await runCli(['recordings', 'verify', copy], env);
-  t.equal(again.code, 0, 'the copy verifies on its own');
+  t.match(again.stdout, /WITH GAPS; 0 problem\(s\), 2 gap\(s\)/, 'the copy verifies on its own');
   const again2 = await runCli(['recordings', 'export', SESSION, '--to', drive], env);
   t.equal(again2.code, 1, 'an existing copy is not overwritten');
   // A copy damaged later, on the drive, is caught by verify.
