@@ -7,6 +7,7 @@ import { type Manifest, readManifest } from '../../recorder/manifest.js';
 import { probeMedia } from '../../recorder/probe.js';
 import { joinPage, launchBrowser, waitForState } from '../helpers/browser.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { showServerWarningsOnFailure } from '../helpers/serverLogs.js';
 import { startTestServer, tokenFor } from '../helpers/session.js';
 
 // What a new operator did with a 4-point session in Chromium, the way it went wrong in
@@ -22,8 +23,8 @@ const browser: Browser = await launchBrowser();
 t.teardown(async () => {
   await browser.close();
   server.child.kill('SIGKILL');
-  (await import('node:fs')).writeFileSync('/tmp/churn-server.log', server.logs.join('\n'));
 });
+showServerWarningsOnFailure(server);
 const SESSION = 'churn';
 const archive = path.join(dataDir, 'archive', SESSION);
 const ffmpeg = resolveFfmpeg(null).path;
