@@ -177,3 +177,74 @@ t.test(
     }
   },
 );
+
+t.test('--help on every command and subcommand: what it does, exit 0', async (t) => {
+  for (const args of [
+    ['serve', '--help'],
+    ['doctor', '--help'],
+    ['token', '--help'],
+    ['worker', 'build', '--help'],
+    ['worker', '-h'],
+    ['recordings', 'verify', '--help'],
+    ['recordings', 'list', '-h'],
+    ['service', 'install', '--help'],
+    ['config', '--help'],
+    ['help', 'recordings'],
+  ]) {
+    const r = await runCli(args);
+    t.equal(r.code, 0, `${args.join(' ')} → exit 0 ${r.stderr}`);
+    const command = args[0] === 'help' ? args[1] : args[0];
+    t.match(r.stdout, new RegExp(`^Usage: diemcau ${command}`), `${args.join(' ')}: its usage`);
+  }
+});
+
+t.test('beside a running server: doctor knows its ports, token its data directory', async (t) => {
+  const { startServer } = await import('./helpers/cli.js');
+  const env: NodeJS.ProcessEnv = {
+    ...(await doctorEnv()),
+    DIEMCAU_HTTP_PORT: String(await freePortBlock(1)),
+  };
+  const server = await startServer(env);
+  t.teardown(() => {
+    server.child.kill('SIGKILL');
+  });
+  const doctor = await runCli(['doctor'], env);
+  t.equal(doctor.code, 0, doctor.stdout);
+  t.match(
+    doctor.stdout,
+    /ok\s+ports\s+in use by the diemcau server running at http:\/\/127\.0\.0\.1:/,
+  );
+
+  // The same server, but a command run with another (new) data directory.
+  const elsewhere = { ...env, DIEMCAU_DATA_DIR: tempDir('token-elsewhere') };
+  const token = await runCli(
+    ['token', '--session', 's', '--point', 'p', '--role', 'delegate'],
+    elsewhere,
+  );
+  t.equal(token.code, 1, 'refused: its links would not open on that server');
+  t.match(token.stderr, /no signing key in .*token-elsewhere.*the diemcau server at .* is running/);
+  t.match(token.stderr, new RegExp(`with its data in ${env['DIEMCAU_DATA_DIR']}`));
+  const same = await runCli(['token', '--session', 's', '--point', 'p', '--role', 'delegate'], env);
+  t.equal(same.code, 0, 'with the server’s data directory: a link');
+});
+
+t.test('token --url gives the address delegates open', async (t) => {
+  const env = { DIEMCAU_DATA_DIR: tempDir('token-url') };
+  const lan = {
+    ...env,
+    DIEMCAU_HTTP_HOST: '0.0.0.0',
+    DIEMCAU_MEDIASOUP_LISTEN_IP: '0.0.0.0',
+    DIEMCAU_MEDIASOUP_ANNOUNCED_ADDRESS: '192.168.1.10',
+  };
+  const args = ['token', '--session', 's', '--point', 'p', '--role', 'delegate', '--url'];
+  const none = await runCli(args, lan);
+  t.equal(none.code, 2);
+  t.match(none.stderr, /set http\.publicUrl/, 'no 0.0.0.0 link: told what to set');
+  const given = await runCli(args, {
+    ...lan,
+    DIEMCAU_HTTP_PUBLIC_URL: 'https://192.168.1.10:4443',
+  });
+  t.equal(given.code, 0, given.stderr);
+  t.match(given.stdout, /^https:\/\/192\.168\.1\.10:4443\/join\?token=eyJ/);
+  t.match(given.stderr, /made a new signing key in/, 'the new key is said so');
+});

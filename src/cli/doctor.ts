@@ -10,6 +10,7 @@ import {
   resolveWorkerBinary,
 } from '../../workers/workerBinary.js';
 import { bootConfig } from './bootConfig.js';
+import { findRunningServer } from './runningServer.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 
 export interface Check {
@@ -109,6 +110,25 @@ async function checkPorts(config: Readonly<Config>): Promise<Check> {
   }
   const first = config.mediasoup.rtcPort;
   const range = workers > 1 ? `${first}-${first + workers - 1}` : `${first}`;
+  if (busy.length > 0) {
+    // Its own ports, held by the diemcau running on them, are as they should be.
+    const running = await findRunningServer(config);
+    if (running) {
+      const ours = (b: string): boolean =>
+        b.startsWith('http ') ||
+        running.workerPorts.length === 0 ||
+        running.workerPorts.some((p) => b.includes(`:${p}/`));
+      const others = busy.filter((b) => !ours(b));
+      if (others.length === 0) {
+        return {
+          name: 'ports',
+          ok: true,
+          detail: `in use by the diemcau server running at ${running.url}${running.version ? ` (${running.version})` : ''}: http ${config.http.port}/tcp, rtc ${range}`,
+        };
+      }
+      busy.splice(0, busy.length, ...others);
+    }
+  }
   return busy.length === 0
     ? {
         name: 'ports',

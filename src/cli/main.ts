@@ -37,10 +37,58 @@ Usage:
                                          run as a systemd service (own user, restart on failure)
   diemcau config [--config FILE]         print the effective configuration (secrets hidden)
   diemcau version                        print the version
+  diemcau <command> --help               what a command does, and its options
 
 Configuration: config/default.json, then --config FILE (JSON or YAML), then
 DIEMCAU_<SECTION>_<KEY> environment variables (e.g. DIEMCAU_HTTP_PORT=4443).
 `;
+
+/** Each command's own help: `diemcau <command> --help` (or `-h`, or `diemcau help <command>`). */
+const HELP: Record<string, string> = {
+  serve: `Usage: diemcau serve [--config FILE]
+
+Starts the server: HTTP API and pages, WebSocket signaling, the mediasoup workers and
+the recorder. SIGINT or SIGTERM shut it down cleanly (recordings finished), exit 0.`,
+  doctor: `Usage: diemcau doctor [--config FILE] [--json]
+
+Checks this machine: Node.js, the mediasoup worker, ffmpeg, the ports (a diemcau
+already running on them is reported as such), free disk for the archive.
+Exit 1 with a list of what is wrong.`,
+  token: `Usage: diemcau token --session S --point P --role operator|host|delegate|observer
+                     [--name NAME] [--kind central|delegate] [--ttl 12h] [--url]
+
+Makes an invitation token for one bridge point of session S, or with --url the address
+to open (http.publicUrl, else the bind address). It is signed with the data directory's
+key: run it with the server's data directory.`,
+  worker: `Usage: diemcau worker build [--source auto|prebuilt|offline] [--force] [--skip-checks]
+       diemcau worker path [--config FILE]
+       diemcau worker apt-packages build|runtime|test
+
+Gets the mediasoup worker (this machine's cache, mediasoup's prebuilt download, else the
+air-gapped build from mediasoup's sources), checked before it is kept; prints the binary
+the server would run; lists the Debian packages each part needs.`,
+  recordings: `Usage: diemcau recordings list [--json]
+       diemcau recordings verify <sessionId|dir> [--json]
+       diemcau recordings export <sessionId|dir> --to DIR
+       diemcau recordings finalize <sessionId|dir> [--no-composite]
+
+list: each archive with its status (complete, with gaps, composite failed, damaged,
+unfinished), duration and size. verify: the audit chain, every media file (present,
+size, SHA-256, readable, duration and seek index) and the record's completeness; exit 1
+naming each problem and each gap. export: a verified copy on another disk. finalize:
+joins a stopped server's segments and renders the composite.`,
+  service: `Usage: diemcau service install [--user NAME] [--config FILE] [--unit-dir DIR]
+                               [--lib-dir DIR] [--no-enable]
+       diemcau service unit [--user NAME] [--config FILE] [--lib-dir DIR]
+
+install (as root): a system user, its data directory, a copy of the worker, and the
+systemd unit (restart on failure, 90 s to finish recordings on stop), enabled.
+unit: prints the unit, for a hand install.`,
+  config: `Usage: diemcau config [--config FILE]
+
+Prints the effective configuration (defaults, the file, DIEMCAU_* variables), secrets hidden.`,
+  version: 'Usage: diemcau version\n\nPrints the version.',
+};
 
 const EXIT_2_CODES = new Set([
   'DC_ERR_CONFIG_INVALID',
@@ -48,8 +96,14 @@ const EXIT_2_CODES = new Set([
   'DC_ERR_USAGE',
 ]);
 
+const wantsHelp = (args: string[]): boolean => args.includes('--help') || args.includes('-h');
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && Object.hasOwn(HELP, command) && wantsHelp(rest)) {
+    console.log(HELP[command]);
+    return 0;
+  }
   switch (command) {
     case 'serve':
       return serve(rest);
@@ -69,8 +123,12 @@ async function main(argv: string[]): Promise<number> {
     case '--version':
       console.log(packageVersion);
       return 0;
+    case 'help': {
+      const topic = rest[0];
+      console.log(topic !== undefined && Object.hasOwn(HELP, topic) ? HELP[topic] : USAGE);
+      return 0;
+    }
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
       console.log(USAGE);

@@ -3,7 +3,10 @@ import { loadSigningKey } from '../auth/signingKey.js';
 import { TokenService } from '../auth/TokenService.js';
 import { errors } from '../errors.js';
 import { publicUrlOf } from '../config/addresses.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { bootConfig } from './bootConfig.js';
+import { findRunningServer, signingKeyFile } from './runningServer.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 
 /**
@@ -11,7 +14,7 @@ import { CONFIG_FLAG, parseFlags } from './flags.js';
  * an invitation for one bridge point. Prints the token; with `--url`, the delegate
  * page's address with the token in it.
  */
-export function tokenCommand(args: string[]): number {
+export async function tokenCommand(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
     ...CONFIG_FLAG,
     session: { type: 'string' },
@@ -41,6 +44,29 @@ export function tokenCommand(args: string[]): number {
   }
   const ttl =
     values.ttl === undefined ? config.auth.defaultTokenTtlSeconds : parseDuration(values.ttl);
+  const base = publicUrlOf(config);
+  if (values.url && base === null) {
+    throw new errors.USAGE(
+      `the server binds ${config.http.host} (every interface): set http.publicUrl ` +
+        '(DIEMCAU_HTTP_PUBLIC_URL), the address delegates open, e.g. https://192.168.1.10:4443',
+    );
+  }
+  if (config.auth.jwtSecret === null && !existsSync(signingKeyFile(config))) {
+    // A key made now would be this data directory's alone: a server running elsewhere
+    // would refuse every link signed with it.
+    const running = await findRunningServer(config);
+    if (running) {
+      console.error(
+        `diemcau: no signing key in ${path.dirname(signingKeyFile(config))}, but the diemcau server at ${running.url} is running` +
+          `${running.archivePath ? ` with its data in ${path.dirname(running.archivePath)}` : ' with another data directory'}: ` +
+          'links made here would be refused there. Run this command with that data directory (DIEMCAU_DATA_DIR, or --config).',
+      );
+      return 1;
+    }
+    console.error(
+      `diemcau: made a new signing key in ${path.dirname(signingKeyFile(config))}: only a server started with this data directory accepts these links`,
+    );
+  }
   const tokens = new TokenService(loadSigningKey(config));
   let token: string;
   try {
@@ -58,14 +84,7 @@ export function tokenCommand(args: string[]): number {
     throw new errors.USAGE((err as Error).message);
   }
   if (values.url) {
-    const base = publicUrlOf(config);
-    if (base === null) {
-      throw new errors.USAGE(
-        `the server binds ${config.http.host} (every interface): set http.publicUrl ` +
-          '(DIEMCAU_HTTP_PUBLIC_URL), the address delegates open, e.g. https://192.168.1.10:4443',
-      );
-    }
-    console.log(`${base}/join?token=${token}`);
+    console.log(`${base ?? ''}/join?token=${token}`);
   } else {
     console.log(token);
   }
