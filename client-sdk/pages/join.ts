@@ -30,6 +30,9 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 const t = (key: string): string => translate(lang, key);
 
 let session: DiemcauSession | null = null;
+/** This page asked to leave (the end is not a disconnection then). */
+let leaving = false;
+let problemTimer: ReturnType<typeof setTimeout> | undefined;
 let previewStream: MediaStream | null = null;
 const pointStreams = new Map<string, MediaStream>();
 const screenStreams = new Map<string, MediaStream>();
@@ -61,6 +64,9 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')
 
 // ---- device check -----------------------------------------------------------------
 
+let errorTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** A refusal or failure, shown for a while: it is about a moment, not a state. */
 function showError(err: unknown): void {
   const el = $('error');
   const code = err instanceof DiemcauError ? err.code : '';
@@ -71,6 +77,69 @@ function showError(err: unknown): void {
       : String((err as Error).message ?? err);
   el.dataset['code'] = code;
   el.hidden = false;
+  clearTimeout(errorTimer);
+  errorTimer = setTimeout(clearError, 10_000);
+}
+
+/** Takes the error away (all of them, or only one of `code`, once it no longer applies). */
+function clearError(code?: string): void {
+  const el = $('error');
+  if (code === undefined || el.dataset['code'] === code) {
+    el.hidden = true;
+    el.dataset['code'] = '';
+  }
+}
+
+/**
+ * The link is asked about before anything else: a refused one says why and what to do,
+ * and no camera is asked for.
+ */
+async function checkLink(): Promise<boolean> {
+  let code = 'DC_ERR_TOKEN_MISSING';
+  if (token) {
+    try {
+      const res = await fetch('/api/v1/invitation', {
+        headers: { authorization: `Bearer ${token}` },
+        cache: 'no-store',
+      });
+      if (res.ok) {
+        const me = (await res.json()) as { pointName: string };
+        $('invited-as').textContent = t('precheck.invitedAs').replace('{name}', me.pointName);
+        return true;
+      }
+      const body = (await res.json().catch(() => ({}))) as { error?: { code?: string } };
+      code = body.error?.code ?? 'DC_ERR_TOKEN_INVALID';
+    } catch {
+      code = 'DC_ERR_CONNECT_FAILED';
+    }
+  }
+  const section = $('link-problem');
+  section.dataset['code'] = code;
+  const text = t(`link.${code}`);
+  $('link-problem-text').textContent =
+    text === `link.${code}` ? t('link.DC_ERR_TOKEN_INVALID') : text;
+  $('link-problem-action').textContent =
+    code === 'DC_ERR_CONNECT_FAILED' ? t('link.action.network') : t('link.action');
+  section.hidden = false;
+  $('precheck').hidden = true;
+  return false;
+}
+
+/** The session is over for this page: a plain screen, and a way back when there is one. */
+function showEnded(kind: 'left' | 'removed' | 'closed'): void {
+  $('session').hidden = true;
+  $('precheck').hidden = true;
+  $('recording-indicator').hidden = true;
+  $('local-recording-indicator').hidden = true;
+  const section = $('left');
+  section.dataset['reason'] = kind;
+  $('left-title').textContent = t(`${kind}.title`);
+  $('left-text').textContent = t(`${kind}.text`);
+  $('rejoin').hidden = kind === 'removed';
+  section.hidden = false;
+  for (const video of document.querySelectorAll('video')) {
+    video.srcObject = null;
+  }
 }
 
 async function deviceCheck(): Promise<void> {
@@ -186,8 +255,8 @@ async function join(): Promise<void> {
 function wire(s: DiemcauSession): void {
   s.on('connectionState', (state) => {
     setState(state);
-    if (state === 'closed' && $('banner').hidden) {
-      showBanner(t('banner.left'));
+    if (state === 'closed' && $('left').hidden) {
+      showEnded(leaving ? 'left' : 'closed');
     }
   });
   s.on('pointJoined', (point) => renderTile(point));
@@ -267,9 +336,22 @@ function wire(s: DiemcauSession): void {
       showBanner(t('banner.mutedByOperator'));
     } else {
       $('banner').hidden = true;
+      // "Only the chair can unmute": no longer so.
+      clearError('DC_ERR_MUTED_BY_OPERATOR');
     }
   });
-  s.on('kicked', () => showBanner(t('banner.kicked')));
+  s.on('kicked', () => showEnded('removed'));
+  s.on('recordingProblem', ({ pointId, detail }) => {
+    if (!isChair()) {
+      return;
+    }
+    const el = $('recording-problem');
+    const name = s.points.find((p) => p.id === pointId)?.name ?? pointId ?? '—';
+    el.textContent = t('recording.problem').replace('{point}', name).replace('{detail}', detail);
+    el.hidden = false;
+    clearTimeout(problemTimer);
+    problemTimer = setTimeout(() => (el.hidden = true), 30_000);
+  });
   s.on('recordingState', () => renderControls());
   s.on('recordingAlarm', ({ freeMb, minFreeMb }) => {
     // The chair can act on it (free space, export, restart the recording).
@@ -334,9 +416,13 @@ function renderTile(point: PointInfo): void {
     video.autoplay = true;
     video.playsInline = true;
     video.muted = me;
-    tile.append(video, Object.assign(document.createElement('div'), { className: 'label' }));
+    const foot = Object.assign(document.createElement('div'), { className: 'foot' });
+    foot.append(
+      Object.assign(document.createElement('div'), { className: 'label' }),
+      Object.assign(document.createElement('div'), { className: 'ops' }),
+    );
+    tile.append(video, foot);
     tile.append(Object.assign(document.createElement('div'), { className: 'badges' }));
-    tile.append(Object.assign(document.createElement('div'), { className: 'ops' }));
     // The central point first, then in order of arrival.
     const tiles = $('tiles');
     if (point.kind === 'central') {
@@ -395,7 +481,12 @@ function renderTile(point: PointInfo): void {
         'op-spotlight',
         () => s.setSpotlight(s.spotlight === point.id ? null : point.id),
       ),
-      opButton(t('tile.remove'), 'op-remove', () => s.removePoint(point.id)),
+      opButton(t('tile.remove'), 'op-remove', async () => {
+        // Removed for good: asked first.
+        if (confirm(t('confirm.remove').replace('{name}', point.name))) {
+          await s.removePoint(point.id);
+        }
+      }),
     );
   }
 }
@@ -419,7 +510,9 @@ function renderScreenTile(pointId: string): void {
     video.autoplay = true;
     video.playsInline = true;
     video.muted = true;
-    tile.append(video, Object.assign(document.createElement('div'), { className: 'label' }));
+    const foot = Object.assign(document.createElement('div'), { className: 'foot' });
+    foot.append(Object.assign(document.createElement('div'), { className: 'label' }));
+    tile.append(video, foot);
     $('tiles').append(tile);
   }
   const name = session?.points.find((p) => p.id === pointId)?.name ?? pointId;
@@ -554,13 +647,16 @@ $('toggle-lock').addEventListener('click', () => {
   }
 });
 $('leave').addEventListener('click', () => {
+  leaving = true;
   void session?.leave();
 });
+$('rejoin').addEventListener('click', () => location.reload());
 $('join-button').addEventListener('click', () => void join());
 
 applyLanguage();
-if (!token) {
-  showError(new Error(t('error.noToken')));
-} else {
-  void deviceCheck();
-}
+void checkLink().then((ok) => {
+  if (ok) {
+    $('precheck').hidden = false;
+    void deviceCheck();
+  }
+});

@@ -580,6 +580,14 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
           minFreeMb: Number(d['minFreeMb']),
         });
         break;
+      case 'recordingProblem':
+        this.emit('recordingProblem', {
+          kind: String(d['kind']),
+          pointId: typeof d['pointId'] === 'string' ? d['pointId'] : null,
+          detail: String(d['detail']),
+          at: String(d['at']),
+        });
+        break;
       case 'mutedByOperator': {
         const muted = d['muted'] as boolean;
         this.#mutedByOperator = muted;

@@ -79,6 +79,12 @@ export type SessionEvents = {
    */
   recordingAlarm: [{ reason: 'disk-low'; freeMb: number; minFreeMb: number }];
   spotlight: [{ pointId: string | null }];
+  /**
+   * Operators and hosts only: something went wrong with the recording (a point's recording
+   * interrupted or not starting, a segment empty or unreadable, a join or the composite
+   * failed). The server logs it, and `/healthz` and `/metrics` show it too.
+   */
+  recordingProblem: [{ kind: string; pointId: string | null; detail: string; at: string }];
   /** A local track is now sent (or stopped being sent). */
   localTrack: [{ source: MediaSource; track: MediaStreamTrack | null }];
   error: [DiemcauError];

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/TokenService.js';
-import { requireOperator } from './credentials.js';
+import { requireOperator, requireToken } from './credentials.js';
 import type { Rooms } from '../sfu/Rooms.js';
 
 /**
@@ -24,5 +24,19 @@ export function registerSessionRoutes(
         points: [...room.session.points.values()],
       })),
     };
+  });
+
+  // Who an invitation is for: the delegate page asks before it asks for a camera, so a
+  // link that cannot work is said so at once, with its coded reason.
+  app.get('/api/v1/invitation', (req, reply) => {
+    const claims = requireToken(deps.tokens, req);
+    return reply.send({
+      sessionId: claims.sessionId,
+      pointId: claims.pointId,
+      pointName: claims.pointName,
+      pointKind: claims.pointKind,
+      role: claims.role,
+      expiresAt: claims.expiresAt.toISOString(),
+    });
   });
 }
