@@ -160,3 +160,16 @@ export function verifyAuditLog(file: string): AuditVerification {
   });
   return { ok: problems.length === 0, entries, problems };
 }
+
+/**
+ * One event for a session that has ended (its live audit writer is closed): the
+ * composite finishing, an archive finalized from the command line.
+ */
+export function appendAudit(archiveDir: string, record: Omit<AuditRecord, 'at'>): void {
+  const audit = AuditLog.open(path.join(archiveDir, 'audit.jsonl'));
+  try {
+    audit.append({ at: new Date().toISOString(), ...record });
+  } finally {
+    audit.close();
+  }
+}

@@ -17,7 +17,8 @@ import { freePortBlock } from '../test/helpers/ports.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { resolveFfmpeg } from './ffmpegBinary.js';
 import { rtpSenderArgs } from './ffmpegArgs.js';
-import { BROKEN_PICTURE_GAP_MS, PointRecorder, sha256File } from './PointRecorder.js';
+import { BROKEN_PICTURE_GAP_MS, PointRecorder } from './PointRecorder.js';
+import { sha256File } from '../src/util/sha256File.js';
 import { type SdpTrack, sdpTrackOf } from './sdp.js';
 import { createRecordingConsumer } from '../src/recording/recordingConsumer.js';
 import {

@@ -7,9 +7,7 @@
  * keyframe is not sent into the void.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
-  createReadStream,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -23,6 +21,7 @@ import path from 'node:path';
 import type { Logger } from '../src/logger.js';
 import { EnhancedEventEmitter } from '../src/util/EnhancedEventEmitter.js';
 import { RepeatLimiter } from '../src/util/RepeatLimiter.js';
+import { sha256File } from '../src/util/sha256File.js';
 import { segmentedRecordingArgs } from './ffmpegArgs.js';
 import { matroskaHasMedia } from './matroska.js';
 import { sendRtcpBye } from './rtcpBye.js';
@@ -299,16 +298,6 @@ export async function hashSegment(entry: {
     start: entry.start,
     end: entry.end,
   };
-}
-
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
 
 /** Local UDP ports bound by one process: its socket inodes matched in /proc/net. */

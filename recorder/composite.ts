@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
-import { sha256File } from './PointRecorder.js';
+import { sha256File } from '../src/util/sha256File.js';
 
 /** One continuous recording of a point, `offset` seconds after the composite's start. */
 export interface CompositeRun {

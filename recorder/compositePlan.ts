@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { CompositeCell, RenderedComposite } from './composite.js';
 import { type CompositeState, type Manifest, readManifest, updateManifest } from './manifest.js';
-import { appendAudit } from './sessionAudit.js';
+import { appendAudit } from './AuditLog.js';
 import { runSpans } from './archiveCompleteness.js';
 import { probeMedia } from './probe.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { runSpans } from './archiveCompleteness.js';
 import type { JoinOptions, JoinedRun } from './joinSegments.js';
 import { type ManifestFile, isUnjoinedSegment, readManifest, updateManifest } from './manifest.js';
-import { appendAudit } from './sessionAudit.js';
+import { appendAudit } from './AuditLog.js';
 
 export type JoinRun = (
   segments: string[],

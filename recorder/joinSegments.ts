@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { readMatroskaIndex } from './matroska.js';
-import { sha256File } from './PointRecorder.js';
+import { sha256File } from '../src/util/sha256File.js';
 import { type Packet, probeMedia, readPackets, runFfmpeg as run } from './probe.js';
 
 export interface JoinedRun {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { verifyAuditLog } from '../../recorder/AuditLog.js';
 import { verifyArchive } from '../../recorder/verifyArchive.js';
-import { archiveDirOf } from '../../recorder/sessionAudit.js';
+import { archiveDirOf } from '../../recorder/archivePaths.js';
 import { ID_PATTERN } from '../auth/roles.js';
 import { errors } from '../errors.js';
 import { exportArchive, type ExportProgress } from '../../recorder/exportArchive.js';

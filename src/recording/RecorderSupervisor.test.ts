@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import t from 'tap';
 import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
-import { sha256File } from '../../recorder/PointRecorder.js';
+import { sha256File } from '../util/sha256File.js';
 import { tempDir } from '../../test/helpers/cli.js';
 import { freePortBlock } from '../../test/helpers/ports.js';
 import { createLogger } from '../logger.js';

@@ -18,8 +18,8 @@ import {
   hashSegment,
   segmentListEntries,
   segmentListFile,
-  sha256File,
 } from '../../recorder/PointRecorder.js';
+import { sha256File } from '../util/sha256File.js';
 import {
   type Manifest,
   type ManifestFile,
@@ -29,7 +29,7 @@ import {
 import { probeMedia } from '../../recorder/probe.js';
 import type { RecorderMessage } from '../../recorder/protocol.js';
 import { type SdpTrack, sdpTrackOf } from '../../recorder/sdp.js';
-import { archiveDirOf, workDirOf } from '../../recorder/sessionAudit.js';
+import { archiveDirOf, workDirOf } from '../../recorder/archivePaths.js';
 import { errors } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Room } from '../sfu/Room.js';

@@ -11,7 +11,8 @@ import {
   unfinishedWork,
 } from '../../recorder/archiveWork.js';
 import { updateManifest } from '../../recorder/manifest.js';
-import { archiveDirOf, attachAuditLog, workDirOf } from '../../recorder/sessionAudit.js';
+import { archiveDirOf, workDirOf } from '../../recorder/archivePaths.js';
+import { attachAuditLog } from '../recording/attachAuditLog.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
 import type { RecordingProblems } from '../recording/RecordingProblems.js';

@@ -1,22 +1,11 @@
 import path from 'node:path';
-import type { Logger } from '../src/logger.js';
-import type { Session, SessionEvent } from '../src/sessions/Session.js';
-import { AuditLog, type AuditRecord } from './AuditLog.js';
+import { AuditLog } from '../../recorder/AuditLog.js';
+import { archiveDirOf } from '../../recorder/archivePaths.js';
+import type { Logger } from '../logger.js';
+import type { Session, SessionEvent } from '../sessions/Session.js';
 
 /** Sessions already being written, so a retried room creation cannot double every line. */
 const audited = new WeakSet<Session>();
-
-export function archiveDirOf(dataDir: string, sessionId: string): string {
-  return path.join(dataDir, 'archive', sessionId);
-}
-
-/**
- * ffmpeg's working files of a session's recording runs (SDPs, segment lists): needed
- * while it is live and to take in what a crash left, never part of the archive.
- */
-export function workDirOf(dataDir: string, sessionId: string): string {
-  return path.join(dataDir, 'work', sessionId);
-}
 
 /**
  * Writes a session's observer stream into `<dataDir>/archive/<sessionId>/audit.jsonl`
@@ -49,17 +38,4 @@ export function attachAuditLog(session: Session, dataDir: string, logger: Logger
     session.observer.off('event', write);
     audit.close();
   });
-}
-
-/**
- * One event for a session that has ended (its live audit writer is closed): the
- * composite finishing, an archive finalized from the command line.
- */
-export function appendAudit(archiveDir: string, record: Omit<AuditRecord, 'at'>): void {
-  const audit = AuditLog.open(path.join(archiveDir, 'audit.jsonl'));
-  try {
-    audit.append({ at: new Date().toISOString(), ...record });
-  } finally {
-    audit.close();
-  }
 }
