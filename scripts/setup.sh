@@ -31,10 +31,14 @@ apt_install() {
   fi
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; then
-    $sudo apt-get update >/dev/null
-    $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+  # A fresh image's package lists may be months old: installing from them takes
+  # whatever version they name (seen: Chromium 150 where the archive had 156, whose fake
+  # capture devices the A/V-sync test measures differently). Read the archive first.
+  if [ -z "${apt_updated:-}" ]; then
+    $sudo apt-get update >/dev/null || log "apt-get update failed; installing from the lists this machine has"
+    apt_updated=1
   fi
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # npm itself may come from Debian; Node 24 then comes from the npm registry.
