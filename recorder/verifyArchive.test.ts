@@ -183,3 +183,27 @@ t.test('a file whose clock jumped by an hour is named, not taken for the run', a
     /a-av-1\.mkv: its timeline jumps: it lasts 360\d\.\d s, its run was recorded for 6\.0 s/,
   );
 });
+
+t.test("a run's final file without duration or seek index is damaged, named", async (t) => {
+  // What a muxer writes when it cannot seek back (a pipe, a crash before the trailer):
+  // players show no length and seek badly. Every joined file must have both.
+  const live = path.join(tempDir('verify-live'), 'live.mkv');
+  const out = execFileSync(
+    ffmpeg,
+    ['-hide_banner', '-loglevel', 'error', '-i', clip, '-c', 'copy', '-f', 'matroska', 'pipe:1'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  writeFileSync(live, out);
+  const v = await verifyArchive(
+    await archive(({ dir, files }) => {
+      copyFileSync(live, path.join(dir, 'media/a-av-1.mkv'));
+      const f = files[0] as ManifestFile;
+      f.sha256 = '';
+      f.bytes = statSync(live).size;
+    }),
+    { ffmpeg },
+  );
+  t.equal(v.status, 'damaged');
+  t.notOk(v.ok);
+  t.match(v.problems.join('\n'), /a-av-1\.mkv: (no duration|no seek index)/);
+});

@@ -83,7 +83,7 @@ type Schema<T> = {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const schema: Schema<Config> = {
-  dataDir: { type: 'string', nullable: false, doc: 'Data directory (database, keys, archive/)' },
+  dataDir: { type: 'string', nullable: false, doc: 'Data directory (keys, tls, archive/, work/)' },
   http: {
     host: { type: 'string', nullable: false, doc: 'HTTP and signaling bind address' },
     port: { type: 'integer', min: 0, max: 65535, doc: 'HTTP and signaling port (0: any free)' },
