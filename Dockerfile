@@ -17,6 +17,9 @@ RUN MEDIASOUP_WORKER_BIN=skip npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.prod.json ./
 COPY bin bin
 COPY config config
+COPY common common
+COPY protocol protocol
+COPY archive archive
 COPY src src
 COPY workers workers
 COPY recorder recorder

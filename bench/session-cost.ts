@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { PeerChannel } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
-import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
+import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { makeTestClip } from '../test/helpers/media.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import t from 'tap';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../common/logger.js';
 import { MEDIA_CODECS } from '../src/sfu/codecs.js';
 import { tempDir } from '../test/helpers/cli.js';
 import {
@@ -15,10 +15,10 @@ import {
 } from '../test/helpers/media.js';
 import { freePortBlock } from '../test/helpers/ports.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
-import { resolveFfmpeg } from './ffmpegBinary.js';
+import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
 import { rtpSenderArgs } from './ffmpegArgs.js';
 import { BROKEN_PICTURE_GAP_MS, PointRecorder } from './PointRecorder.js';
-import { sha256File } from '../src/util/sha256File.js';
+import { sha256File } from '../common/sha256File.js';
 import { type SdpTrack, sdpTrackOf } from './sdp.js';
 import { createRecordingConsumer } from '../src/recording/recordingConsumer.js';
 import {

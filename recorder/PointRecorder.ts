@@ -18,14 +18,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '../src/logger.js';
-import { EnhancedEventEmitter } from '../src/util/EnhancedEventEmitter.js';
-import { RepeatLimiter } from '../src/util/RepeatLimiter.js';
-import { sha256File } from '../src/util/sha256File.js';
+import type { Logger } from '../common/logger.js';
+import { EnhancedEventEmitter } from '../common/EnhancedEventEmitter.js';
+import { RepeatLimiter } from '../common/RepeatLimiter.js';
+import { sha256File } from '../common/sha256File.js';
 import { segmentedRecordingArgs } from './ffmpegArgs.js';
-import { matroskaHasMedia } from './matroska.js';
+import { matroskaHasMedia } from '../archive/matroska.js';
 import { sendRtcpBye } from './rtcpBye.js';
 import { type SdpTrack, buildRecordingSdp } from './sdp.js';
+import type { ClosedSegment } from '../protocol/recorder.js';
+
+export type { ClosedSegment } from '../protocol/recorder.js';
 
 export interface PointRecorderOptions {
   ffmpeg: string;
@@ -41,17 +44,6 @@ export interface PointRecorderOptions {
   tracks: SdpTrack[];
   segmentSeconds: number;
   logger: Logger;
-}
-
-export interface ClosedSegment {
-  file: string;
-  bytes: number;
-  sha256: string;
-  /** Seconds from the start of this recording, as ffmpeg reports them. */
-  start: number;
-  end: number;
-  /** ffmpeg could open it and found sound or picture (checked as it closes). */
-  readable?: boolean;
 }
 
 export type PointRecorderEvents = {

@@ -3,11 +3,17 @@
  * Keeping ffmpeg management and segment hashing out of the server's process means a
  * recorder fault never stalls signaling, and the server restarts it if it dies.
  */
-import { createLogger } from '../src/logger.js';
-import { defaultFontFile, renderComposite } from './composite.js';
-import { joinSegments } from './joinSegments.js';
+import { createLogger } from '../common/logger.js';
+import { defaultFontFile, renderComposite } from '../archive/composite.js';
+import { joinSegments } from '../archive/joinSegments.js';
 import { PointRecorder } from './PointRecorder.js';
-import type { RecorderMessage, RecorderRequest } from './protocol.js';
+import type {
+  RecorderAnswer,
+  RecorderMessage,
+  RecorderMethod,
+  RecorderMethods,
+  RecorderRequest,
+} from '../protocol/recorder.js';
 
 const logger = createLogger(
   (process.env['DIEMCAU_LOG_LEVEL'] as 'info' | undefined) ?? 'info',
@@ -29,66 +35,72 @@ function send(message: RecorderMessage): void {
   }
 }
 
-async function handle(request: RecorderRequest): Promise<unknown> {
-  switch (request.type) {
-    case 'ping':
-      return { points: [...points.keys()] };
-    case 'startPoint': {
-      await points.get(request.key)?.stop();
-      const recorder = new PointRecorder({
-        ffmpeg,
-        dir: request.dir,
-        workDir: request.workDir,
-        name: request.name,
-        tracks: request.tracks,
-        segmentSeconds: request.segmentSeconds,
-        logger,
-      });
-      const { key, name } = request;
-      recorder.on('segment', (segment) => send({ type: 'segment', key, name, segment }));
-      recorder.on('pictureBroken', () => send({ type: 'pictureBroken', key, name }));
-      recorder.on('died', (err) => {
-        if (points.get(key) === recorder) {
-          points.delete(key);
-        }
-        send({ type: 'pointDied', key, name, message: err.message });
-      });
-      await recorder.start();
-      points.set(key, recorder);
-      // The server keeps it: if this process dies, the orphaned ffmpeg is told to finish.
-      return { pid: recorder.pid, rtcpPorts: recorder.ffmpegRtcpPorts };
-    }
-    case 'stopPoint': {
-      const recorder = points.get(request.key);
-      points.delete(request.key);
-      return { segments: recorder ? await recorder.stop() : [] };
-    }
-    case 'joinRun':
-      return joinSegments(ffmpeg, request.segments, request.output, {
-        ...(request.recordedSeconds !== undefined
-          ? { recordedSeconds: request.recordedSeconds }
-          : {}),
-      });
-    case 'composite': {
-      const { job } = request;
-      const done = renderComposite({
-        ffmpeg,
-        cells: request.cells,
-        origin: new Date(request.origin),
-        seconds: request.seconds,
-        output: request.output,
-        fontFile: defaultFontFile(),
-        onProgress: (fraction) => send({ type: 'compositeProgress', job, fraction }),
-        signal: stopping.signal,
-      });
-      composites.add(done);
-      return done.finally(() => composites.delete(done));
-    }
-    case 'shutdown':
-      await stopAll();
-      setImmediate(() => process.exit(0));
-      return {};
-  }
+/** What the recorder does for each request, typed by the protocol's request→answer map. */
+const handlers: {
+  [M in RecorderMethod]: (request: RecorderMethods[M]['request']) => Promise<RecorderAnswer<M>>;
+} = {
+  ping: () => Promise.resolve({ points: [...points.keys()] }),
+  startPoint: async (request) => {
+    await points.get(request.key)?.stop();
+    const recorder = new PointRecorder({
+      ffmpeg,
+      dir: request.dir,
+      workDir: request.workDir,
+      name: request.name,
+      tracks: request.tracks,
+      segmentSeconds: request.segmentSeconds,
+      logger,
+    });
+    const { key, name } = request;
+    recorder.on('segment', (segment) => send({ type: 'segment', key, name, segment }));
+    recorder.on('pictureBroken', () => send({ type: 'pictureBroken', key, name }));
+    recorder.on('died', (err) => {
+      if (points.get(key) === recorder) {
+        points.delete(key);
+      }
+      send({ type: 'pointDied', key, name, message: err.message });
+    });
+    await recorder.start();
+    points.set(key, recorder);
+    // The server keeps it: if this process dies, the orphaned ffmpeg is told to finish.
+    return { pid: recorder.pid, rtcpPorts: recorder.ffmpegRtcpPorts };
+  },
+  stopPoint: async (request) => {
+    const recorder = points.get(request.key);
+    points.delete(request.key);
+    return { segments: recorder ? await recorder.stop() : [] };
+  },
+  joinRun: (request) =>
+    joinSegments(ffmpeg, request.segments, request.output, {
+      ...(request.recordedSeconds !== undefined
+        ? { recordedSeconds: request.recordedSeconds }
+        : {}),
+    }),
+  composite: (request) => {
+    const { job } = request;
+    const done = renderComposite({
+      ffmpeg,
+      cells: request.cells,
+      origin: new Date(request.origin),
+      seconds: request.seconds,
+      output: request.output,
+      fontFile: defaultFontFile(),
+      onProgress: (fraction) => send({ type: 'compositeProgress', job, fraction }),
+      signal: stopping.signal,
+    });
+    composites.add(done);
+    return done.finally(() => composites.delete(done));
+  },
+  shutdown: async () => {
+    await stopAll();
+    setImmediate(() => process.exit(0));
+    return {};
+  },
+};
+
+function handle(request: RecorderRequest): Promise<unknown> {
+  const handler = handlers[request.type] as (r: RecorderRequest) => Promise<unknown>;
+  return handler(request);
 }
 
 async function stopAll(): Promise<void> {

@@ -1,18 +1,7 @@
 import type { types } from 'mediasoup';
+import type { SdpTrack } from '../protocol/recorder.js';
 
-/** One RTP stream the recording ffmpeg receives on loopback. */
-export interface SdpTrack {
-  kind: 'audio' | 'video';
-  /** RTP port ffmpeg listens on; RTCP on `rtcpPort` (sender reports align audio with video). */
-  port: number;
-  rtcpPort: number;
-  payloadType: number;
-  /** e.g. `opus`, `VP8`, `H264`, `VP9`. */
-  codec: string;
-  clockRate: number;
-  channels?: number;
-  fmtp?: Record<string, string | number>;
-}
+export type { SdpTrack } from '../protocol/recorder.js';
 
 /**
  * The SDP ffmpeg reads to receive a point's audio and video from mediasoup

@@ -2,11 +2,10 @@
  * The running diemcau server: the HTTP API on Fastify and the mediasoup worker pool.
  * It owns both and closes both.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
-import { errorBody, errors, isDiemcauError } from './errors.js';
+import { errorBody, errors, isDiemcauError } from '../common/errors.js';
 import { TokenService } from './auth/TokenService.js';
 import { registerClientRoutes } from './http/clientRoutes.js';
 import { isLoopback } from './config/addresses.js';
@@ -15,8 +14,8 @@ import { registerHealthRoutes } from './http/healthRoutes.js';
 import { registerRateLimits } from './http/rateLimits.js';
 import { registerSessionRoutes } from './http/sessionRoutes.js';
 import { type TlsMaterial, tlsFor } from './http/tls.js';
-import type { Logger } from './logger.js';
-import { projectRoot } from './paths.js';
+import type { Logger } from '../common/logger.js';
+import { packageVersion } from '../common/paths.js';
 import { DiskMonitor } from './recording/DiskMonitor.js';
 import { RecorderSupervisor } from './recording/RecorderSupervisor.js';
 import { RecordingProblems } from './recording/RecordingProblems.js';
@@ -35,10 +34,6 @@ export interface ServerOptions {
   /** The ffmpeg the recorder process runs. */
   ffmpeg: string;
 }
-
-export const packageVersion = (
-  JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
-).version;
 
 export class Server {
   readonly app: FastifyInstance;

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
-import { resolveFfmpeg } from '../recorder/ffmpegBinary.js';
-import { projectRoot } from '../src/paths.js';
+import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
+import { projectRoot } from '../common/paths.js';
 import { type CliResult, cleanEnv, runCli, tempDir } from './helpers/cli.js';
 import { freePortBlock } from './helpers/ports.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { projectRoot } from '../src/paths.js';
+import { projectRoot } from '../common/paths.js';
 
 // No Docker engine runs here: check what reading can check, and that every file and
 // command the Dockerfile relies on exists (the commands themselves are tested elsewhere).
@@ -48,5 +48,20 @@ t.test('the image installs its worker and Debian packages with the tested comman
   t.match(dockerfile, /bin\/diemcau worker build/);
   t.match(dockerfile, /bin\/diemcau worker apt-packages runtime/);
   t.match(dockerfile, /MEDIASOUP_WORKER_BIN=\/usr\/local\/lib\/diemcau\/mediasoup-worker/);
+  t.end();
+});
+
+t.test('every folder the production build compiles is copied into the build stage', (t) => {
+  const prod = JSON.parse(readFileSync(path.join(projectRoot, 'tsconfig.prod.json'), 'utf8')) as {
+    include: string[];
+  };
+  const copied = new Set(
+    instructions
+      .filter((l) => l.startsWith('COPY ') && !l.includes('--from='))
+      .flatMap((l) => l.split(/\s+/).slice(1, -1)),
+  );
+  for (const folder of prod.include) {
+    t.ok(copied.has(folder), `COPY ${folder}`);
+  }
   t.end();
 });

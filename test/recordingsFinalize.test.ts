@@ -1,9 +1,9 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { AuditLog } from '../recorder/AuditLog.js';
-import { type ManifestFile, writeManifest } from '../recorder/manifest.js';
-import { sha256File } from '../src/util/sha256File.js';
+import { AuditLog } from '../archive/AuditLog.js';
+import { type ManifestFile, writeManifest } from '../archive/manifest.js';
+import { sha256File } from '../common/sha256File.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { makeTestClip } from './helpers/media.js';
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { projectRoot } from '../src/paths.js';
+import { projectRoot } from '../common/paths.js';
 
 // A core dump (11 MB, possibly with key material) was once committed at the root: the
 // repository holds sources, never build output, binaries or dumps.

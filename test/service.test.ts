@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { projectRoot } from '../src/paths.js';
+import { projectRoot } from '../common/paths.js';
 import { cleanEnv, runCli, tempDir } from './helpers/cli.js';
 import { freePortBlock } from './helpers/ports.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../common/logger.js';
 import { freePortBlock } from '../test/helpers/ports.js';
 import { WorkerPool } from './WorkerPool.js';
 import { resolveWorkerBinary } from './workerBinary.js';

@@ -7,9 +7,9 @@
  */
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
-import { errors } from '../src/errors.js';
-import type { Logger } from '../src/logger.js';
-import { EnhancedEventEmitter } from '../src/util/EnhancedEventEmitter.js';
+import { errors } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { EnhancedEventEmitter } from '../common/EnhancedEventEmitter.js';
 
 export interface WorkerPoolOptions {
   size: number;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import * as mediasoup from 'mediasoup';
-import { makeSelfSignedCertificate } from '../src/util/selfSignedCertificate.js';
+import { makeSelfSignedCertificate } from '../common/selfSignedCertificate.js';
 
 export interface DtlsCheckResult {
   iceState: string;

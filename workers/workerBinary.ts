@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { version as mediasoupVersion } from 'mediasoup';
-import { errors } from '../src/errors.js';
-import { isExecutable } from '../src/util/isExecutable.js';
+import { errors } from '../common/errors.js';
+import { isExecutable } from '../common/isExecutable.js';
 import { cachedWorkerPath } from './workerCache.js';
 
 export { mediasoupVersion };

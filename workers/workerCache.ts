@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { projectRoot } from '../src/paths.js';
+import { projectRoot } from '../common/paths.js';
 
 /** Bump when the build steps in OfflineWorkerBuild change in a way that changes the binary. */
 export const BUILD_RECIPE_VERSION = 2;

@@ -4,7 +4,15 @@
  * its own included — recorded by the browser's MediaRecorder into one WebM file. The
  * grid follows points joining and leaving while it records.
  */
-import type { DiemcauSession } from './DiemcauSession.js';
+import type { MediaSource, PointInfo, TrackEvent } from './types.js';
+
+/** What a local recording reads of the session: who is there, and every track. */
+export interface RecordedSession {
+  readonly me: { pointId: string } | null;
+  readonly points: PointInfo[];
+  readonly tracks: TrackEvent[];
+  localTrack(source: MediaSource): MediaStreamTrack | null;
+}
 
 export interface LocalRecordingOptions {
   /** Frame size of the recording (default 1280×720) and rate (default 15 fps). */
@@ -19,7 +27,7 @@ interface Tile {
 }
 
 export class LocalRecording {
-  readonly #session: DiemcauSession;
+  readonly #session: RecordedSession;
   readonly #canvas: HTMLCanvasElement;
   readonly #audio: AudioContext;
   readonly #mix: MediaStreamAudioDestinationNode;
@@ -32,7 +40,7 @@ export class LocalRecording {
   readonly startedAt = new Date();
   #closed = false;
 
-  constructor(session: DiemcauSession, options: LocalRecordingOptions = {}) {
+  constructor(session: RecordedSession, options: LocalRecordingOptions = {}) {
     this.#session = session;
     this.#canvas = document.createElement('canvas');
     this.#canvas.width = options.width ?? 1280;

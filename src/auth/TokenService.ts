@@ -4,7 +4,7 @@
  * algorithm are refused, and maps every failure to a coded error the client can show.
  */
 import jwt from 'jsonwebtoken';
-import { errors } from '../errors.js';
+import { errors } from '../../common/errors.js';
 import { ID_PATTERN, POINT_KINDS, type PointKind, ROLES, type Role } from './roles.js';
 
 export interface TokenClaims {

@@ -2,8 +2,8 @@ import { existsSync, statfsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
-import { tcpFree, udpFree } from '../util/portFree.js';
-import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+import { tcpFree, udpFree } from '../../common/portFree.js';
+import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 import {
   mediasoupVersion,
   probeWorkerBinary,

@@ -3,7 +3,7 @@
  * Exit codes: 0 success, 1 failure (a readable reason on stderr), 2 bad usage or
  * invalid configuration (the message names the key).
  */
-import { isDiemcauError } from '../errors.js';
+import { isDiemcauError } from '../../common/errors.js';
 import { configCommand } from './configCommand.js';
 import { doctor } from './doctor.js';
 import { recordingsCommand } from './recordingsCommand.js';
@@ -11,7 +11,7 @@ import { serve } from './serve.js';
 import { serviceCommand } from './serviceCommand.js';
 import { tokenCommand } from './tokenCommand.js';
 import { workerCommand } from './workerCommand.js';
-import { packageVersion } from '../Server.js';
+import { packageVersion } from '../../common/paths.js';
 
 const USAGE = `diemcau ${packageVersion}: WebRTC bridge for online citizen reception
 

@@ -1,17 +1,17 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { verifyAuditLog } from '../../recorder/AuditLog.js';
-import { verifyArchive } from '../../recorder/verifyArchive.js';
-import { archiveDirOf } from '../../recorder/archivePaths.js';
+import { verifyAuditLog } from '../../archive/AuditLog.js';
+import { verifyArchive } from '../../archive/verifyArchive.js';
+import { archiveDirOf } from '../../archive/archivePaths.js';
 import { ID_PATTERN } from '../auth/roles.js';
-import { errors } from '../errors.js';
-import { exportArchive, type ExportProgress } from '../../recorder/exportArchive.js';
-import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
-import { joinArchiveRuns } from '../../recorder/finalizeArchive.js';
-import { joinSegments } from '../../recorder/joinSegments.js';
-import { renderComposite, defaultFontFile } from '../../recorder/composite.js';
-import { renderArchiveComposite } from '../../recorder/compositePlan.js';
-import type { ArchiveStatus, ArchiveVerification } from '../../recorder/verifyArchive.js';
+import { errors } from '../../common/errors.js';
+import { exportArchive, type ExportProgress } from '../../archive/exportArchive.js';
+import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
+import { joinArchiveRuns } from '../../archive/finalizeArchive.js';
+import { joinSegments } from '../../archive/joinSegments.js';
+import { renderComposite, defaultFontFile } from '../../archive/composite.js';
+import { renderArchiveComposite } from '../../archive/compositePlan.js';
+import type { ArchiveStatus, ArchiveVerification } from '../../archive/verifyArchive.js';
 import { bootConfig } from './bootConfig.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 

@@ -2,11 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as mediasoup from 'mediasoup';
 import { loadSigningKey } from '../auth/signingKey.js';
-import { createLogger } from '../logger.js';
-import { Server, packageVersion } from '../Server.js';
-import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+import { createLogger } from '../../common/logger.js';
+import { secretLogPaths } from '../config/schema.js';
+import { Server } from '../Server.js';
+import { packageVersion } from '../../common/paths.js';
+import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 import { resolveWorkerBinary } from '../../workers/workerBinary.js';
-import { RepeatLimiter } from '../util/RepeatLimiter.js';
+import { RepeatLimiter } from '../../common/RepeatLimiter.js';
 import { bootConfig } from './bootConfig.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 
@@ -17,7 +19,7 @@ import { CONFIG_FLAG, parseFlags } from './flags.js';
 export async function serve(args: string[]): Promise<number> {
   const { values } = parseFlags(args, CONFIG_FLAG);
   const config = bootConfig(values.config);
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, undefined, secretLogPaths());
   // A worker can warn once per packet: a few of each kind a minute, then a count.
   const workerWarnings = new RepeatLimiter(
     (line, held) => {

@@ -1,7 +1,7 @@
 import { POINT_KINDS, type PointKind, ROLES, type Role } from '../auth/roles.js';
 import { loadSigningKey } from '../auth/signingKey.js';
 import { TokenService } from '../auth/TokenService.js';
-import { errors } from '../errors.js';
+import { errors } from '../../common/errors.js';
 import { publicUrlOf } from '../config/addresses.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-import { errors } from '../errors.js';
+import { errors } from '../../common/errors.js';
 import {
   BUILD_PACKAGES,
   RUNTIME_PACKAGES,

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { errors } from '../errors.js';
-import { projectRoot } from '../paths.js';
+import { errors } from '../../common/errors.js';
+import { projectRoot } from '../../common/paths.js';
 import { addressProblems } from './addresses.js';
 import {
   type Config,

@@ -3,7 +3,9 @@
  * what each key may hold, and which keys are secret (never logged).
  */
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+import type { LogLevel } from '../../common/logger.js';
+
+export type { LogLevel };
 export type WorkerLogLevel = 'debug' | 'warn' | 'error' | 'none';
 
 export interface Config {

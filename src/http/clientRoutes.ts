@@ -6,8 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/TokenService.js';
 import { requireToken } from './credentials.js';
 import { limitPer } from './rateLimits.js';
-import { errorBody, errors } from '../errors.js';
-import { projectRoot } from '../paths.js';
+import { errorBody, errors } from '../../common/errors.js';
+import { projectRoot } from '../../common/paths.js';
 
 /** Built by `npm run build` (scripts/build-client.mjs) from client-sdk/. */
 export const CLIENT_DIST = path.join(projectRoot, 'dist', 'client');

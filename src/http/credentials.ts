@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { TokenService, VerifiedToken } from '../auth/TokenService.js';
-import { errors } from '../errors.js';
+import { errors } from '../../common/errors.js';
 
 export function bearerToken(req: FastifyRequest): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];

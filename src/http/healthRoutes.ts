@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { errors } from '../errors.js';
+import { errors } from '../../common/errors.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';

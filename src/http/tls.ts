@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { isLoopback } from '../config/addresses.js';
-import { makeSelfSignedCertificate } from '../util/selfSignedCertificate.js';
+import { makeSelfSignedCertificate } from '../../common/selfSignedCertificate.js';
 
 export interface TlsMaterial {
   cert: Buffer;

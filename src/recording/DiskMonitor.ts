@@ -5,8 +5,8 @@
  * each session's operator is told. It clears itself once space is freed.
  */
 import { mkdirSync, statfsSync } from 'node:fs';
-import type { Logger } from '../logger.js';
-import { EnhancedEventEmitter } from '../util/EnhancedEventEmitter.js';
+import type { Logger } from '../../common/logger.js';
+import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
 
 export interface DiskHealth {
   path: string;

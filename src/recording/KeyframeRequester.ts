@@ -7,7 +7,7 @@
  * recorder reports a picture broken by lost packets.
  */
 import type { types } from 'mediasoup';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 
 /** No video bytes for this long is a stall. */
 const STALL_MS = 1000;

@@ -1,11 +1,11 @@
 import dgram from 'node:dgram';
 import path from 'node:path';
 import t from 'tap';
-import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
-import { sha256File } from '../util/sha256File.js';
+import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
+import { sha256File } from '../../common/sha256File.js';
 import { tempDir } from '../../test/helpers/cli.js';
 import { freePortBlock } from '../../test/helpers/ports.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../../common/logger.js';
 import { RecorderSupervisor } from './RecorderSupervisor.js';
 
 function alive(pid: number): boolean {
@@ -55,9 +55,7 @@ t.test(
       { points: ['ha-noi/camera'] },
       'recording (ffmpeg listening)',
     );
-    const stopped = (await supervisor.request({ type: 'stopPoint', key: 'ha-noi/camera' })) as {
-      segments: { file: string; sha256: string }[];
-    };
+    const stopped = await supervisor.request({ type: 'stopPoint', key: 'ha-noi/camera' });
     for (const segment of stopped.segments) {
       t.equal(await sha256File(segment.file), segment.sha256, 'closed segments come back hashed');
     }

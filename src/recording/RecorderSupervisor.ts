@@ -5,11 +5,16 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
-import { errors } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { projectRoot } from '../paths.js';
-import { EnhancedEventEmitter } from '../util/EnhancedEventEmitter.js';
-import type { RecorderMessage, RecorderRequest } from '../../recorder/protocol.js';
+import { errors } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { projectRoot } from '../../common/paths.js';
+import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
+import type {
+  RecorderAnswer,
+  RecorderMessage,
+  RecorderMethod,
+  RecorderMethods,
+} from '../../protocol/recorder.js';
 
 export type RecorderSupervisorEvents = {
   /** The recorder process (re)started; `restart` is false the first time. */
@@ -29,11 +34,6 @@ type Pending = {
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
 };
-type RequestBody = RecorderRequest extends infer R
-  ? R extends { id: number }
-    ? Omit<R, 'id'>
-    : never
-  : never;
 
 const ENTRY = path.join(projectRoot, 'dist', 'recorder', 'main.js');
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -76,18 +76,21 @@ export class RecorderSupervisor extends EnhancedEventEmitter<RecorderSupervisorE
   }
 
   /** `timeoutMs`: long jobs (joining, the composite) say how long they may take. */
-  request(body: RequestBody, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
+  request<M extends RecorderMethod>(
+    body: { type: M } & RecorderMethods[M]['request'],
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<RecorderAnswer<M>> {
     const child = this.#child;
     if (!child || !this.#ready) {
       return Promise.reject(new errors.UNAVAILABLE('the recorder is restarting'));
     }
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
+    return new Promise<RecorderAnswer<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new errors.UNAVAILABLE(`the recorder did not answer ${body.type}`));
       }, timeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { resolve: resolve as (data: unknown) => void, reject, timer });
       child.send({ ...body, id });
     });
   }

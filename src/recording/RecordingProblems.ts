@@ -4,8 +4,8 @@
  * `/healthz`, counted for `/metrics` by kind, and told to whoever listens (the session's
  * chairs). A failed recording is never only a line among thousands in a log.
  */
-import type { Logger } from '../logger.js';
-import { EnhancedEventEmitter } from '../util/EnhancedEventEmitter.js';
+import type { Logger } from '../../common/logger.js';
+import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
 
 export type RecordingProblemKind =
   /** A run's ffmpeg died, or the recorder process did: a gap until it is back. */

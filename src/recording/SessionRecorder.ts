@@ -8,7 +8,7 @@
  * timeline (and so the audit log) and what the dead run wrote is hashed in as well.
  * Each closed segment, hashed, is added to the archive's manifest.json at once. When
  * the session ends, each run's segments are joined into one verified file
- * (recorder/finalizeArchive.ts).
+ * (archive/finalizeArchive.ts).
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
@@ -19,21 +19,21 @@ import {
   segmentListEntries,
   segmentListFile,
 } from '../../recorder/PointRecorder.js';
-import { sha256File } from '../util/sha256File.js';
+import { sha256File } from '../../common/sha256File.js';
 import {
   type Manifest,
   type ManifestFile,
   readManifest,
   writeManifest,
-} from '../../recorder/manifest.js';
-import { probeMedia } from '../../recorder/probe.js';
-import type { RecorderMessage } from '../../recorder/protocol.js';
+} from '../../archive/manifest.js';
+import { probeMedia } from '../../archive/probe.js';
+import type { RecorderMessage } from '../../protocol/recorder.js';
 import { type SdpTrack, sdpTrackOf } from '../../recorder/sdp.js';
-import { archiveDirOf, workDirOf } from '../../recorder/archivePaths.js';
-import { errors } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { archiveDirOf, workDirOf } from '../../archive/archivePaths.js';
+import { errors } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
 import type { Room } from '../sfu/Room.js';
-import { freeUdpPorts } from '../util/portFree.js';
+import { freeUdpPorts } from '../../common/portFree.js';
 import type { DiskMonitor } from './DiskMonitor.js';
 import { finishOrphan } from './finishOrphan.js';
 import { KeyframeRequester } from './KeyframeRequester.js';
@@ -53,7 +53,7 @@ interface Run {
   name: string;
   ffmpegPid: number | null;
   /** Where its ffmpeg takes RTCP: a BYE there ends it cleanly. */
-  rtcpPorts: number[];
+  rtcpPorts: readonly number[];
   /** Being stopped: its last segments still arrive, its consumers' closing is expected. */
   stopping: boolean;
   /** Wall-clock end of the last file of this run seen so far. */
@@ -202,7 +202,7 @@ export class SessionRecorder {
 
   /**
    * Stops every point's recording; their last segments are hashed into the manifest.
-   * Joining the segments (recorder/finalizeArchive.ts) comes after, and may take a while.
+   * Joining the segments (archive/finalizeArchive.ts) comes after, and may take a while.
    */
   async close(): Promise<void> {
     if (this.#closed) {
@@ -292,7 +292,7 @@ export class SessionRecorder {
       }
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const name = `${pointId}-${group}-${stamp}`;
-      const started = (await this.#supervisor.request({
+      const started = await this.#supervisor.request({
         type: 'startPoint',
         key,
         dir: this.#media,
@@ -300,7 +300,7 @@ export class SessionRecorder {
         name,
         tracks,
         segmentSeconds: this.#o.segmentSeconds,
-      })) as { pid?: number; rtcpPorts?: number[] } | undefined;
+      });
       // ffmpeg listens now: only now may media flow, starting with a keyframe. Its
       // time zero is the first packet, i.e. now: the files' wall clock counts from here.
       const startedAt = new Date();
@@ -317,8 +317,8 @@ export class SessionRecorder {
         consumers,
         startedAt,
         name,
-        ffmpegPid: started?.pid ?? null,
-        rtcpPorts: started?.rtcpPorts ?? [],
+        ffmpegPid: started.pid,
+        rtcpPorts: started.rtcpPorts,
         stopping: false,
         lastEnd: startedAt,
       };

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { AuditLog } from '../../recorder/AuditLog.js';
-import { archiveDirOf } from '../../recorder/archivePaths.js';
-import type { Logger } from '../logger.js';
+import { AuditLog } from '../../archive/AuditLog.js';
+import { archiveDirOf } from '../../archive/archivePaths.js';
+import type { Logger } from '../../common/logger.js';
 import type { Session, SessionEvent } from '../sessions/Session.js';
 
 /** Sessions already being written, so a retried room creation cannot double every line. */

@@ -4,11 +4,10 @@
  * down, and never touches the per-point files.
  */
 import path from 'node:path';
-import type { RenderedComposite } from '../../recorder/composite.js';
-import { renderArchiveComposite } from '../../recorder/compositePlan.js';
-import type { CompositeState } from '../../recorder/manifest.js';
-import type { RecorderMessage } from '../../recorder/protocol.js';
-import type { Logger } from '../logger.js';
+import { renderArchiveComposite } from '../../archive/compositePlan.js';
+import type { CompositeState } from '../../archive/manifest.js';
+import type { RecorderMessage } from '../../protocol/recorder.js';
+import type { Logger } from '../../common/logger.js';
 import type { RecorderSupervisor } from './RecorderSupervisor.js';
 
 export async function renderSessionComposite(
@@ -30,7 +29,7 @@ export async function renderSessionComposite(
       log.info({ points: job.cells.length, seconds: job.seconds }, 'composite record started');
       supervisor.on('message', onMessage);
       try {
-        return (await supervisor.request(
+        return await supervisor.request(
           {
             type: 'composite',
             job: id,
@@ -41,7 +40,7 @@ export async function renderSessionComposite(
           },
           // Slower than real time only on a starved machine; a day is the bound.
           Math.max(10 * 60_000, job.seconds * 20_000),
-        )) as RenderedComposite;
+        );
       } finally {
         supervisor.off('message', onMessage);
       }

@@ -5,7 +5,7 @@
  * crash or a point's reconnection, and what a persistent store will keep.
  */
 import type { PointKind, Role } from '../auth/roles.js';
-import { EnhancedEventEmitter } from '../util/EnhancedEventEmitter.js';
+import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
 
 export type ConnectionStatus = 'connected' | 'reconnecting';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { TokenService } from '../auth/TokenService.js';
 import type { Role } from '../auth/roles.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../../common/logger.js';
 import { Session, type SessionEvent } from '../sessions/Session.js';
 import { freePortBlock } from '../../test/helpers/ports.js';
 import { WorkerPool } from '../../workers/WorkerPool.js';

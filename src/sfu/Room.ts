@@ -6,10 +6,10 @@
  */
 import type { types } from 'mediasoup';
 import { canControl, canProduce } from '../auth/roles.js';
-import { errors } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { errors } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
 import type { PointInfo, Session } from '../sessions/Session.js';
-import { EnhancedEventEmitter } from '../util/EnhancedEventEmitter.js';
+import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
 import type { PooledWorker, WorkerPool } from '../../workers/WorkerPool.js';
 import { createRecordingConsumer } from '../recording/recordingConsumer.js';
 import { MAX_INCOMING_BITRATE, MEDIA_CODECS } from './codecs.js';

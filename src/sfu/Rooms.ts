@@ -1,17 +1,16 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { SessionStore } from '../sessions/SessionStore.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
-import { joinArchiveRuns } from '../../recorder/finalizeArchive.js';
-import type { JoinedRun } from '../../recorder/joinSegments.js';
+import { joinArchiveRuns } from '../../archive/finalizeArchive.js';
 import {
   type ArchiveWork,
   removeStaleWorkFiles,
   unfinishedWork,
-} from '../../recorder/archiveWork.js';
-import { updateManifest } from '../../recorder/manifest.js';
-import { archiveDirOf, workDirOf } from '../../recorder/archivePaths.js';
+} from '../../archive/archiveWork.js';
+import { updateManifest } from '../../archive/manifest.js';
+import { archiveDirOf, workDirOf } from '../../archive/archivePaths.js';
 import { attachAuditLog } from '../recording/attachAuditLog.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
@@ -131,10 +130,10 @@ export class Rooms {
       if (!recorder) {
         throw new Error('no recorder');
       }
-      return (await recorder.supervisor.request(
+      return recorder.supervisor.request(
         { type: 'joinRun', segments, output, ...options },
         30 * 60_000,
-      )) as JoinedRun;
+      );
     })
       .then((result) => {
         log.info(result, 'session ended: recordings joined');

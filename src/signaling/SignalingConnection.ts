@@ -7,12 +7,12 @@
 import type { types } from 'mediasoup';
 import type { WebSocket } from 'ws';
 import type { TokenService, VerifiedToken } from '../auth/TokenService.js';
-import { type DiemcauError, errors, isDiemcauError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { type DiemcauError, errors, isDiemcauError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
 import { Peer, type PeerChannel } from '../sfu/Peer.js';
 import type { Room } from '../sfu/Room.js';
 import type { Rooms } from '../sfu/Rooms.js';
-import { METHODS } from './methods.js';
+import { METHODS, type MethodContext } from './methods.js';
 
 export interface ConnectionDeps {
   tokens: TokenService;
@@ -35,7 +35,7 @@ export const CLOSE_CODES = {
   authTimeout: 4008,
 } as const;
 
-export class SignalingConnection implements PeerChannel {
+export class SignalingConnection implements PeerChannel, MethodContext {
   readonly #socket: WebSocket;
   readonly #deps: ConnectionDeps;
   readonly #log: Logger;

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
-import { errorBody, errors } from '../errors.js';
+import { errorBody, errors } from '../../common/errors.js';
 import { type ConnectionDeps, SignalingConnection } from './SignalingConnection.js';
 
 /**

@@ -6,22 +6,32 @@
 import type { types } from 'mediasoup';
 import { ID_PATTERN } from '../auth/roles.js';
 import { MEDIA_SOURCES } from '../sfu/Peer.js';
-import type { SignalingConnection } from './SignalingConnection.js';
+import type { Peer } from '../sfu/Peer.js';
+import type { Room } from '../sfu/Room.js';
 import { type Validator, v } from './validate.js';
 
 export type Requirement = 'none' | 'auth' | 'join';
+
+/** What a method handler may do on its connection (SignalingConnection implements it). */
+export interface MethodContext {
+  authenticate(token: string, sessionId: string | undefined): Promise<unknown>;
+  join(rtpCapabilities: types.RtpCapabilities): Promise<unknown>;
+  leave(): void;
+  room(): Room;
+  peer(): Peer;
+}
 
 export interface MethodSpec {
   params: Validator<unknown>;
   requires: Requirement;
   /** Called only with what `params` returned. */
-  handle(conn: SignalingConnection, data: unknown): Promise<unknown>;
+  handle(conn: MethodContext, data: unknown): Promise<unknown>;
 }
 
 function method<P>(
   params: Validator<P>,
   requires: Requirement,
-  handle: (conn: SignalingConnection, data: P) => unknown,
+  handle: (conn: MethodContext, data: P) => unknown,
 ): MethodSpec {
   return { params, requires, handle: (conn, data) => Promise.resolve(handle(conn, data as P)) };
 }

@@ -5,7 +5,7 @@
  * Deep mediasoup structures (RTP and DTLS parameters) are checked for shape and size
  * here, and for meaning by mediasoup itself.
  */
-import { errors } from '../errors.js';
+import { errors } from '../../common/errors.js';
 
 export type Validator<T> = (value: unknown, path: string) => T;
 export type Infer<V> = V extends Validator<infer T> ? T : never;

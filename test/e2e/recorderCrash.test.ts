@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import t from 'tap';
-import type { Manifest } from '../../recorder/manifest.js';
+import type { Manifest } from '../../archive/manifest.js';
 import { joinPage, launchBrowser } from '../helpers/browser.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { mountTmpfs } from '../helpers/disk.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import t from 'tap';
-import { sha256File } from '../../src/util/sha256File.js';
+import { sha256File } from '../../common/sha256File.js';
 import { joinPage, launchBrowser } from '../helpers/browser.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { startsWithKeyframe, streamCodecs } from '../helpers/media.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { findOnPath, resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+import { findOnPath, resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 
 /**
  * The fake microphone's sound: Chromium's default beep is so regular that the page's

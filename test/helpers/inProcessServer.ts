@@ -1,7 +1,7 @@
 import { loadConfig } from '../../src/config/loadConfig.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../common/logger.js';
 import { Server } from '../../src/Server.js';
-import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 import { resolveWorkerBinary } from '../../workers/workerBinary.js';
 import { freePortBlock } from './ports.js';
 import { TEST_SECRET } from './session.js';

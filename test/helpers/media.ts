@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { resolveFfmpeg } from '../../recorder/ffmpegBinary.js';
+import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 
 const ffmpeg = (): string => resolveFfmpeg(null).path;
 const ffprobe = (): string => path.join(path.dirname(ffmpeg()), 'ffprobe');

@@ -1,4 +1,4 @@
-import { tcpFree, udpFree } from '../../src/util/portFree.js';
+import { tcpFree, udpFree } from '../../common/portFree.js';
 
 /**
  * A block of `count` consecutive ports free on 127.0.0.1 for both UDP and TCP, so

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { errors } from '../../src/errors.js';
+import { errors } from '../../common/errors.js';
 import { mediasoupPackageDir, mediasoupVersion, probeWorkerBinary } from '../workerBinary.js';
 import {
   SHIMS_DIR,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { errors } from '../../src/errors.js';
+import { errors } from '../../common/errors.js';
 
 /**
  * Runs one build step, appending its output to the build log, and fails with the log's

@@ -15,18 +15,11 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { readMatroskaIndex } from './matroska.js';
-import { sha256File } from '../src/util/sha256File.js';
+import { sha256File } from '../common/sha256File.js';
 import { type Packet, probeMedia, readPackets, runFfmpeg as run } from './probe.js';
+import type { JoinedRun } from '../protocol/recorder.js';
 
-export interface JoinedRun {
-  file: string;
-  bytes: number;
-  sha256: string;
-  packets: number;
-  seconds: number;
-  /** Jumps of a stream's clock taken out (see clockRepairs): where, and by how much. */
-  clockJumps: { stream: number; packet: number; seconds: number }[];
-}
+export type { JoinedRun } from '../protocol/recorder.js';
 
 export interface JoinOptions {
   /**

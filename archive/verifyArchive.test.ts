@@ -7,7 +7,7 @@ import { makeTestClip } from '../test/helpers/media.js';
 import { AuditLog } from './AuditLog.js';
 import { resolveFfmpeg } from './ffmpegBinary.js';
 import { type Manifest, type ManifestFile, readManifest, writeManifest } from './manifest.js';
-import { sha256File } from '../src/util/sha256File.js';
+import { sha256File } from '../common/sha256File.js';
 import { verifyArchive } from './verifyArchive.js';
 
 // Archives made by hand from a real recording, each with one thing wrong: what a failed

@@ -22,7 +22,7 @@ import {
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { sha256File } from '../src/util/sha256File.js';
+import { sha256File } from '../common/sha256File.js';
 import { type ArchiveVerification, isDamaged, verifyArchive } from './verifyArchive.js';
 
 export interface ExportProgress {

@@ -1,16 +1,15 @@
 import { pino, type Logger } from 'pino';
-import { redactUrl } from './http/redactUrl.js';
-import { secretLogPaths } from './config/schema.js';
-import type { LogLevel } from './config/schema.js';
+import { redactUrl } from './redactUrl.js';
 
 export type { Logger };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /**
  * Secrets never reach the log: configured secret keys, any `authorization` header and
  * any token in a query string are censored by pino itself, whatever the call site logs.
  */
 export const REDACT_PATHS = [
-  ...secretLogPaths(),
   'req.headers.authorization',
   'req.headers.cookie',
   '*.token',
@@ -18,12 +17,17 @@ export const REDACT_PATHS = [
   '*.jwtSecret',
 ];
 
-export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: LogLevel,
+  destination?: pino.DestinationStream,
+  /** More paths to censor: the configuration's secret keys (`config.auth.jwtSecret`, …). */
+  secretPaths: readonly string[] = [],
+): Logger {
   return pino(
     {
       level,
       base: { service: 'diemcau' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: [...secretPaths, ...REDACT_PATHS], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: { req: serializeRequest, err: pino.stdSerializers.err },
     },

@@ -9,20 +9,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
-import { sha256File } from '../src/util/sha256File.js';
+import { sha256File } from '../common/sha256File.js';
+import type { CompositeCell, RenderedComposite } from '../protocol/recorder.js';
 
-/** One continuous recording of a point, `offset` seconds after the composite's start. */
-export interface CompositeRun {
-  file: string;
-  offset: number;
-  video: boolean;
-  audio: boolean;
-}
-
-export interface CompositeCell {
-  label: string;
-  runs: CompositeRun[];
-}
+export type { CompositeCell, CompositeRun, RenderedComposite } from '../protocol/recorder.js';
 
 export interface CompositeOptions {
   ffmpeg: string;
@@ -38,15 +28,6 @@ export interface CompositeOptions {
   onProgress?: (fraction: number) => void;
   /** Aborting kills the render (e.g. the recorder is shutting down). */
   signal?: AbortSignal;
-}
-
-export interface RenderedComposite {
-  file: string;
-  bytes: number;
-  sha256: string;
-  seconds: number;
-  /** Seconds of video made per second spent. */
-  speed: number;
 }
 
 const FPS = 25;

@@ -19,7 +19,7 @@ import {
 import { verifyAuditLog } from './AuditLog.js';
 import { type Manifest, type ManifestFile, isUnjoinedSegment } from './manifest.js';
 import { readMatroskaIndex } from './matroska.js';
-import { sha256File } from '../src/util/sha256File.js';
+import { sha256File } from '../common/sha256File.js';
 import { probeMedia } from './probe.js';
 
 export type ArchiveStatus =

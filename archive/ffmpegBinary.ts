@@ -6,8 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { errors } from '../src/errors.js';
-import { isExecutable } from '../src/util/isExecutable.js';
+import { errors } from '../common/errors.js';
+import { isExecutable } from '../common/isExecutable.js';
 
 export type FfmpegSource = 'config' | 'ffmpeg-static' | 'PATH';
 
