@@ -1,11 +1,10 @@
 /**
  * The one catalogue of diemcau's coded errors. Every error a user, a script or a
- * client can see comes from here, with a stable code and an HTTP status.
- * Codes are never reused or renamed: scripts and the client SDK match on them.
+ * client can see comes from here, with a stable code and an HTTP status; the codes are
+ * the protocol's (protocol/errors.ts: src/protocolConformance.ts checks both lists are
+ * the same). Codes are never reused or renamed: scripts and the client SDK match on them.
  */
 import createError from '@fastify/error';
-
-export type DiemcauError = createError.FastifyError & { code: string; statusCode: number };
 
 /** `%s` placeholders are filled from the constructor arguments, in order. */
 export const errors = {
@@ -116,9 +115,22 @@ export const errors = {
     'The recorder stopped before it finished: %s',
     503,
   ),
+
+  // Raised by the client SDK itself (never sent by the server); the status says what
+  // kind of failure each is, for a page that shows them alike.
+  CONNECT_TIMEOUT: createError('DC_ERR_CONNECT_TIMEOUT', 'The server did not answer in time', 504),
+  CONNECT_FAILED: createError('DC_ERR_CONNECT_FAILED', 'Cannot reach the server (%s)', 503),
+  DISCONNECTED: createError('DC_ERR_DISCONNECTED', 'The connection to the server was lost', 503),
+  REQUEST_TIMEOUT: createError('DC_ERR_REQUEST_TIMEOUT', '%s got no answer in time', 504),
+  UNKNOWN: createError('DC_ERR_UNKNOWN', 'The server gave an error without a code', 500),
 } as const;
 
 export type ErrorName = keyof typeof errors;
+
+/** Every code in the catalogue. */
+export type CataloguedCode = InstanceType<(typeof errors)[ErrorName]>['code'];
+
+export type DiemcauError = createError.FastifyError & { code: CataloguedCode; statusCode: number };
 
 export function isDiemcauError(value: unknown): value is DiemcauError {
   const code = value instanceof Error ? (value as { code?: unknown }).code : undefined;
@@ -126,6 +138,8 @@ export function isDiemcauError(value: unknown): value is DiemcauError {
 }
 
 /** The wire shape of every error, over HTTP and signaling alike. */
-export function errorBody(err: DiemcauError): { error: { code: string; message: string } } {
+export function errorBody(err: DiemcauError): {
+  error: { code: CataloguedCode; message: string };
+} {
   return { error: { code: err.code, message: err.message } };
 }

@@ -9,12 +9,6 @@ t.teardown(() => {
 });
 const url = wsUrl(server);
 
-interface AuthResult {
-  sessionId: string;
-  pointId: string;
-  routerRtpCapabilities: unknown;
-}
-
 /** An authenticated and joined point (no media). */
 async function joined(
   sessionId: string,
@@ -22,7 +16,7 @@ async function joined(
   role: 'host' | 'delegate' | 'observer' | 'operator',
 ) {
   const client = await WsClient.open(url);
-  const auth = await client.request<AuthResult>('auth', {
+  const auth = await client.request('auth', {
     token: tokenFor(sessionId, pointId, role),
   });
   await client.request('join', { rtpCapabilities: auth.routerRtpCapabilities });
@@ -112,7 +106,7 @@ t.test('roles: a delegate cannot use controls; an observer cannot produce', asyn
     const response = await delegate.call(method, data);
     t.equal(response.error?.code, 'DC_ERR_FORBIDDEN', `delegate ${method}`);
   }
-  const transport = await observer.request<{ id: string }>('createWebRtcTransport', {
+  const transport = await observer.request('createWebRtcTransport', {
     direction: 'send',
   });
   const produce = await observer.call('produce', {
@@ -128,7 +122,7 @@ t.test('roles: a delegate cannot use controls; an observer cannot produce', asyn
   const locked = await delegate.waitForNotification('sessionLocked');
   t.match(locked.data, { locked: true, by: 'central' });
   const late = await WsClient.open(url);
-  const auth = await late.request<AuthResult>('auth', {
+  const auth = await late.request('auth', {
     token: tokenFor('room-r', 'late', 'delegate'),
   });
   const refused = await late.call('join', { rtpCapabilities: auth.routerRtpCapabilities });
@@ -145,7 +139,7 @@ t.test('roles: a delegate cannot use controls; an observer cannot produce', asyn
   await delegate.waitFor(() => delegate.closeCode ?? undefined).catch(() => undefined);
   t.equal(delegate.closeCode, 4003);
   const again = await WsClient.open(url);
-  const auth2 = await again.request<AuthResult>('auth', {
+  const auth2 = await again.request('auth', {
     token: tokenFor('room-r', 'hanoi', 'delegate'),
   });
   const back = await again.call('join', { rtpCapabilities: auth2.routerRtpCapabilities });
@@ -158,10 +152,10 @@ t.test(
   async (t) => {
     // A bystander session with a producer whose ids the attacker will try to use.
     const victim = await joined('room-victim', 'victim', 'delegate');
-    const victimTransport = await victim.request<{ id: string }>('createWebRtcTransport', {
+    const victimTransport = await victim.request('createWebRtcTransport', {
       direction: 'send',
     });
-    const victimProducer = await victim.request<{ id: string }>('produce', {
+    const victimProducer = await victim.request('produce', {
       transportId: victimTransport.id,
       kind: 'audio',
       rtpParameters: OPUS_RTP_PARAMETERS,
@@ -334,9 +328,7 @@ t.test(
     t.equal(attacker.closeCode, null, 'the connection survives');
 
     // The victim's session is untouched and the server still serves everyone.
-    const stats = await victim.request<{ producers: { id: string; paused: boolean }[] }>(
-      'getStats',
-    );
+    const stats = await victim.request('getStats');
     t.same(
       stats.producers.map((p) => ({ id: p.id, paused: p.paused })),
       [{ id: victimProducer.id, paused: false }],

@@ -8,17 +8,19 @@
  * await s.publish({ audio: true, video: true });
  * ```
  */
-import { type ConnectOptions, DiemcauSession } from './DiemcauSession.js';
+import { DiemcauSession } from './DiemcauSession.js';
+import type { ConnectOptions } from './types.js';
 
 export { DiemcauSession } from './DiemcauSession.js';
-export type { ConnectOptions, PublishOptions } from './DiemcauSession.js';
 export { LocalRecording, type LocalRecordingOptions } from './LocalRecording.js';
 export * from './types.js';
 
 /**
  * Connects to the server, authenticates with the invitation token and joins its
  * session. Resolves once joined (`connectionState` is `connected`); rejects with a
- * {@link DiemcauError} (e.g. `DC_ERR_TOKEN_EXPIRED`) if refused.
+ * {@link DiemcauError} (e.g. `DC_ERR_TOKEN_EXPIRED`) if refused. The tracks found while
+ * joining are emitted as `track` just after it resolves, so a listener added right after
+ * `await connect()` sees every track.
  */
 export async function connect(options: ConnectOptions): Promise<DiemcauSession> {
   const session = new DiemcauSession(options);

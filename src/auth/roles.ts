@@ -1,9 +1,7 @@
-/** Roles an invitation token grants (DESIGN.md "Words"). */
-export const ROLES = ['operator', 'host', 'delegate', 'observer'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../../protocol/signaling.js';
 
-export const POINT_KINDS = ['central', 'delegate'] as const;
-export type PointKind = (typeof POINT_KINDS)[number];
+/** Roles and point kinds are the protocol's (docs/contract.md, "Words"). */
+export { POINT_KINDS, ROLES, type PointKind, type Role } from '../../protocol/signaling.js';
 
 /** Mute, remove, lock and spotlight: the chair's and the operator's tools. */
 export function canControl(role: Role): boolean {

@@ -7,18 +7,16 @@
 import type { Logger } from '../../common/logger.js';
 import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
 
-export type RecordingProblemKind =
-  /** A run's ffmpeg died, or the recorder process did: a gap until it is back. */
-  | 'interrupted'
-  /** A run could not start (ffmpeg did not listen): retried, a gap meanwhile. */
-  | 'start-failed'
-  /** A closed segment came out empty or unreadable. */
-  | 'bad-segment'
-  /** A run's segments could not be joined. */
-  | 'join-failed'
-  /** The composite record could not be made. */
-  | 'composite-failed';
+import type { RecordingProblemKind } from '../../protocol/signaling.js';
 
+export type { RecordingProblemKind };
+
+/**
+ * `interrupted`: a run's ffmpeg died, or the recorder process did (a gap until it is
+ * back); `start-failed`: a run could not start (retried, a gap meanwhile);
+ * `bad-segment`: a closed segment came out empty or unreadable; `join-failed`: a run's
+ * segments could not be joined; `composite-failed`: the composite could not be made.
+ */
 export const PROBLEM_KINDS: readonly RecordingProblemKind[] = [
   'interrupted',
   'start-failed',

@@ -596,7 +596,7 @@ export class SessionRecorder {
       return;
     }
     const detail = {
-      reason: 'disk-low',
+      reason: 'disk-low' as const,
       freeMb: Math.floor(health.freeBytes / 1048576),
       minFreeMb: Math.floor(health.minFreeBytes / 1048576),
     };

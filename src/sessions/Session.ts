@@ -4,20 +4,10 @@
  * timeline. Media lives in `sfu/Room.ts`; this object holds what must outlive a worker
  * crash or a point's reconnection, and what a persistent store will keep.
  */
-import type { PointKind, Role } from '../auth/roles.js';
+import type { PointInfo } from '../../protocol/signaling.js';
 import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
 
-export type ConnectionStatus = 'connected' | 'reconnecting';
-
-export interface PointInfo {
-  id: string;
-  name: string;
-  kind: PointKind;
-  role: Role;
-  connection: ConnectionStatus;
-  /** Muted by the operator or host (server-side pause of the point's microphone). */
-  mutedByOperator: boolean;
-}
+export type { ConnectionStatus, PointInfo } from '../../protocol/signaling.js';
 
 export type SessionEventType =
   | 'session-opened'

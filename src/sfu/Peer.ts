@@ -1,14 +1,20 @@
 import type { types } from 'mediasoup';
 import type { VerifiedToken } from '../auth/TokenService.js';
 
-export type MediaSource = 'mic' | 'camera' | 'screen';
-export const MEDIA_SOURCES: readonly MediaSource[] = ['mic', 'camera', 'screen'];
+import type {
+  CloseCode,
+  MediaSource,
+  NotificationMethod,
+  SignalingNotifications,
+} from '../../protocol/signaling.js';
+
+export type { MediaSource };
 
 /** How the room reaches a point's signaling connection. */
 export interface PeerChannel {
-  notify(method: string, data: unknown): void;
+  notify<N extends NotificationMethod>(method: N, data: SignalingNotifications[N]): void;
   /** Ends the connection (kick, replaced by a newer connection of the same point). */
-  close(code: number, reason: string): void;
+  close(code: CloseCode, reason: string): void;
 }
 
 /**

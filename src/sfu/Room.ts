@@ -14,6 +14,14 @@ import type { PooledWorker, WorkerPool } from '../../workers/WorkerPool.js';
 import { createRecordingConsumer } from '../recording/recordingConsumer.js';
 import { MAX_INCOMING_BITRATE, MEDIA_CODECS } from './codecs.js';
 import type { MediaSource, Peer } from './Peer.js';
+import {
+  CLOSE_CODES,
+  type JoinResult,
+  type NotificationMethod,
+  type PeerStats,
+  type ProducerInfo,
+  type SignalingNotifications,
+} from '../../protocol/signaling.js';
 
 export interface RoomOptions {
   session: Session;
@@ -23,24 +31,7 @@ export interface RoomOptions {
   reconnectGraceMs: number;
 }
 
-export interface ProducerInfo {
-  producerId: string;
-  pointId: string;
-  kind: types.MediaKind;
-  source: MediaSource;
-  paused: boolean;
-}
-
-export interface JoinResult {
-  sessionId: string;
-  you: PointInfo;
-  points: PointInfo[];
-  producers: ProducerInfo[];
-  locked: boolean;
-  spotlight: string | null;
-  activeSpeaker: string | null;
-  recording: boolean;
-}
+export type { JoinResult, ProducerInfo };
 
 export type RoomEvents = {
   '@close': [];
@@ -120,7 +111,7 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     if (existing && existing !== peer) {
       // The same point on a newer connection (a reconnect that beat the old socket's close).
       existing.close();
-      existing.channel.close(4000, 'replaced by a newer connection of this point');
+      existing.channel.close(CLOSE_CODES.replaced, 'replaced by a newer connection of this point');
     } else if (existing === peer) {
       // A rejoin on the same connection: the client rebuilds its media from scratch.
       peer.closeMedia();
@@ -438,18 +429,18 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     );
   }
 
-  async stats(peer: Peer) {
+  async stats(peer: Peer): Promise<PeerStats> {
     const transports = await Promise.all(
       [...peer.transports.values()].map(async (t) => ({
         id: t.id,
-        direction: (t.appData as { direction: string }).direction,
+        direction: (t.appData as { direction: 'send' | 'recv' }).direction,
         stats: await t.getStats(),
       })),
     );
     const producers = [...peer.producers.values()].map((p) => ({
       id: p.id,
       kind: p.kind,
-      source: (p.appData as { source: string }).source,
+      source: (p.appData as { source: MediaSource }).source,
       paused: p.paused,
       score: p.score,
     }));
@@ -499,7 +490,7 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     const target = this.peers.get(pointId);
     if (target) {
       target.channel.notify('kicked', { reason: 'removed', by: actor.pointId });
-      target.channel.close(4003, 'removed by the operator');
+      target.channel.close(CLOSE_CODES.removed, 'removed by the operator');
       this.leave(target, 'removed');
     }
   }
@@ -535,7 +526,7 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
   // ---- plumbing ----------------------------------------------------------------------
 
   /** To the operator and host pages only: what they can act on (recording problems). */
-  notifyChairs(method: string, data: unknown): void {
+  notifyChairs<N extends NotificationMethod>(method: N, data: SignalingNotifications[N]): void {
     for (const peer of this.peers.values()) {
       if (!peer.closed && canControl(peer.claims.role)) {
         peer.channel.notify(method, data);
@@ -543,7 +534,11 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     }
   }
 
-  broadcast(method: string, data: unknown, exceptPointId?: string): void {
+  broadcast<N extends NotificationMethod>(
+    method: N,
+    data: SignalingNotifications[N],
+    exceptPointId?: string,
+  ): void {
     for (const peer of this.peers.values()) {
       if (peer.pointId !== exceptPointId && !peer.closed) {
         peer.channel.notify(method, data);

@@ -12,7 +12,14 @@ import type { Logger } from '../../common/logger.js';
 import { Peer, type PeerChannel } from '../sfu/Peer.js';
 import type { Room } from '../sfu/Room.js';
 import type { Rooms } from '../sfu/Rooms.js';
-import { METHODS, type MethodContext } from './methods.js';
+import { type MethodContext, methodSpec } from './methods.js';
+import type { WireError } from '../../protocol/errors.js';
+import {
+  CLOSE_CODES,
+  type CloseCode,
+  type NotificationMethod,
+  type SignalingNotifications,
+} from '../../protocol/signaling.js';
 
 export interface ConnectionDeps {
   tokens: TokenService;
@@ -26,14 +33,6 @@ export interface ConnectionDeps {
 /** Requests queued beyond this are refused at once instead of piling up in memory. */
 const MAX_PENDING = 64;
 const PING_INTERVAL_MS = 10_000;
-
-export const CLOSE_CODES = {
-  replaced: 4000,
-  authFailed: 4001,
-  removed: 4003,
-  /** No `auth` in time: an idle socket must not hold a place on the server. */
-  authTimeout: 4008,
-} as const;
 
 export class SignalingConnection implements PeerChannel, MethodContext {
   readonly #socket: WebSocket;
@@ -92,11 +91,11 @@ export class SignalingConnection implements PeerChannel, MethodContext {
 
   // ---- PeerChannel --------------------------------------------------------------------
 
-  notify(method: string, data: unknown): void {
+  notify<N extends NotificationMethod>(method: N, data: SignalingNotifications[N]): void {
     this.#send({ method, data });
   }
 
-  close(code: number, reason: string): void {
+  close(code: CloseCode, reason: string): void {
     this.#left = true;
     this.#socket.close(code, reason);
   }
@@ -196,7 +195,7 @@ export class SignalingConnection implements PeerChannel, MethodContext {
       this.#reply(id, new errors.INVALID_MESSAGE('method must be a string'));
       return;
     }
-    const spec = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+    const spec = methodSpec(method);
     if (!spec) {
       this.#reply(id, new errors.UNKNOWN_METHOD(method.slice(0, 64)));
       return;
@@ -233,7 +232,7 @@ export class SignalingConnection implements PeerChannel, MethodContext {
     this.#send({ id, ok: false, error: this.#coded(err) });
   }
 
-  #coded(err: unknown): { code: string; message: string } {
+  #coded(err: unknown): WireError {
     if (isDiemcauError(err)) {
       return { code: err.code, message: err.message };
     }

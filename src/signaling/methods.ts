@@ -1,11 +1,17 @@
 /**
- * The signaling methods (DESIGN.md "Signaling"): each with the schema of its `data`,
- * what the connection must have done first, and its handler. The table is the protocol:
- * a method not listed here does not exist.
+ * The signaling methods (docs/contract.md, "Signaling"): each with the schema of its
+ * `data`, what the connection must have done first, and its handler. The table is the
+ * protocol's {@link SignalingMethods} (it `satisfies` the map: a method, a field or a
+ * result that differs breaks the build), and a method not listed here does not exist.
  */
 import type { types } from 'mediasoup';
 import { ID_PATTERN } from '../auth/roles.js';
-import { MEDIA_SOURCES } from '../sfu/Peer.js';
+import {
+  MEDIA_SOURCES,
+  type RequestOf,
+  type ResultOf,
+  type SignalingMethod,
+} from '../../protocol/signaling.js';
 import type { Peer } from '../sfu/Peer.js';
 import type { Room } from '../sfu/Room.js';
 import { type Validator, v } from './validate.js';
@@ -14,33 +20,33 @@ export type Requirement = 'none' | 'auth' | 'join';
 
 /** What a method handler may do on its connection (SignalingConnection implements it). */
 export interface MethodContext {
-  authenticate(token: string, sessionId: string | undefined): Promise<unknown>;
-  join(rtpCapabilities: types.RtpCapabilities): Promise<unknown>;
+  authenticate(token: string, sessionId: string | undefined): Promise<ResultOf<'auth'>>;
+  join(rtpCapabilities: types.RtpCapabilities): Promise<ResultOf<'join'>>;
   leave(): void;
   room(): Room;
   peer(): Peer;
 }
 
-export interface MethodSpec {
-  params: Validator<unknown>;
+export interface MethodSpec<M extends SignalingMethod> {
+  params: Validator<RequestOf<M>>;
   requires: Requirement;
   /** Called only with what `params` returned. */
-  handle(conn: MethodContext, data: unknown): Promise<unknown>;
+  handle(conn: MethodContext, data: RequestOf<M>): Promise<ResultOf<M> | void>;
 }
 
-function method<P>(
-  params: Validator<P>,
+function method<M extends SignalingMethod>(
+  params: Validator<RequestOf<M>>,
   requires: Requirement,
-  handle: (conn: MethodContext, data: P) => unknown,
-): MethodSpec {
-  return { params, requires, handle: (conn, data) => Promise.resolve(handle(conn, data as P)) };
+  handle: (conn: MethodContext, data: RequestOf<M>) => ResultOf<M> | void | Promise<ResultOf<M> | void>,
+): MethodSpec<M> {
+  return { params, requires, handle: (conn, data) => Promise.resolve(handle(conn, data)) };
 }
 
 const mediasoupId = v.string({ max: 64, pattern: /^[A-Za-z0-9-]+$/ });
 const pointId = v.string({ max: 64, pattern: ID_PATTERN });
 const empty = v.object({});
 
-export const METHODS: Record<string, MethodSpec> = {
+export const METHODS = {
   auth: method(
     v.object({ token: v.string({ max: 4096 }), sessionId: v.optional(v.string({ max: 64 })) }),
     'none',
@@ -123,4 +129,11 @@ export const METHODS: Record<string, MethodSpec> = {
     conn.room().setRecording(conn.peer(), d.recording),
   ),
   ping: method(empty, 'none', () => ({ now: Date.now() })),
-};
+} satisfies { [M in SignalingMethod]: MethodSpec<M> };
+
+/** The table by name, for the message loop (a name not in it is an unknown method). */
+export function methodSpec(name: string): MethodSpec<SignalingMethod> | undefined {
+  return Object.hasOwn(METHODS, name)
+    ? METHODS[name as SignalingMethod]
+    : undefined;
+}

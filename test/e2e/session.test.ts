@@ -109,7 +109,7 @@ t.test('the active speaker follows the only point making sound', async (t) => {
 t.test('hostile signaling from a participant does not disturb the others', async (t) => {
   const attacker = await WsClient.open(wsUrl(server));
   t.teardown(() => attacker.close());
-  const auth = await attacker.request<{ routerRtpCapabilities: unknown }>('auth', {
+  const auth = await attacker.request('auth', {
     token: tokenFor(SESSION, 'intruder', 'delegate'),
   });
   await attacker.request('join', { rtpCapabilities: auth.routerRtpCapabilities });
@@ -197,3 +197,40 @@ t.test('turning a camera off stops its video for the others; on again, it return
   await new Promise((r) => setTimeout(r, 1500));
   t.ok((await cameraFrames()) > on1, 'frames flow again once the camera is back on');
 });
+
+t.test(
+  'a listener added after `await connect()` still gets every track found while joining',
+  async (t) => {
+    // The SDK as an application uses it, not through the page: connect, then subscribe.
+    const context = await browser.newContext();
+    const app = await context.newPage();
+    await app.goto(`${server.url}/sdk/diemcau-client.js`);
+    const token = tokenFor(SESSION, 'viewer', 'observer', { name: 'Viewer' });
+    const seen = await app.evaluate(async (token) => {
+      const sdkUrl = '/sdk/diemcau-client.js';
+      const sdk = (await import(sdkUrl)) as {
+        connect(o: { token: string }): Promise<{
+          on(e: 'track', f: (t: { pointId: string; source: string }) => void): void;
+          tracks: unknown[];
+          leave(): Promise<void>;
+        }>;
+      };
+      const s = await sdk.connect({ token });
+      const got: string[] = [];
+      const present = s.tracks.length;
+      // A task later (an application awaiting something else first) is still in time.
+      await Promise.resolve();
+      s.on('track', ({ pointId, source }) => got.push(`${pointId}:${source}`));
+      await new Promise((r) => setTimeout(r, 1500));
+      await s.leave();
+      return { got: got.sort(), present };
+    }, token);
+    for (const p of points) {
+      t.ok(seen.got.includes(`${p.id}:mic`), `${p.id}'s microphone`);
+      t.ok(seen.got.includes(`${p.id}:camera`), `${p.id}'s camera`);
+    }
+    t.equal(new Set(seen.got).size, seen.got.length, `each once: ${seen.got.join(' ')}`);
+    t.equal(seen.got.length, seen.present, 'all that session.tracks held as connect() resolved');
+    await context.close();
+  },
+);

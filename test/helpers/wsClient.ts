@@ -1,15 +1,24 @@
 import WebSocket from 'ws';
+import type { WireError } from '../../protocol/errors.js';
+import type {
+  NotificationMethod,
+  RequestOf,
+  ResultOf,
+  SignalingMethod,
+  SignalingNotifications,
+} from '../../protocol/signaling.js';
 
+/** A response as it arrives: the protocol's shape, read loosely (abuse tests send anything). */
 export interface WireResponse {
   id: number | null;
   ok: boolean;
   data?: unknown;
-  error?: { code: string; message: string };
+  error?: WireError;
 }
 
-export interface WireNotification {
-  method: string;
-  data: unknown;
+export interface WireNotification<N extends NotificationMethod = NotificationMethod> {
+  method: N;
+  data: SignalingNotifications[N];
 }
 
 /** A raw signaling client speaking the wire protocol, for protocol and abuse tests. */
@@ -49,12 +58,16 @@ export class WsClient {
     });
   }
 
-  async request<T = unknown>(method: string, data: unknown = {}): Promise<T> {
-    const response = await this.call(method, data);
+  /** A request as the protocol types it; rejects with the coded error. */
+  async request<M extends SignalingMethod>(
+    method: M,
+    ...[data]: keyof RequestOf<M> extends never ? [RequestOf<M>?] : [RequestOf<M>]
+  ): Promise<ResultOf<M>> {
+    const response = await this.call(method, data ?? {});
     if (!response.ok) {
       throw Object.assign(new Error(response.error?.message), { code: response.error?.code });
     }
-    return response.data as T;
+    return response.data as ResultOf<M>;
   }
 
   /** Sends a request and returns its response, successful or not. */
@@ -72,8 +85,14 @@ export class WsClient {
     return this.waitFor(() => this.responses[before]);
   }
 
-  waitForNotification(method: string, timeoutMs = 5000): Promise<WireNotification> {
-    return this.waitFor(() => this.notifications.find((n) => n.method === method), timeoutMs);
+  waitForNotification<N extends NotificationMethod>(
+    method: N,
+    timeoutMs = 5000,
+  ): Promise<WireNotification<N>> {
+    return this.waitFor(
+      () => this.notifications.find((n): n is WireNotification<N> => n.method === method),
+      timeoutMs,
+    );
   }
 
   async waitFor<T>(find: () => T | undefined, timeoutMs = 5000): Promise<T> {
