@@ -167,3 +167,47 @@ const dictionaries: Record<Lang, typeof vi> = { vi, en };
 export function translate(lang: Lang, key: string): string {
   return (dictionaries[lang] as Record<string, string>)[key] ?? key;
 }
+
+/**
+ * The page's language, chosen by `?lang=`, then what this PC chose before, then
+ * Vietnamese; the parts of the page ask it for their words.
+ */
+export class Translator {
+  #lang: Lang;
+  readonly #listeners = new Set<() => void>();
+
+  constructor(requested: string | null) {
+    this.#lang = requested === 'en' ? 'en' : 'vi';
+  }
+
+  get lang(): Lang {
+    return this.#lang;
+  }
+
+  get(key: string): string {
+    return translate(this.#lang, key);
+  }
+
+  set(lang: Lang): void {
+    this.#lang = lang;
+    for (const listener of this.#listeners) {
+      listener();
+    }
+  }
+
+  /** Called after each change of language. */
+  onChange(listener: () => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /** Every `[data-i18n]` element's text, and the language buttons' state. */
+  applyToDocument(): void {
+    document.documentElement.lang = this.#lang;
+    for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+      el.textContent = this.get(el.dataset['i18n'] as string);
+    }
+    for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
+      button.setAttribute('aria-pressed', String(button.dataset['lang'] === this.#lang));
+    }
+  }
+}

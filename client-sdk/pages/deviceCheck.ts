@@ -1,0 +1,123 @@
+/**
+ * Before joining: the link is checked first (a refused one says why and what to do,
+ * and no camera is asked for), then the camera and microphone are captured and shown,
+ * the microphone's level metered, and the network measured.
+ */
+import { byId } from './dom.js';
+import type { Translator } from './i18n.js';
+
+/** Asks the server who the link is for; shows what is wrong when it cannot work. */
+export async function checkLink(token: string | null, t: Translator): Promise<boolean> {
+  let code = 'DC_ERR_TOKEN_MISSING';
+  if (token) {
+    try {
+      const res = await fetch('/api/v1/invitation', {
+        headers: { authorization: `Bearer ${token}` },
+        cache: 'no-store',
+      });
+      if (res.ok) {
+        const me = (await res.json()) as { pointName: string };
+        byId('invited-as').textContent = t
+          .get('precheck.invitedAs')
+          .replace('{name}', me.pointName);
+        return true;
+      }
+      const body = (await res.json().catch(() => ({}))) as { error?: { code?: string } };
+      code = body.error?.code ?? 'DC_ERR_TOKEN_INVALID';
+    } catch {
+      code = 'DC_ERR_CONNECT_FAILED';
+    }
+  }
+  const section = byId('link-problem');
+  section.dataset['code'] = code;
+  const text = t.get(`link.${code}`);
+  byId('link-problem-text').textContent =
+    text === `link.${code}` ? t.get('link.DC_ERR_TOKEN_INVALID') : text;
+  byId('link-problem-action').textContent =
+    code === 'DC_ERR_CONNECT_FAILED' ? t.get('link.action.network') : t.get('link.action');
+  section.hidden = false;
+  byId('precheck').hidden = true;
+  return false;
+}
+
+/** Captures camera and microphone (each alone if both together fail) and shows them. */
+export async function checkDevices(token: string, t: Translator): Promise<MediaStream> {
+  let stream: MediaStream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+      video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 25, max: 30 } },
+    });
+  } catch {
+    // Each device alone: a point with a broken camera can still join by voice.
+    const audio = await navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => null);
+    const video = await navigator.mediaDevices.getUserMedia({ video: true }).catch(() => null);
+    stream = new MediaStream([...(audio?.getTracks() ?? []), ...(video?.getTracks() ?? [])]);
+  }
+  byId<HTMLVideoElement>('preview').srcObject = stream;
+  byId('camera-status').textContent =
+    stream.getVideoTracks().length > 0 ? t.get('precheck.ok') : t.get('precheck.failed');
+  byId('mic-status').textContent =
+    stream.getAudioTracks().length > 0 ? t.get('precheck.ok') : t.get('precheck.failed');
+  meterMicrophone(stream);
+  void measureBandwidth(token, t);
+  return stream;
+}
+
+/** The microphone's level as a bar, while the device check is on screen. */
+function meterMicrophone(stream: MediaStream): void {
+  if (stream.getAudioTracks().length === 0) {
+    return;
+  }
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 256;
+  context.createMediaStreamSource(stream).connect(analyser);
+  const samples = new Uint8Array(analyser.fftSize);
+  const bar = byId('mic-level');
+  const tick = (): void => {
+    analyser.getByteTimeDomainData(samples);
+    let peak = 0;
+    for (const s of samples) {
+      peak = Math.max(peak, Math.abs(s - 128));
+    }
+    bar.style.width = `${Math.min(100, (peak / 128) * 200)}%`;
+    if (!byId('precheck').hidden) {
+      requestAnimationFrame(tick);
+    } else {
+      void context.close();
+    }
+  };
+  tick();
+}
+
+/** Down- and upload through the server, for an invitation's holder only (it costs the link). */
+async function measureBandwidth(token: string, t: Translator): Promise<void> {
+  const el = byId('bandwidth-status');
+  el.textContent = t.get('precheck.measuring');
+  try {
+    const bytes = 1024 * 1024;
+    let started = performance.now();
+    const auth = { authorization: `Bearer ${token}` };
+    const down = await fetch(`/bandwidth-test?bytes=${bytes}`, {
+      cache: 'no-store',
+      headers: auth,
+    });
+    if (!down.ok) {
+      throw new Error(`network check refused (${down.status})`);
+    }
+    await down.arrayBuffer();
+    const downMbps = (bytes * 8) / ((performance.now() - started) / 1000) / 1e6;
+    started = performance.now();
+    await fetch('/bandwidth-test', {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(bytes / 2),
+    });
+    const upMbps = ((bytes / 2) * 8) / ((performance.now() - started) / 1000) / 1e6;
+    el.textContent = `${t.get('precheck.down')} ${downMbps.toFixed(1)} Mbit/s, ${t.get('precheck.up')} ${upMbps.toFixed(1)} Mbit/s`;
+    el.dataset['downMbps'] = downMbps.toFixed(2);
+  } catch {
+    el.textContent = t.get('precheck.failed');
+  }
+}
