@@ -37,7 +37,10 @@ export interface MethodSpec<M extends SignalingMethod> {
 function method<M extends SignalingMethod>(
   params: Validator<RequestOf<M>>,
   requires: Requirement,
-  handle: (conn: MethodContext, data: RequestOf<M>) => ResultOf<M> | void | Promise<ResultOf<M> | void>,
+  handle: (
+    conn: MethodContext,
+    data: RequestOf<M>,
+  ) => ResultOf<M> | void | Promise<ResultOf<M> | void>,
 ): MethodSpec<M> {
   return { params, requires, handle: (conn, data) => Promise.resolve(handle(conn, data)) };
 }
@@ -133,7 +136,5 @@ export const METHODS = {
 
 /** The table by name, for the message loop (a name not in it is an unknown method). */
 export function methodSpec(name: string): MethodSpec<SignalingMethod> | undefined {
-  return Object.hasOwn(METHODS, name)
-    ? METHODS[name as SignalingMethod]
-    : undefined;
+  return Object.hasOwn(METHODS, name) ? METHODS[name as SignalingMethod] : undefined;
 }
