@@ -1,5 +1,5 @@
 /**
- * `audit.jsonl` of a session's archive (DESIGN.md "Archive"): one JSON line per event
+ * `audit.jsonl` of a session's archive (docs/contract.md, "Archive"): one JSON line per event
  * (joins, leaves, controls, media resets), append-only and hash-chained: each line
  * carries the previous line's hash and its own, so an edited, removed or reordered line
  * breaks the chain at that point. Lines are written and fsynced one at a time, so a

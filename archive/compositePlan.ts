@@ -80,15 +80,15 @@ export async function planComposite(
 export const COMPOSITE_FILE = 'media/composite.mp4';
 
 /** Lists a rendered composite in the manifest (replacing an earlier one) and the audit log. */
-function recordRenderedComposite(
+async function recordRenderedComposite(
   archiveDir: string,
   sessionId: string,
   plan: CompositePlan,
   result: RenderedComposite,
-): string {
+): Promise<string> {
   const left = plan.skipped.length > 0 ? `; left out, unreadable: ${plan.skipped.join(', ')}` : '';
   const detail = `${plan.cells.length} points, ${plan.seconds.toFixed(1)} s, ${result.speed.toFixed(1)}× real time${left}`;
-  updateManifest(archiveDir, (m) => {
+  await updateManifest(archiveDir, (m) => {
     m.files = m.files.filter((f) => f.kind !== 'composite');
     m.files.push({
       file: COMPOSITE_FILE,
@@ -133,8 +133,8 @@ export async function renderArchiveComposite(
   if (!manifest) {
     return { status: 'skipped', progress: 0, detail: 'no manifest' };
   }
-  const setState = (state: CompositeState): CompositeState => {
-    updateManifest(archiveDir, (m) => {
+  const setState = async (state: CompositeState): Promise<CompositeState> => {
+    await updateManifest(archiveDir, (m) => {
       m.composite = state;
     });
     return state;
@@ -145,7 +145,7 @@ export async function renderArchiveComposite(
     if (!plan) {
       return setState({ status: 'skipped', progress: 0, detail: 'nothing recorded' });
     }
-    setState({ status: 'rendering', progress: 0 });
+    await setState({ status: 'rendering', progress: 0 });
     const result = await render({
       cells: plan.cells,
       origin: plan.origin,
@@ -155,11 +155,14 @@ export async function renderArchiveComposite(
         if (fraction - shown >= 0.1 || (fraction >= 0.99 && shown < 0.99)) {
           shown = fraction;
           onProgress(fraction);
-          setState({ status: 'rendering', progress: Math.round(fraction * 100) / 100 });
+          // Progress is a hint: the final state is written in order after it.
+          setState({ status: 'rendering', progress: Math.round(fraction * 100) / 100 }).catch(
+            () => undefined,
+          );
         }
       },
     });
-    const detail = recordRenderedComposite(archiveDir, manifest.session.id, plan, result);
+    const detail = await recordRenderedComposite(archiveDir, manifest.session.id, plan, result);
     return { status: 'done', progress: 1, detail };
   } catch (err) {
     return setState({

@@ -60,7 +60,7 @@ export async function joinArchiveRuns(archiveDir: string, join: JoinRun): Promis
         ...(first.pointId !== undefined ? { pointId: first.pointId } : {}),
         detail: { run, error: error.slice(0, 500) },
       };
-      updateManifest(archiveDir, (m) => {
+      await updateManifest(archiveDir, (m) => {
         m.events.push(failed);
       });
       appendAudit(archiveDir, failed);
@@ -91,7 +91,7 @@ export async function joinArchiveRuns(archiveDir: string, join: JoinRun): Promis
       },
     };
     const replaced = new Set(segments.map((s) => s.file));
-    updateManifest(archiveDir, (m) => {
+    await updateManifest(archiveDir, (m) => {
       const at = m.files.findIndex((f) => replaced.has(f.file));
       m.files = m.files.filter((f) => !replaced.has(f.file));
       m.files.splice(at < 0 ? m.files.length : at, 0, entry);

@@ -56,7 +56,7 @@ async function archive(
     audit.append({ sessionId: 's', ...e });
   }
   audit.close();
-  writeManifest(dir, {
+  await writeManifest(dir, {
     version: 1,
     session: { id: 's', openedAt: at(0) },
     points: [{ id: 'a', name: 'A', kind: 'delegate', role: 'delegate' }],
@@ -144,7 +144,7 @@ t.test('a run that left nothing, a failed join, a failed composite: never "OK"',
   const dir = await archive();
   const m = readManifest(dir) as Manifest;
   m.composite = { status: 'failed', progress: 0.4, detail: 'composite ffmpeg exited 1' };
-  writeManifest(dir, m);
+  await writeManifest(dir, m);
   const compositeFailed = await verifyArchive(dir, { ffmpeg });
   t.equal(compositeFailed.status, 'composite-failed');
   t.notOk(compositeFailed.ok);

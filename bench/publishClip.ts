@@ -18,8 +18,8 @@ export async function publishClip(
   const audioSsrc = 10_000_000 + Math.floor(Math.random() * 1e6);
   const videoSsrc = 20_000_000 + Math.floor(Math.random() * 1e6);
   // ffmpeg sends RTCP from its own port: the transports it feeds keep RTCP apart.
-  const audioIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
-  const videoIn = await room.createPlainTransport(peer, 'send', { rtcpMux: false });
+  const audioIn = await room.media.createPlainTransport(peer, 'send', { rtcpMux: false });
+  const videoIn = await room.media.createPlainTransport(peer, 'send', { rtcpMux: false });
   await room.produce(peer, {
     transportId: audioIn.id,
     kind: 'audio',

@@ -80,7 +80,7 @@ try {
 
 async function phase(points: number): Promise<Phase> {
   const sessionId = `bench-recorder-${points}`;
-  const room = await server.rooms.roomFor(sessionId);
+  const room = (await server.sessions.open(sessionId)).room;
   const peers: Peer[] = [];
   for (let i = 0; i < points; i++) {
     peers.push(await addPublisher(room, `point-${i}`));

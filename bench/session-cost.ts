@@ -60,7 +60,7 @@ try {
     );
     await joinPage(browser, server.url, token);
   }
-  const room: Room = await server.rooms.roomFor(SESSION);
+  const room: Room = (await server.sessions.open(SESSION)).room;
   for (let i = BROWSERS; i < POINTS; i++) {
     await addSyntheticPoint(room, `synthetic-${i}`);
   }
@@ -161,9 +161,9 @@ async function addSyntheticPoint(room: Room, pointId: string): Promise<void> {
       pending.push(producerId);
       return;
     }
-    const consumer = await room.consume(peer, recv.id, producerId).catch(() => null);
+    const consumer = await room.media.consume(peer, recv.id, producerId).catch(() => null);
     if (consumer) {
-      await room.resumeConsumer(peer, consumer.id);
+      await room.media.resumeConsumer(peer, consumer.id);
     }
   };
   const channel: PeerChannel = {
@@ -175,7 +175,7 @@ async function addSyntheticPoint(room: Room, pointId: string): Promise<void> {
     close: () => undefined,
   };
   const { peer, joined } = await joinSyntheticPoint(room, pointId, { channel });
-  recv = await room.createPlainTransport(peer, 'recv');
+  recv = await room.media.createPlainTransport(peer, 'recv');
   await recv.connect({ ip: '127.0.0.1', port: sink.address().port });
   for (const p of [...joined.producers.map((x) => x.producerId), ...pending]) {
     await consume(p);

@@ -37,4 +37,10 @@ export class EnhancedEventEmitter<E extends EventMap> extends EventEmitter {
   override off<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
     return super.off(event, listener as (...args: unknown[]) => void);
   }
+
+  /** Adds a listener; returns the function that removes it (for owners that outlive it). */
+  subscribe<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): () => void {
+    this.on(event, listener);
+    return () => this.off(event, listener);
+  }
 }

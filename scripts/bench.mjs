@@ -1,5 +1,5 @@
 // npm run bench -- <name>: builds, then runs bench/<name>.ts. Human-readable lines
-// first; the last line is one JSON object of figures (DESIGN.md "Benchmarks").
+// first; the last line is one JSON object of figures (docs/contract.md, "Benchmarks").
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 

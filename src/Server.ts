@@ -20,7 +20,8 @@ import { DiskMonitor } from './recording/DiskMonitor.js';
 import { RecorderSupervisor } from './recording/RecorderSupervisor.js';
 import { RecordingProblems } from './recording/RecordingProblems.js';
 import { MemorySessionStore, type SessionStore } from './sessions/SessionStore.js';
-import { Rooms } from './sfu/Rooms.js';
+import { LiveSessions } from './sessions/LiveSessions.js';
+import { ArchiveFinisher } from './recording/ArchiveFinisher.js';
 import { SignalingServer } from './signaling/SignalingServer.js';
 import { WorkerPool } from '../workers/WorkerPool.js';
 
@@ -38,8 +39,10 @@ export interface ServerOptions {
 export class Server {
   readonly app: FastifyInstance;
   readonly pool: WorkerPool;
-  readonly sessions: SessionStore;
-  readonly rooms: Rooms;
+  /** The sessions the server knows of. */
+  readonly store: SessionStore;
+  /** The sessions with points connected now. */
+  readonly sessions: LiveSessions;
   readonly signaling: SignalingServer;
   readonly recorder: RecorderSupervisor;
   /** Free space of the archive disk, and its alarm. */
@@ -61,9 +64,7 @@ export class Server {
       firstPort: config.mediasoup.rtcPort,
       logger,
     });
-    const sessions = new MemorySessionStore((event, err) =>
-      logger.error({ err, event }, 'session observer listener failed'),
-    );
+    const store = new MemorySessionStore();
     const tokens = new TokenService(options.signingKey);
     let recorder: RecorderSupervisor;
     try {
@@ -78,10 +79,18 @@ export class Server {
       logger,
     );
     const problems = new RecordingProblems(logger);
-    const rooms = new Rooms({
+    const finisher = new ArchiveFinisher({
+      dataDir: config.dataDir,
+      logger,
+      supervisor: recorder,
+      problems,
+      composite: config.recorder.composite,
+    });
+    const sessions = new LiveSessions({
       pool,
       dataDir: config.dataDir,
-      sessions,
+      store,
+      finisher,
       logger,
       maxDelegatePoints: config.sessions.maxDelegatePoints,
       reconnectGraceMs: config.sessions.reconnectGraceSeconds * 1000,
@@ -89,7 +98,6 @@ export class Server {
         supervisor: recorder,
         segmentSeconds: config.recorder.segmentSeconds,
         autoStart: config.recorder.autoStart,
-        composite: config.recorder.composite,
         disk,
         problems,
       },
@@ -98,10 +106,10 @@ export class Server {
     let signaling: SignalingServer;
     try {
       app = await buildApp(config, logger, { pool, recorder, disk, problems, tokens, tls });
-      registerSessionRoutes(app, { tokens, rooms });
+      registerSessionRoutes(app, { tokens, sessions });
       signaling = new SignalingServer(app, {
         tokens,
-        rooms,
+        sessions,
         logger,
         maxMessageBytes: config.signaling.maxMessageBytes,
         authTimeoutMs: config.signaling.authTimeoutSeconds * 1000,
@@ -115,7 +123,7 @@ export class Server {
       throw error;
     }
     // What a stopped server left unfinished on the archives, in the background.
-    void rooms.resumeArchives();
+    void finisher.resume((id) => sessions.has(id));
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -123,8 +131,8 @@ export class Server {
     return new Server({
       app,
       pool,
+      store,
       sessions,
-      rooms,
       signaling,
       recorder,
       disk,
@@ -137,8 +145,8 @@ export class Server {
   private constructor(parts: {
     app: FastifyInstance;
     pool: WorkerPool;
-    sessions: SessionStore;
-    rooms: Rooms;
+    store: SessionStore;
+    sessions: LiveSessions;
     signaling: SignalingServer;
     recorder: RecorderSupervisor;
     disk: DiskMonitor;
@@ -150,8 +158,8 @@ export class Server {
     this.disk = parts.disk;
     this.app = parts.app;
     this.pool = parts.pool;
+    this.store = parts.store;
     this.sessions = parts.sessions;
-    this.rooms = parts.rooms;
     this.signaling = parts.signaling;
     this.url = parts.url;
     this.tls = parts.tls;
@@ -163,9 +171,9 @@ export class Server {
     this.#closing ??= (async () => {
       this.#log.info('server closing');
       try {
-        // Clients first (told the server is going away), then rooms, HTTP, workers.
+        // Clients first (told the server is going away), then sessions, HTTP, workers.
         await this.signaling.close();
-        await this.rooms.close();
+        await this.sessions.close();
         await this.app.close();
         await this.recorder.close();
       } finally {

@@ -49,7 +49,7 @@ t.test('finalize exits 1 and names the run when its segments cannot be joined', 
     audit.append({ sessionId: 's', ...e });
   }
   audit.close();
-  writeManifest(dir, {
+  await writeManifest(dir, {
     version: 1,
     session: { id: 's', openedAt: at(0) },
     points: [{ id: 'a', name: 'A', kind: 'delegate', role: 'delegate' }],

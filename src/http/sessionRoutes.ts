@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/TokenService.js';
 import { requireOperator, requireToken } from './credentials.js';
-import type { Rooms } from '../sfu/Rooms.js';
+import type { LiveSessions } from '../sessions/LiveSessions.js';
 
 /**
  * The operator API's live view: sessions with points present, where their media runs.
@@ -9,19 +9,19 @@ import type { Rooms } from '../sfu/Rooms.js';
  */
 export function registerSessionRoutes(
   app: FastifyInstance,
-  deps: { tokens: TokenService; rooms: Rooms },
+  deps: { tokens: TokenService; sessions: LiveSessions },
 ): void {
   app.get('/api/v1/sessions', async (req) => {
     requireOperator(deps.tokens, req);
-    const rooms = await deps.rooms.list();
+    const live = await deps.sessions.list();
     return {
-      sessions: rooms.map((room) => ({
-        id: room.session.id,
-        openedAt: room.session.openedAt.toISOString(),
-        locked: room.session.locked,
-        spotlight: room.session.spotlight,
+      sessions: live.map(({ session, room }) => ({
+        id: session.id,
+        openedAt: session.openedAt.toISOString(),
+        locked: session.locked,
+        spotlight: session.spotlight,
         workerPid: room.workerPid,
-        points: [...room.session.points.values()],
+        points: [...session.points.values()],
       })),
     };
   });

@@ -10,54 +10,30 @@
  * the session ends, each run's segments are joined into one verified file
  * (archive/finalizeArchive.ts).
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import path from 'node:path';
 import type { types } from 'mediasoup';
-import {
-  type ClosedSegment,
-  hashSegment,
-  segmentListEntries,
-  segmentListFile,
-} from '../../recorder/PointRecorder.js';
-import { sha256File } from '../../common/sha256File.js';
-import {
-  type Manifest,
-  type ManifestFile,
-  readManifest,
-  writeManifest,
-} from '../../archive/manifest.js';
-import { probeMedia } from '../../archive/probe.js';
-import type { RecorderMessage } from '../../protocol/recorder.js';
-import { type SdpTrack, sdpTrackOf } from '../../recorder/sdp.js';
-import { archiveDirOf, workDirOf } from '../../archive/archivePaths.js';
 import { errors } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import type { RecorderMessage } from '../../protocol/recorder.js';
 import type { Room } from '../sfu/Room.js';
-import { freeUdpPorts } from '../../common/portFree.js';
+import { sourceOf } from '../sfu/RoomMedia.js';
 import type { DiskMonitor } from './DiskMonitor.js';
 import { finishOrphan } from './finishOrphan.js';
 import { KeyframeRequester } from './KeyframeRequester.js';
 import type { RecorderSupervisor } from './RecorderSupervisor.js';
+import { type Group, RecordingArchive, type RunInfo, groupOf } from './RecordingArchive.js';
+import { RecordingGaps } from './RecordingGaps.js';
 import type { RecordingProblemKind, RecordingProblems } from './RecordingProblems.js';
+import { startRun } from './startRun.js';
 
-type Group = 'av' | 'screen';
-
-/** One run: one ffmpeg recording one point's group from start to stop (or death). */
-interface Run {
+/** A run as the recorder drives it: its ffmpeg, its consumers, whether it is stopping. */
+interface Run extends RunInfo {
   key: string;
-  pointId: string;
-  group: Group;
   consumers: types.Consumer[];
-  /** Wall clock of ffmpeg's time zero: the moment media was let flow to it. */
-  startedAt: Date;
-  name: string;
   ffmpegPid: number | null;
   /** Where its ffmpeg takes RTCP: a BYE there ends it cleanly. */
   rtcpPorts: readonly number[];
   /** Being stopped: its last segments still arrive, its consumers' closing is expected. */
   stopping: boolean;
-  /** Wall-clock end of the last file of this run seen so far. */
-  lastEnd: Date;
 }
 
 export interface SessionRecorderOptions {
@@ -79,21 +55,13 @@ export class SessionRecorder {
   readonly #room: Room;
   readonly #supervisor: RecorderSupervisor;
   readonly #o: SessionRecorderOptions;
-  readonly #archive: string;
-  readonly #media: string;
-  readonly #work: string;
+  readonly #archive: RecordingArchive;
   readonly #log: Logger;
   readonly #recordings = new Map<string, Run>();
   /** Every run of this recorder by name, ended ones too: late segments find theirs. */
   readonly #runs = new Map<string, Run>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
-  readonly #files: ManifestFile[];
-  /** File names already in (or being hashed into) the manifest. */
-  readonly #known = new Set<string>();
-  /** Events of the same session from before this room (an earlier sitting). */
-  readonly #earlierEvents: Manifest['events'];
-  /** Open gaps by key: since when, and why. */
-  readonly #gaps = new Map<string, { since: number; reason: string }>();
+  readonly #gaps: RecordingGaps;
   readonly #off: (() => void)[] = [];
   readonly #keyframes: KeyframeRequester;
   readonly #startAttempts = new Map<string, number>();
@@ -107,18 +75,9 @@ export class SessionRecorder {
     this.#room = room;
     this.#supervisor = supervisor;
     this.#o = options;
-    this.#archive = archiveDirOf(options.dataDir, room.session.id);
-    this.#media = path.join(this.#archive, 'media');
-    this.#work = workDirOf(options.dataDir, room.session.id);
     this.#log = options.logger.child({ sessionId: room.session.id, component: 'session-recorder' });
-    // A session that sits again (everyone had left) keeps its archive: files and events.
-    const earlier = readManifestSafely(this.#archive, this.#log);
-    this.#files = earlier?.files.filter((f) => f.kind !== 'composite') ?? [];
-    this.#earlierEvents = earlier?.events ?? [];
-    for (const f of this.#files) {
-      this.#known.add(path.basename(f.file));
-    }
-    room.recordingControl = (enabled, by) => this.setEnabled(enabled, by);
+    this.#archive = new RecordingArchive(options.dataDir, room.session, this.#log);
+    this.#gaps = new RecordingGaps(room.session, this.#log);
     if (options.autoStart && !room.session.recording) {
       if (options.disk?.health().low) {
         this.#stoppedByAlarm = true;
@@ -126,34 +85,37 @@ export class SessionRecorder {
           detail: { reason: 'disk-low', freeBytes: options.disk.health().freeBytes },
         });
       } else {
-        room.session.recording = true;
-        room.session.record('recording-enabled', { detail: { auto: true } });
+        room.session.setRecording(true, null, { auto: true });
       }
     }
     room.on('newproducer', (pointId, producer) => {
       this.#schedule(pointId, groupOf(producer));
     });
-    this.#listen(supervisor, 'message', (message) => this.#onRecorderMessage(message));
-    this.#listen(supervisor, 'recorderdied', () => this.#onRecorderDied());
-    this.#listen(supervisor, 'recorderup', (_pid, restart) => {
-      if (restart) {
-        for (const r of this.#recordings.values()) {
-          this.#schedule(r.pointId, r.group);
+    this.#off.push(
+      supervisor.subscribe('message', (message) => this.#onRecorderMessage(message)),
+      supervisor.subscribe('recorderdied', () => this.#onRecorderDied()),
+      supervisor.subscribe('recorderup', (_pid, restart) => {
+        if (restart) {
+          for (const r of this.#recordings.values()) {
+            this.#schedule(r.pointId, r.group);
+          }
         }
-      }
-    });
+      }),
+    );
     if (options.disk) {
-      this.#listen(options.disk, 'low', () => {
-        this.#onDiskLow().catch((err: unknown) =>
-          this.#log.error({ err }, 'stopping the recording on low disk failed'),
-        );
-      });
-      this.#listen(options.disk, 'ok', () => {
-        if (this.#stoppedByAlarm && !this.#closed) {
-          this.#stoppedByAlarm = false;
-          void this.setEnabled(true, 'recorder').catch(() => undefined);
-        }
-      });
+      this.#off.push(
+        options.disk.subscribe('low', () => {
+          this.#onDiskLow().catch((err: unknown) =>
+            this.#log.error({ err }, 'stopping the recording on low disk failed'),
+          );
+        }),
+        options.disk.subscribe('ok', () => {
+          if (this.#stoppedByAlarm && !this.#closed) {
+            this.#stoppedByAlarm = false;
+            void this.setEnabled(true, 'recorder').catch(() => undefined);
+          }
+        }),
+      );
     }
     for (const peer of room.peers.values()) {
       for (const producer of peer.producers.values()) {
@@ -168,12 +130,12 @@ export class SessionRecorder {
   }
 
   get archiveDir(): string {
-    return this.#archive;
+    return this.#archive.dir;
   }
 
   /** The runs' working files; removed once the session's runs are joined. */
   get workDir(): string {
-    return this.#work;
+    return this.#archive.work;
   }
 
   /** The operator's or host's switch; every point is told the recording state. */
@@ -183,11 +145,9 @@ export class SessionRecorder {
       const free = Math.floor((this.#o.disk.health().freeBytes ?? 0) / 1048576);
       throw new errors.DISK_LOW(`${free} MiB free`);
     }
-    if (session.recording === enabled || this.#closed) {
+    if (this.#closed || !session.setRecording(enabled, by)) {
       return;
     }
-    session.recording = enabled;
-    session.record(enabled ? 'recording-enabled' : 'recording-disabled', { by });
     this.#room.broadcast('recordingState', { recording: enabled, by });
     if (enabled) {
       for (const peer of this.#room.peers.values()) {
@@ -216,19 +176,7 @@ export class SessionRecorder {
     for (const off of this.#off) {
       off();
     }
-  }
-
-  #listen<E extends { on: (...a: never[]) => unknown; off: (...a: never[]) => unknown }>(
-    emitter: E,
-    event: string,
-    handler: (...args: never[]) => void,
-  ): void {
-    const e = emitter as unknown as {
-      on: (n: string, h: (...a: never[]) => void) => void;
-      off: (n: string, h: (...a: never[]) => void) => void;
-    };
-    e.on(event, handler);
-    this.#off.push(() => e.off(event, handler));
+    await this.#archive.flush();
   }
 
   /** Cancels pending starts and stops every point's recording, last segments included. */
@@ -280,36 +228,17 @@ export class SessionRecorder {
     if (producers.length === 0) {
       return;
     }
-    const consumers: types.Consumer[] = [];
-    const tracks: SdpTrack[] = [];
     try {
-      const base = await freeUdpPorts(producers.length * 2);
-      for (const [i, producer] of producers.entries()) {
-        const port = base + i * 2;
-        const consumer = await this.#room.recordingConsumer(producer.id, port, port + 1);
-        consumers.push(consumer);
-        tracks.push(sdpTrackOf(consumer, port, port + 1));
-      }
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const name = `${pointId}-${group}-${stamp}`;
-      const started = await this.#supervisor.request({
-        type: 'startPoint',
+      const started = await startRun(this.#room.media, this.#supervisor, {
         key,
-        dir: this.#media,
-        workDir: this.#work,
-        name,
-        tracks,
+        pointId,
+        group,
+        producers,
+        dir: this.#archive.media,
+        workDir: this.#archive.work,
         segmentSeconds: this.#o.segmentSeconds,
       });
-      // ffmpeg listens now: only now may media flow, starting with a keyframe. Its
-      // time zero is the first packet, i.e. now: the files' wall clock counts from here.
-      const startedAt = new Date();
-      for (const consumer of consumers) {
-        await consumer.resume();
-        if (consumer.kind === 'video') {
-          await consumer.requestKeyFrame();
-        }
-      }
+      const { name, consumers, startedAt } = started;
       const recording: Run = {
         key,
         pointId,
@@ -317,7 +246,7 @@ export class SessionRecorder {
         consumers,
         startedAt,
         name,
-        ffmpegPid: started.pid,
+        ffmpegPid: started.ffmpegPid,
         rtcpPorts: started.rtcpPorts,
         stopping: false,
         lastEnd: startedAt,
@@ -343,23 +272,11 @@ export class SessionRecorder {
           paused: producers.filter((p) => p.paused).map((p) => sourceOf(p)),
         },
       });
-      const gap = this.#gaps.get(key);
-      if (gap) {
-        this.#gaps.delete(key);
-        const gapMs = startedAt.getTime() - gap.since;
-        this.#room.session.record('recording-resumed', {
-          pointId,
-          detail: { kind: group, name, gapMs, after: gap.reason },
-        });
-        this.#log.warn({ pointId, group, gapMs }, 'recording resumed after a gap');
-      }
+      this.#gaps.resumed(key, { pointId, group, name }, startedAt);
       this.#startAttempts.delete(key);
-      this.#writeManifest();
+      this.#archive.write();
       this.#log.info({ pointId, group, name }, 'recording');
     } catch (err) {
-      for (const consumer of consumers) {
-        consumer.close();
-      }
       this.#startFailed(pointId, group, err);
     }
   }
@@ -384,14 +301,8 @@ export class SessionRecorder {
     this.#startAttempts.set(key, attempt);
     const reason = `the recording could not start: ${(err as Error).message}`;
     this.#problem('start-failed', pointId, `${reason} (attempt ${attempt})`);
-    if (!this.#gaps.has(key)) {
-      this.#gaps.set(key, { since: Date.now(), reason });
-      this.#room.session.record('recording-interrupted', {
-        pointId,
-        detail: { kind: group, reason },
-      });
-      this.#writeManifest();
-    }
+    this.#gaps.interrupted(key, { pointId, group }, reason);
+    this.#archive.write();
     if (this.#closed) {
       return;
     }
@@ -403,20 +314,9 @@ export class SessionRecorder {
     this.#retries.add(retry);
   }
 
-  /** Logged at error level, kept for /healthz and /metrics, told to the chairs. */
-  #problem(kind: RecordingProblemKind, pointId: string | undefined, detail: string): void {
-    const problem = this.#o.problems?.report({
-      kind,
-      sessionId: this.#room.session.id,
-      ...(pointId !== undefined ? { pointId } : {}),
-      detail,
-    });
-    this.#room.notifyChairs('recordingProblem', {
-      kind,
-      pointId: pointId ?? null,
-      detail,
-      at: problem?.at ?? new Date().toISOString(),
-    });
+  /** Logged at error level, kept for /healthz and /metrics (and so told to the chairs). */
+  #problem(kind: RecordingProblemKind, pointId: string, detail: string): void {
+    this.#o.problems?.report({ kind, sessionId: this.#room.session.id, pointId, detail });
   }
 
   async #stop(recording: Run): Promise<void> {
@@ -447,7 +347,8 @@ export class SessionRecorder {
       detail: { kind: recording.group, name: recording.name },
     });
     // The last segments and the stop itself are in the manifest before anything else.
-    this.#writeManifest();
+    this.#archive.write();
+    await this.#archive.flush();
   }
 
   #onRecorderMessage(message: RecorderMessage): void {
@@ -483,29 +384,10 @@ export class SessionRecorder {
       this.#schedule(run.pointId, run.group);
       return;
     }
-    const { segment } = message;
-    if (segment.end <= segment.start && (segment.bytes === 0 || segment.readable === false)) {
-      // Closed before its first packet (its point stopped at once): a header at most,
-      // nothing of the recording. Not a record of anything, so not kept.
-      rmSync(segment.file, { force: true });
-      this.#log.info({ file: path.basename(segment.file) }, 'segment without media removed');
-      return;
+    const problem = this.#archive.segmentClosed(run, message.segment);
+    if (problem) {
+      this.#problem('bad-segment', run.pointId, problem);
     }
-    if (segment.bytes === 0) {
-      // Nothing of the recording is in it: removed (the archive holds what it lists),
-      // and what it should have held is a gap verify reports.
-      rmSync(segment.file, { force: true });
-      this.#problem('bad-segment', run.pointId, `${path.basename(segment.file)} came out empty`);
-      return;
-    }
-    if (segment.readable === false) {
-      this.#problem(
-        'bad-segment',
-        run.pointId,
-        `${path.basename(segment.file)} cannot be opened by ffmpeg; kept as it is`,
-      );
-    }
-    this.#addFile(run, segment, false);
   }
 
   /** The recorder process died: its ffmpegs are orphans, told to finish their segment. */
@@ -524,69 +406,19 @@ export class SessionRecorder {
 
   #interrupted(run: Run, reason: string): void {
     this.#problem('interrupted', run.pointId, `${run.name}: ${reason}`);
-    if (!this.#gaps.has(run.key)) {
-      this.#gaps.set(run.key, { since: Date.now(), reason });
-    }
-    this.#room.session.record('recording-interrupted', {
-      pointId: run.pointId,
-      detail: { kind: run.group, name: run.name, reason },
-    });
-    this.#writeManifest();
+    this.#gaps.interrupted(run.key, run, reason);
+    this.#archive.write();
   }
 
-  /**
-   * Takes in what a run that did not stop cleanly left: segments ffmpeg listed but the
-   * recorder never hashed, and the one being written (after a crash: `interrupted`,
-   * readable up to the crash; after a starved ffmpeg was stopped: whole, but without
-   * its index). Files without a frame of media are removed.
-   */
+  /** What a run that did not stop cleanly left, taken into the archive. */
   #adoptLogged(run: Run, crashed: boolean): void {
     this.#adopt(run, crashed).catch((err: unknown) =>
       this.#log.error({ err, run: run.name }, 'taking in what a run left failed'),
     );
   }
 
-  async #adopt(run: Run, crashed: boolean): Promise<void> {
-    const listFile = segmentListFile(this.#work, run.name);
-    const listed = existsSync(listFile)
-      ? segmentListEntries(readFileSync(listFile, 'utf8'), this.#media)
-      : [];
-    for (const entry of listed) {
-      const name = path.basename(entry.file);
-      if (this.#known.has(name) || !existsSync(entry.file)) {
-        continue;
-      }
-      this.#known.add(name);
-      this.#addFile(run, await hashSegment(entry), false);
-    }
-    const prefix = `${run.name}-`;
-    const left = existsSync(this.#media)
-      ? readdirSync(this.#media)
-          .filter((n) => n.startsWith(prefix) && n.endsWith('.mkv') && !this.#known.has(n))
-          .sort()
-      : [];
-    for (const name of left) {
-      const full = path.join(this.#media, name);
-      const bytes = statSync(full).size;
-      if (bytes === 0 || (bytes < 64 * 1024 && !(await readable(this.#supervisor.ffmpeg, full)))) {
-        // Opened by ffmpeg just before the crash: headers at most, not a frame of media.
-        this.#log.warn({ file: name, bytes }, 'segment cut before its first frame removed');
-        unlinkSync(full);
-        continue;
-      }
-      this.#known.add(name);
-      const startSeconds = (run.lastEnd.getTime() - run.startedAt.getTime()) / 1000;
-      const endSeconds = (Date.now() - run.startedAt.getTime()) / 1000;
-      this.#addFile(
-        run,
-        { file: full, bytes, sha256: await sha256File(full), start: startSeconds, end: endSeconds },
-        crashed,
-      );
-      this.#log.warn(
-        { file: name, bytes },
-        crashed ? 'segment interrupted by a crash taken in' : 'last segment taken in',
-      );
-    }
+  #adopt(run: Run, crashed: boolean): Promise<void> {
+    return this.#archive.takeIn(run, crashed, this.#supervisor.ffmpeg);
   }
 
   async #onDiskLow(): Promise<void> {
@@ -608,56 +440,6 @@ export class SessionRecorder {
     }
   }
 
-  #addFile(run: Run, segment: ClosedSegment, interrupted: boolean): void {
-    const name = path.basename(segment.file);
-    if (this.#files.some((f) => path.basename(f.file) === name)) {
-      return;
-    }
-    this.#known.add(name);
-    const at = (seconds: number): Date => new Date(run.startedAt.getTime() + seconds * 1000);
-    const end = at(segment.end);
-    if (end > run.lastEnd) {
-      run.lastEnd = end;
-    }
-    this.#files.push({
-      file: path.relative(this.#archive, segment.file),
-      sha256: segment.sha256,
-      bytes: segment.bytes,
-      kind: run.group,
-      pointId: run.pointId,
-      start: at(segment.start).toISOString(),
-      end: end.toISOString(),
-      run: run.name,
-      ...(interrupted ? { interrupted: true } : {}),
-      ...(segment.readable === false ? { unreadable: true } : {}),
-    });
-    this.#writeManifest();
-  }
-
-  #writeManifest(): void {
-    const session = this.#room.session;
-    // The composite is written after the session by another hand: keep what it wrote.
-    const onDisk = readManifestSafely(this.#archive, this.#log);
-    const composites = onDisk?.files.filter((f) => f.kind === 'composite') ?? [];
-    const points = new Map((onDisk?.points ?? []).map((p) => [p.id, p]));
-    for (const p of session.points.values()) {
-      points.set(p.id, { id: p.id, name: p.name, kind: p.kind, role: p.role });
-    }
-    const manifest: Manifest = {
-      version: 1,
-      session: {
-        id: session.id,
-        openedAt: onDisk?.session.openedAt ?? session.openedAt.toISOString(),
-      },
-      points: [...points.values()],
-      events: [...this.#earlierEvents, ...session.timeline],
-      files: [...this.#files, ...composites],
-      ...(onDisk?.composite ? { composite: onDisk.composite } : {}),
-      updatedAt: new Date().toISOString(),
-    };
-    writeManifest(this.#archive, manifest);
-  }
-
   #producersOf(pointId: string, group: Group): types.Producer[] {
     return [...(this.#room.peers.get(pointId)?.producers.values() ?? [])].filter(
       (p) => !p.closed && groupOf(p) === group,
@@ -666,31 +448,5 @@ export class SessionRecorder {
 
   #key(pointId: string, group: Group): string {
     return `${this.#room.session.id}/${pointId}/${group}`;
-  }
-}
-
-function sourceOf(producer: types.Producer): string {
-  return (producer.appData as { source?: string }).source ?? producer.kind;
-}
-
-function groupOf(producer: types.Producer): Group {
-  return (producer.appData as { source?: string }).source === 'screen' ? 'screen' : 'av';
-}
-
-async function readable(ffmpeg: string, file: string): Promise<boolean> {
-  try {
-    await probeMedia(ffmpeg, file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readManifestSafely(dir: string, log: Logger): Manifest | null {
-  try {
-    return readManifest(dir);
-  } catch (err) {
-    log.error({ err }, 'manifest.json unreadable; a new one is written beside the media');
-    return null;
   }
 }

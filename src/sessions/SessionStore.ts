@@ -1,37 +1,46 @@
-import { Session } from './Session.js';
-
 /**
- * Where sessions live. Until sessions are planned ahead through the API, a session comes
- * into being when the first valid token for it joins; a persistent store (planned
- * sessions, invitations) implements the same interface.
+ * Where the sessions the server knows of are kept. A credential is checked against it
+ * before a room is opened: the session must exist. This store keeps sessions in memory
+ * and knows only ad-hoc ones (opened by a `diemcau token` link naming them); a planned,
+ * persistent store implements the same interface. Live state (who is present, the
+ * timeline of a sitting) is not the store's: it lives in a LiveSession while points
+ * are connected.
  */
+export interface StoredSession {
+  id: string;
+  /** Opened by a credential naming it, not planned ahead. */
+  adHoc: boolean;
+  createdAt: Date;
+}
+
 export interface SessionStore {
-  get(id: string): Session | undefined;
-  /** The session a valid token names, created on first use. */
-  open(id: string): Session;
-  list(): Session[];
+  /** The session with this id, if the server knows of it. */
+  get(id: string): StoredSession | undefined;
+  /**
+   * The session an ad-hoc credential names, made on first use and kept from then on
+   * (its archive, its timeline across sittings). A store may refuse (coded error).
+   */
+  openAdHoc(id: string): StoredSession;
+  list(): StoredSession[];
 }
 
 export class MemorySessionStore implements SessionStore {
-  readonly #sessions = new Map<string, Session>();
+  readonly #sessions = new Map<string, StoredSession>();
 
-  constructor(private readonly onListenerError?: (event: string, error: unknown) => void) {}
-
-  get(id: string): Session | undefined {
+  get(id: string): StoredSession | undefined {
     return this.#sessions.get(id);
   }
 
-  open(id: string): Session {
+  openAdHoc(id: string): StoredSession {
     let session = this.#sessions.get(id);
     if (!session) {
-      session = new Session(id, this.onListenerError);
+      session = { id, adHoc: true, createdAt: new Date() };
       this.#sessions.set(id, session);
-      session.observer.once('close', () => this.#sessions.delete(id));
     }
     return session;
   }
 
-  list(): Session[] {
+  list(): StoredSession[] {
     return [...this.#sessions.values()];
   }
 }

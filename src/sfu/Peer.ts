@@ -1,9 +1,11 @@
 import type { types } from 'mediasoup';
 import type { VerifiedToken } from '../auth/TokenService.js';
+import type { Actor } from '../sessions/Session.js';
 
 import type {
   CloseCode,
   MediaSource,
+  Role,
   NotificationMethod,
   SignalingNotifications,
 } from '../../protocol/signaling.js';
@@ -22,7 +24,7 @@ export interface PeerChannel {
  * transports, producers and consumers. Its media is torn down and rebuilt whenever the
  * point reconnects or the session moves to another worker; the point itself stays.
  */
-export class Peer {
+export class Peer implements Actor {
   readonly claims: VerifiedToken;
   readonly channel: PeerChannel;
   /** WebRTC transports from browsers; plain RTP ones for in-process points (loopback only). */
@@ -39,6 +41,15 @@ export class Peer {
 
   get pointId(): string {
     return this.claims.pointId;
+  }
+
+  /** As an actor on the session (its chair's controls): events record it by its point. */
+  get by(): string {
+    return this.claims.pointId;
+  }
+
+  get role(): Role {
+    return this.claims.role;
   }
 
   get closed(): boolean {

@@ -46,14 +46,13 @@ function point(id: string, role: Role) {
 }
 
 async function room(grace = 60_000): Promise<{ room: Room; events: SessionEvent[] }> {
-  const session = new Session('s');
+  const session = new Session('s', { maxDelegatePoints: 2 });
   const events: SessionEvent[] = [];
   session.observer.on('event', (e) => events.push(e));
   const r = await Room.create({
     session,
     pool,
     logger,
-    maxDelegatePoints: 2,
     reconnectGraceMs: grace,
   });
   return { room: r, events };

@@ -11,7 +11,8 @@ import { type DiemcauError, errors, isDiemcauError } from '../../common/errors.j
 import type { Logger } from '../../common/logger.js';
 import { Peer, type PeerChannel } from '../sfu/Peer.js';
 import type { Room } from '../sfu/Room.js';
-import type { Rooms } from '../sfu/Rooms.js';
+import type { LiveSession } from '../sessions/LiveSession.js';
+import type { LiveSessions } from '../sessions/LiveSessions.js';
 import { type MethodContext, methodSpec } from './methods.js';
 import type { WireError } from '../../protocol/errors.js';
 import {
@@ -23,7 +24,7 @@ import {
 
 export interface ConnectionDeps {
   tokens: TokenService;
-  rooms: Rooms;
+  sessions: LiveSessions;
   logger: Logger;
   maxMessageBytes: number;
   /** A connection that has not authenticated by then is closed (`authTimeout`). */
@@ -39,7 +40,7 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   readonly #deps: ConnectionDeps;
   readonly #log: Logger;
   #claims: VerifiedToken | null = null;
-  #room: Room | null = null;
+  #live: LiveSession | null = null;
   #peer: Peer | null = null;
   #left = false;
   #queue: Promise<void> = Promise.resolve();
@@ -117,10 +118,10 @@ export class SignalingConnection implements PeerChannel, MethodContext {
       setTimeout(() => this.#socket.close(CLOSE_CODES.authFailed, 'authentication failed'), 50);
       throw err;
     }
-    const room = await this.#deps.rooms.roomFor(claims.sessionId);
+    const live = await this.#deps.sessions.open(claims.sessionId);
     this.#claims = claims;
     this.#clearAuthTimer();
-    this.#room = room;
+    this.#live = live;
     this.#log.info(
       { sessionId: claims.sessionId, pointId: claims.pointId, role: claims.role },
       'authenticated',
@@ -132,7 +133,7 @@ export class SignalingConnection implements PeerChannel, MethodContext {
       pointKind: claims.pointKind,
       role: claims.role,
       expiresAt: claims.expiresAt.toISOString(),
-      routerRtpCapabilities: await room.rtpCapabilities(),
+      routerRtpCapabilities: await live.room.rtpCapabilities(),
     };
   }
 
@@ -143,18 +144,22 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   }
 
   leave(): void {
-    if (this.#peer && this.#room) {
-      this.#room.leave(this.#peer, 'left');
+    if (this.#peer && this.#live) {
+      this.#live.room.leave(this.#peer, 'left');
     }
     this.#left = true;
     setTimeout(() => this.#socket.close(1000, 'left'), 50);
   }
 
-  room(): Room {
-    if (!this.#room) {
+  live(): LiveSession {
+    if (!this.#live) {
       throw new errors.NOT_AUTHENTICATED();
     }
-    return this.#room;
+    return this.#live;
+  }
+
+  room(): Room {
+    return this.live().room;
   }
 
   peer(): Peer {
@@ -253,13 +258,13 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   }
 
   async #currentRoom(): Promise<Room> {
-    const room = this.room();
-    if (room.closed && this.#claims) {
-      // Everyone had left and the room was freed: a new one for the same session.
-      this.#room = await this.#deps.rooms.roomFor(this.#claims.sessionId);
+    const live = this.live();
+    if (live.room.closed && this.#claims) {
+      // Everyone had left and the room was freed: a new sitting of the same session.
+      this.#live = await this.#deps.sessions.open(this.#claims.sessionId);
       this.#peer = null;
     }
-    return this.#room as Room;
+    return this.room();
   }
 
   #clearAuthTimer(): void {
@@ -272,8 +277,8 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   #onClose(): void {
     clearInterval(this.#pingTimer);
     this.#clearAuthTimer();
-    if (this.#peer && this.#room && !this.#left) {
-      this.#room.disconnected(this.#peer);
+    if (this.#peer && this.#live && !this.#left) {
+      this.#live.room.disconnected(this.#peer);
     }
   }
 }

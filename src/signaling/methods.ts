@@ -13,6 +13,7 @@ import {
   type SignalingMethod,
 } from '../../protocol/signaling.js';
 import type { Peer } from '../sfu/Peer.js';
+import type { LiveSession } from '../sessions/LiveSession.js';
 import type { Room } from '../sfu/Room.js';
 import { type Validator, v } from './validate.js';
 
@@ -23,6 +24,7 @@ export interface MethodContext {
   authenticate(token: string, sessionId: string | undefined): Promise<ResultOf<'auth'>>;
   join(rtpCapabilities: types.RtpCapabilities): Promise<ResultOf<'join'>>;
   leave(): void;
+  live(): LiveSession;
   room(): Room;
   peer(): Peer;
 }
@@ -55,7 +57,7 @@ export const METHODS = {
     'none',
     (conn, d) => conn.authenticate(d.token, d.sessionId),
   ),
-  getRouterRtpCapabilities: method(empty, 'auth', (conn) => conn.room().rtpCapabilities()),
+  getRouterRtpCapabilities: method(empty, 'auth', (conn) => conn.room().media.rtpCapabilities()),
   join: method(v.object({ rtpCapabilities: v.json(32_768) }), 'auth', (conn, d) =>
     conn.join(d.rtpCapabilities as types.RtpCapabilities),
   ),
@@ -63,15 +65,15 @@ export const METHODS = {
   createWebRtcTransport: method(
     v.object({ direction: v.oneOf(['send', 'recv'] as const) }),
     'join',
-    (conn, d) => conn.room().createTransport(conn.peer(), d.direction),
+    (conn, d) => conn.room().media.createTransport(conn.peer(), d.direction),
   ),
   connectWebRtcTransport: method(
     v.object({ transportId: mediasoupId, dtlsParameters: v.json(4096) }),
     'join',
-    (conn, d) => conn.room().connectTransport(conn.peer(), d.transportId, d.dtlsParameters),
+    (conn, d) => conn.room().media.connectTransport(conn.peer(), d.transportId, d.dtlsParameters),
   ),
   restartIce: method(v.object({ transportId: mediasoupId }), 'join', (conn, d) =>
-    conn.room().restartIce(conn.peer(), d.transportId),
+    conn.room().media.restartIce(conn.peer(), d.transportId),
   ),
   produce: method(
     v.object({
@@ -84,7 +86,7 @@ export const METHODS = {
     (conn, d) => conn.room().produce(conn.peer(), d),
   ),
   closeProducer: method(v.object({ producerId: mediasoupId }), 'join', (conn, d) =>
-    conn.room().closeProducer(conn.peer(), d.producerId),
+    conn.room().media.closeProducer(conn.peer(), d.producerId),
   ),
   pauseProducer: method(v.object({ producerId: mediasoupId }), 'join', (conn, d) =>
     conn.room().setProducerPaused(conn.peer(), d.producerId, true),
@@ -95,10 +97,10 @@ export const METHODS = {
   consume: method(
     v.object({ transportId: mediasoupId, producerId: mediasoupId }),
     'join',
-    (conn, d) => conn.room().consume(conn.peer(), d.transportId, d.producerId),
+    (conn, d) => conn.room().media.consume(conn.peer(), d.transportId, d.producerId),
   ),
   resumeConsumer: method(v.object({ consumerId: mediasoupId }), 'join', (conn, d) =>
-    conn.room().resumeConsumer(conn.peer(), d.consumerId),
+    conn.room().media.resumeConsumer(conn.peer(), d.consumerId),
   ),
   setConsumerPreferredLayers: method(
     v.object({
@@ -110,9 +112,14 @@ export const METHODS = {
     (conn, d) =>
       conn
         .room()
-        .setConsumerPreferredLayers(conn.peer(), d.consumerId, d.spatialLayer, d.temporalLayer),
+        .media.setConsumerPreferredLayers(
+          conn.peer(),
+          d.consumerId,
+          d.spatialLayer,
+          d.temporalLayer,
+        ),
   ),
-  getStats: method(empty, 'join', (conn) => conn.room().stats(conn.peer())),
+  getStats: method(empty, 'join', (conn) => conn.room().media.stats(conn.peer())),
   mutePoint: method(v.object({ pointId }), 'join', (conn, d) =>
     conn.room().setPointMuted(conn.peer(), d.pointId, true),
   ),
@@ -129,7 +136,7 @@ export const METHODS = {
     conn.room().setSpotlight(conn.peer(), d.pointId),
   ),
   setRecording: method(v.object({ recording: v.boolean() }), 'join', (conn, d) =>
-    conn.room().setRecording(conn.peer(), d.recording),
+    conn.live().setRecording(conn.peer(), d.recording),
   ),
   ping: method(empty, 'none', () => ({ now: Date.now() })),
 } satisfies { [M in SignalingMethod]: MethodSpec<M> };

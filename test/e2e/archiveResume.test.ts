@@ -51,7 +51,7 @@ async function waitFor<T>(what: string, ms: number, probe: () => T | undefined):
 
 /** Two points sending for `seconds`; they leave (the session ends) unless told not to. */
 async function holdSession(sessionId: string, seconds: number, leave: boolean): Promise<void> {
-  const room = await server.rooms.roomFor(sessionId);
+  const room = (await server.sessions.open(sessionId)).room;
   const peers: Peer[] = [];
   for (const [pointId, kind] of [
     ['trung-tam', 'central'],

@@ -32,12 +32,12 @@ t.teardown(async () => {
 t.test(
   'a video packet lost on the way to the recorder: the picture is back within a second',
   async (t) => {
-    const room = await server.rooms.roomFor(SESSION);
+    const room = (await server.sessions.open(SESSION)).room;
     const vp8 = (await room.rtpCapabilities()).codecs?.find((c) => c.mimeType === 'video/VP8');
-    const recordingConsumer = room.recordingConsumer.bind(room);
+    const recordingConsumer = room.media.recordingConsumer.bind(room.media);
     const recordingFrom = Date.now();
     let lostAt = 0;
-    room.recordingConsumer = async (producerId, port, rtcpPort) => {
+    room.media.recordingConsumer = async (producerId, port, rtcpPort) => {
       // Lose the first packet of one picture, 5 s into the recording.
       const relay = await lossyRelay({ port, rtcpPort }, (p) => {
         if (lostAt || p.payloadType !== vp8?.preferredPayloadType || !p.startsPicture) {

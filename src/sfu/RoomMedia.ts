@@ -1,0 +1,452 @@
+/**
+ * The media of one session: a mediasoup Router on the least-loaded worker, an
+ * ActiveSpeakerObserver, and the points' transports, producers and consumers (held by
+ * their Peers). If the worker dies, the media moves itself to another worker and asks
+ * every point to rebuild (`reset`); the session and its points stay (Room).
+ */
+import type { types } from 'mediasoup';
+import { errors } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
+import type { PeerStats, ProducerInfo, TransportInfo } from '../../protocol/signaling.js';
+import type { PooledWorker, WorkerPool } from '../../workers/WorkerPool.js';
+import { canProduce } from '../auth/roles.js';
+import { createRecordingConsumer } from '../recording/recordingConsumer.js';
+import { MAX_INCOMING_BITRATE, MEDIA_CODECS } from './codecs.js';
+import type { MediaSource, Peer } from './Peer.js';
+import {
+  consumerOf,
+  ownProducerOf,
+  sourceOf,
+  transportOf,
+  webRtcTransportOf,
+} from './mediaLookups.js';
+import { peerStats } from './peerStats.js';
+
+export { sourceOf } from './mediaLookups.js';
+
+export type RoomMediaEvents = {
+  /** A point started sending a source (announced to the others; the recorder follows). */
+  newproducer: [peer: Peer, producer: types.Producer];
+  producerclose: [peer: Peer, producer: types.Producer];
+  /** Paused or resumed by its point. */
+  producerpause: [peer: Peer, producer: types.Producer, paused: boolean];
+  /** The loudest point changed. */
+  activespeaker: [pointId: string];
+  /** The worker died: the points' media is gone; it is being placed on another. */
+  lost: [workerPid: number];
+  /** The media runs on another worker now: every point rebuilds. */
+  reset: [];
+};
+
+/** Transports and consumers a single point may hold: generous, but bounded against abuse. */
+const MAX_TRANSPORTS_PER_PEER = 4;
+const MAX_CONSUMERS_PER_PEER = 200;
+
+interface MediaState {
+  pooled: PooledWorker;
+  router: types.Router;
+  speaker: types.ActiveSpeakerObserver;
+}
+
+export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
+  readonly #sessionId: string;
+  readonly #pool: WorkerPool;
+  readonly #peers: ReadonlyMap<string, Peer>;
+  readonly #log: Logger;
+  #media: MediaState | null = null;
+  #placing: Promise<void> | null = null;
+  #activeSpeaker: string | null = null;
+  #closed = false;
+
+  /** Placed on a worker before it resolves. `peers`: the room's, read, never changed here. */
+  static async create(
+    sessionId: string,
+    pool: WorkerPool,
+    peers: ReadonlyMap<string, Peer>,
+    log: Logger,
+  ): Promise<RoomMedia> {
+    const media = new RoomMedia(sessionId, pool, peers, log);
+    media.#placing = media.#place();
+    await media.#placing;
+    media.#placing = null;
+    return media;
+  }
+
+  private constructor(
+    sessionId: string,
+    pool: WorkerPool,
+    peers: ReadonlyMap<string, Peer>,
+    log: Logger,
+  ) {
+    super((event, error) => log.error({ err: error, event }, 'room media listener failed'));
+    this.#sessionId = sessionId;
+    this.#pool = pool;
+    this.#peers = peers;
+    this.#log = log;
+  }
+
+  get workerPid(): number | null {
+    return this.#media?.pooled.worker.pid ?? null;
+  }
+
+  get activeSpeaker(): string | null {
+    return this.#activeSpeaker;
+  }
+
+  /** Resolves once the media is placed (after a worker's death: on its new worker). */
+  async ready(): Promise<void> {
+    await this.#ready();
+  }
+
+  async rtpCapabilities(): Promise<types.RtpCapabilities> {
+    return (await this.#ready()).router.rtpCapabilities;
+  }
+
+  // ---- transports --------------------------------------------------------------------
+
+  async createTransport(peer: Peer, direction: 'send' | 'recv'): Promise<TransportInfo> {
+    const { router, pooled } = await this.#ready();
+    if (peer.transports.size >= MAX_TRANSPORTS_PER_PEER) {
+      throw new errors.TOO_MANY_REQUESTS(`at most ${MAX_TRANSPORTS_PER_PEER} transports per point`);
+    }
+    const transport = await router.createWebRtcTransport({
+      webRtcServer: pooled.webRtcServer,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: 600_000,
+      appData: { direction, pointId: peer.pointId },
+    });
+    if (peer.closed) {
+      transport.close();
+      throw new errors.NOT_JOINED();
+    }
+    if (direction === 'send') {
+      await transport.setMaxIncomingBitrate(MAX_INCOMING_BITRATE);
+    }
+    peer.transports.set(transport.id, transport);
+    transport.observer.once('close', () => peer.transports.delete(transport.id));
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
+  }
+
+  /**
+   * A plain RTP transport on 127.0.0.1 for an in-process point (synthetic publishers,
+   * the recorder): same produce/consume paths as a browser's, no ICE or DTLS. The
+   * sender's address is learnt from its first packet (comedia). ffmpeg sends RTCP from a
+   * port of its own, so senders like it need `rtcpMux: false` (RTCP on `rtcpTuple`).
+   */
+  async createPlainTransport(
+    peer: Peer,
+    direction: 'send' | 'recv',
+    options: { rtcpMux?: boolean } = {},
+  ): Promise<types.PlainTransport> {
+    const { router } = await this.#ready();
+    const transport = await router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: options.rtcpMux ?? true,
+      comedia: direction === 'send',
+      appData: { direction, pointId: peer.pointId },
+    });
+    peer.transports.set(transport.id, transport);
+    transport.observer.once('close', () => peer.transports.delete(transport.id));
+    return transport;
+  }
+
+  /** A paused consumer of a producer for the recorder's ffmpeg on loopback ports. */
+  async recordingConsumer(
+    producerId: string,
+    port: number,
+    rtcpPort: number,
+  ): Promise<types.Consumer> {
+    const { router } = await this.#ready();
+    return createRecordingConsumer(router, producerId, port, rtcpPort);
+  }
+
+  async connectTransport(peer: Peer, transportId: string, dtlsParameters: object): Promise<void> {
+    const transport = webRtcTransportOf(peer, transportId);
+    await mediaCall(() =>
+      transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }),
+    );
+  }
+
+  async restartIce(peer: Peer, transportId: string) {
+    const transport = webRtcTransportOf(peer, transportId);
+    return { iceParameters: await transport.restartIce() };
+  }
+
+  // ---- producers ---------------------------------------------------------------------
+
+  async produce(
+    peer: Peer,
+    request: {
+      transportId: string;
+      kind: types.MediaKind;
+      rtpParameters: object;
+      source: MediaSource;
+    },
+    /** A microphone the chair holds muted starts paused. */
+    mutedByOperator: boolean,
+  ): Promise<{ id: string }> {
+    if (!canProduce(peer.claims.role)) {
+      throw new errors.FORBIDDEN('observers receive only');
+    }
+    const expectedKind = request.source === 'mic' ? 'audio' : 'video';
+    if (request.kind !== expectedKind) {
+      throw new errors.INVALID_PARAMS(
+        `data.kind: source ${request.source} carries ${expectedKind}`,
+      );
+    }
+    const transport = transportOf(peer, request.transportId, 'send');
+    const { speaker } = await this.#ready();
+    peer.producerBySource(request.source)?.close();
+    const producer = await mediaCall(() =>
+      transport.produce({
+        kind: request.kind,
+        rtpParameters: request.rtpParameters as types.RtpParameters,
+        appData: { pointId: peer.pointId, source: request.source },
+      }),
+    );
+    peer.producers.set(producer.id, producer);
+    producer.observer.once('close', () => {
+      peer.producers.delete(producer.id);
+      this.safeEmit('producerclose', peer, producer);
+    });
+    if (request.source === 'mic') {
+      await speaker.addProducer({ producerId: producer.id }).catch(() => undefined);
+      if (mutedByOperator) {
+        await producer.pause();
+      }
+    }
+    this.safeEmit('newproducer', peer, producer);
+    return { id: producer.id };
+  }
+
+  closeProducer(peer: Peer, producerId: string): void {
+    ownProducerOf(peer, producerId).close();
+  }
+
+  async setProducerPaused(
+    peer: Peer,
+    producerId: string,
+    paused: boolean,
+    mutedByOperator: boolean,
+  ): Promise<MediaSource> {
+    const producer = ownProducerOf(peer, producerId);
+    const source = sourceOf(producer);
+    if (!paused && source === 'mic' && mutedByOperator) {
+      throw new errors.MUTED_BY_OPERATOR();
+    }
+    if (paused) {
+      await producer.pause();
+    } else {
+      await producer.resume();
+    }
+    this.safeEmit('producerpause', peer, producer, paused);
+    return source;
+  }
+
+  /** The chair's mute: the point's microphone paused or resumed on the server. */
+  async setMicPaused(peer: Peer | undefined, paused: boolean): Promise<void> {
+    const mic = peer?.producerBySource('mic');
+    if (mic) {
+      await (paused ? mic.pause() : mic.resume());
+    }
+  }
+
+  producerInfo(pointId: string, producer: types.Producer): ProducerInfo {
+    return {
+      producerId: producer.id,
+      pointId,
+      kind: producer.kind,
+      source: sourceOf(producer),
+      paused: producer.paused,
+    };
+  }
+
+  /** Every producer of the room but those of `exceptPointId`: what a joining point consumes. */
+  producerInfos(exceptPointId: string): ProducerInfo[] {
+    const out: ProducerInfo[] = [];
+    for (const peer of this.#peers.values()) {
+      if (peer.pointId === exceptPointId) {
+        continue;
+      }
+      for (const producer of peer.producers.values()) {
+        out.push(this.producerInfo(peer.pointId, producer));
+      }
+    }
+    return out;
+  }
+
+  // ---- consumers ---------------------------------------------------------------------
+
+  async consume(peer: Peer, transportId: string, producerId: string) {
+    const { router } = await this.#ready();
+    const transport = transportOf(peer, transportId, 'recv');
+    if (!peer.rtpCapabilities) {
+      throw new errors.NOT_JOINED();
+    }
+    const owner = this.#producerOwner(producerId);
+    if (!owner) {
+      throw new errors.PRODUCER_NOT_FOUND(producerId);
+    }
+    if (peer.consumers.size >= MAX_CONSUMERS_PER_PEER) {
+      throw new errors.TOO_MANY_REQUESTS(`at most ${MAX_CONSUMERS_PER_PEER} consumers per point`);
+    }
+    if (!router.canConsume({ producerId, rtpCapabilities: peer.rtpCapabilities })) {
+      throw new errors.CANNOT_CONSUME(producerId);
+    }
+    const producer = owner.producers.get(producerId) as types.Producer;
+    const source = sourceOf(producer);
+    // Created paused: the client resumes once its side is ready, so the first
+    // keyframe is not sent into the void.
+    const consumer = await mediaCall(() =>
+      transport.consume({
+        producerId,
+        rtpCapabilities: peer.rtpCapabilities as types.RtpCapabilities,
+        paused: true,
+        appData: { pointId: owner.pointId, source },
+      }),
+    );
+    peer.consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
+    consumer.on('producerclose', () => {
+      peer.channel.notify('consumerClosed', { consumerId: consumer.id, producerId });
+    });
+    consumer.on('layerschange', (layers) => {
+      peer.channel.notify('consumerLayersChanged', {
+        consumerId: consumer.id,
+        layers: layers ?? null,
+      });
+    });
+    return {
+      id: consumer.id,
+      producerId,
+      pointId: owner.pointId,
+      source,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      type: consumer.type,
+      producerPaused: consumer.producerPaused,
+    };
+  }
+
+  async resumeConsumer(peer: Peer, consumerId: string): Promise<void> {
+    await consumerOf(peer, consumerId).resume();
+  }
+
+  async setConsumerPreferredLayers(
+    peer: Peer,
+    consumerId: string,
+    spatialLayer: number,
+    temporalLayer: number | undefined,
+  ): Promise<void> {
+    const consumer = consumerOf(peer, consumerId);
+    if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
+      return;
+    }
+    await consumer.setPreferredLayers(
+      temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer },
+    );
+  }
+
+  /** What the server measures of a point's media. */
+  stats(peer: Peer): Promise<PeerStats> {
+    return peerStats(peer);
+  }
+
+  close(): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    this.#media?.router.close();
+    this.#media = null;
+  }
+
+  // ---- placement ---------------------------------------------------------------------
+
+  async #ready(): Promise<MediaState> {
+    if (this.#placing) {
+      await this.#placing;
+    }
+    if (!this.#media || this.#closed) {
+      throw new errors.UNAVAILABLE('the session has no media server right now');
+    }
+    return this.#media;
+  }
+
+  async #place(): Promise<void> {
+    const pooled = await this.#pool.pickWorker();
+    const router = await pooled.worker.createRouter({
+      mediaCodecs: MEDIA_CODECS,
+      appData: { sessionId: this.#sessionId },
+    });
+    const speaker = await router.createActiveSpeakerObserver({ interval: 300 });
+    speaker.on('dominantspeaker', ({ producer }) => {
+      const pointId = (producer.appData as { pointId: string }).pointId;
+      if (pointId !== this.#activeSpeaker) {
+        this.#activeSpeaker = pointId;
+        this.safeEmit('activespeaker', pointId);
+      }
+    });
+    router.on('workerclose', () => this.#onWorkerLost(pooled));
+    if (this.#closed) {
+      router.close();
+      return;
+    }
+    this.#media = { pooled, router, speaker };
+    this.#log.info({ workerPid: pooled.worker.pid, slot: pooled.slot }, 'session media placed');
+  }
+
+  #onWorkerLost(lost: PooledWorker): void {
+    if (this.#closed || this.#pool.closed) {
+      return;
+    }
+    this.#log.warn({ workerPid: lost.worker.pid }, 'worker lost: moving the session');
+    this.safeEmit('lost', lost.worker.pid);
+    this.#media = null;
+    this.#activeSpeaker = null;
+    for (const peer of this.#peers.values()) {
+      peer.closeMedia();
+    }
+    const attempt = (): Promise<void> =>
+      this.#place().catch(async (err: unknown) => {
+        this.#log.error({ err }, 'cannot place the session on a worker yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (!this.#closed) {
+          return attempt();
+        }
+      });
+    this.#placing = attempt().then(() => {
+      this.#placing = null;
+      this.safeEmit('reset');
+    });
+  }
+
+  #producerOwner(producerId: string): Peer | undefined {
+    for (const peer of this.#peers.values()) {
+      if (peer.producers.has(producerId)) {
+        return peer;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** mediasoup rejects bad RTP/DTLS parameters with TypeError: a client mistake, coded. */
+async function mediaCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof TypeError || (err as Error).name === 'UnsupportedError') {
+      throw new errors.MEDIA_FAILED((err as Error).message);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,50 @@
+/** A point's own transports, producers and consumers by id: a wrong id is a coded error. */
+import type { types } from 'mediasoup';
+import { errors } from '../../common/errors.js';
+import type { MediaSource, Peer } from './Peer.js';
+
+export function webRtcTransportOf(peer: Peer, transportId: string): types.WebRtcTransport {
+  const transport = transportOf(peer, transportId);
+  if (transport.type !== 'webrtc') {
+    throw new errors.INVALID_PARAMS(`data.transportId: ${transportId} is not a WebRTC transport`);
+  }
+  return transport;
+}
+
+export function transportOf(
+  peer: Peer,
+  transportId: string,
+  direction?: 'send' | 'recv',
+): types.WebRtcTransport | types.PlainTransport {
+  const transport = peer.transports.get(transportId);
+  if (!transport) {
+    throw new errors.TRANSPORT_NOT_FOUND(transportId);
+  }
+  if (direction && (transport.appData as { direction: string }).direction !== direction) {
+    throw new errors.INVALID_PARAMS(
+      `data.transportId: ${transportId} is not a ${direction} transport`,
+    );
+  }
+  return transport;
+}
+
+export function ownProducerOf(peer: Peer, producerId: string): types.Producer {
+  const producer = peer.producers.get(producerId);
+  if (!producer) {
+    throw new errors.PRODUCER_NOT_FOUND(producerId);
+  }
+  return producer;
+}
+
+export function consumerOf(peer: Peer, consumerId: string): types.Consumer {
+  const consumer = peer.consumers.get(consumerId);
+  if (!consumer) {
+    throw new errors.CONSUMER_NOT_FOUND(consumerId);
+  }
+  return consumer;
+}
+
+/** Which of its point's sources a producer sends. */
+export function sourceOf(producer: types.Producer): MediaSource {
+  return (producer.appData as { source: MediaSource }).source;
+}
