@@ -3,16 +3,16 @@
  * It owns both and closes both.
  */
 import path from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
-import { errorBody, errors, isDiemcauError } from '../common/errors.js';
 import { TokenService } from './auth/TokenService.js';
-import { registerClientRoutes } from './http/clientRoutes.js';
+import { clientRoutes } from './http/clientRoutes.js';
+import { apiRoutes } from './http/apiRoutes.js';
+import { useCodedErrors } from './http/codedErrors.js';
 import { isLoopback } from './config/addresses.js';
 import { isOperatorOrSecret } from './http/credentials.js';
-import { registerHealthRoutes } from './http/healthRoutes.js';
+import { healthRoutes } from './http/healthRoutes.js';
 import { registerRateLimits } from './http/rateLimits.js';
-import { registerSessionRoutes } from './http/sessionRoutes.js';
 import { type TlsMaterial, tlsFor } from './http/tls.js';
 import type { Logger } from '../common/logger.js';
 import { packageVersion } from '../common/paths.js';
@@ -105,8 +105,15 @@ export class Server {
     let app: FastifyInstance;
     let signaling: SignalingServer;
     try {
-      app = await buildApp(config, logger, { pool, recorder, disk, problems, tokens, tls });
-      registerSessionRoutes(app, { tokens, sessions });
+      app = await buildApp(config, logger, {
+        pool,
+        recorder,
+        disk,
+        problems,
+        tokens,
+        tls,
+        sessions,
+      });
       signaling = new SignalingServer(app, {
         tokens,
         sessions,
@@ -196,6 +203,7 @@ async function buildApp(
     problems: RecordingProblems;
     tokens: TokenService;
     tls: TlsMaterial | null;
+    sessions: LiveSessions;
   },
 ): Promise<FastifyInstance> {
   const { tls, tokens } = deps;
@@ -208,27 +216,12 @@ async function buildApp(
     forceCloseConnections: true,
   }) as unknown as FastifyInstance;
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (isDiemcauError(error)) {
-      return reply.code(error.statusCode).send(errorBody(error));
-    }
-    if (error.validation !== undefined || (error.statusCode ?? 500) < 500) {
-      const coded = new errors.BAD_REQUEST(error.message);
-      return reply.code(error.statusCode ?? 400).send(errorBody(coded));
-    }
-    request.log.error({ err: error }, 'unhandled error in request');
-    return reply.code(500).send(errorBody(new errors.INTERNAL()));
-  });
   await registerRateLimits(app, config.http.rateLimitPerMinute);
-  // Unknown addresses count against the same per-address limit as the rest.
-  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => {
-    const err = new errors.NOT_FOUND(`${request.method} ${request.url.split('?')[0] ?? ''}`);
-    return reply.code(404).send(errorBody(err));
-  });
+  useCodedErrors(app);
 
   // Pids, ports, paths and disk figures are for this machine, or for operators.
   const onLoopback = isLoopback(config.http.host);
-  registerHealthRoutes(app, {
+  await app.register(healthRoutes, {
     pool: deps.pool,
     recorder: deps.recorder,
     disk: deps.disk,
@@ -237,6 +230,7 @@ async function buildApp(
     startedAt: Date.now(),
     mayInspect: (req) => onLoopback || isOperatorOrSecret(tokens, req, config.http.metricsToken),
   });
-  registerClientRoutes(app, { tokens });
+  await app.register(clientRoutes, { tokens });
+  await app.register(apiRoutes, { prefix: '/api/v1', tokens, sessions: deps.sessions });
   return app;
 }

@@ -61,3 +61,26 @@ t.test('the operator API refuses anything but an operator token', async (t) => {
   t.equal(none.status, 401);
   t.match(await none.json(), { error: { code: 'DC_ERR_TOKEN_MISSING' } });
 });
+
+t.test(
+  'every built asset is served from the build directory, each page at its address',
+  async (t) => {
+    const { readdirSync } = await import('node:fs');
+    const { CLIENT_DIST } = await import('../src/http/clientRoutes.js');
+    const built = readdirSync(CLIENT_DIST).filter((n) => /\.(js|css|map)$/.test(n));
+    t.ok(built.length >= 4, `${built.length} built files`);
+    for (const name of built) {
+      const at = name.startsWith('diemcau-client.') ? `/sdk/${name}` : `/assets/${name}`;
+      const res = await fetch(`${server.url}${at}`);
+      t.equal(res.status, 200, at);
+    }
+    t.equal((await fetch(`${server.url}/assets/../package.json`)).status, 404, 'nothing else');
+  },
+);
+
+t.test('a query that does not fit a route’s schema is a coded 400, not a guess', async (t) => {
+  const auth = { authorization: `Bearer ${tokenFor('probe', 'lao-cai', 'delegate')}` };
+  const res = await fetch(`${server.url}/bandwidth-test?bytes=lots`, { headers: auth });
+  t.equal(res.status, 400);
+  t.match(await res.json(), { error: { code: 'DC_ERR_BAD_REQUEST' } });
+});

@@ -1,24 +1,30 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/TokenService.js';
 import { requireToken } from './credentials.js';
 import { limitPer } from './rateLimits.js';
-import { errorBody, errors } from '../../common/errors.js';
+import { errors } from '../../common/errors.js';
 import { projectRoot } from '../../common/paths.js';
 
 /** Built by `npm run build` (scripts/build-client.mjs) from client-sdk/. */
 export const CLIENT_DIST = path.join(projectRoot, 'dist', 'client');
 
-const FILES: Record<string, { file: string; type: string }> = {
-  '/sdk/diemcau-client.js': { file: 'diemcau-client.js', type: 'text/javascript; charset=utf-8' },
-  '/sdk/diemcau-client.js.map': { file: 'diemcau-client.js.map', type: 'application/json' },
-  '/assets/join.js': { file: 'join.js', type: 'text/javascript; charset=utf-8' },
-  '/assets/join.js.map': { file: 'join.js.map', type: 'application/json' },
-  '/assets/join.css': { file: 'join.css', type: 'text/css; charset=utf-8' },
-  '/join': { file: 'join.html', type: 'text/html; charset=utf-8' },
+/** The SDK's module, under the address applications import it from. */
+const SDK_FILES = new Set(['diemcau-client.js', 'diemcau-client.js.map']);
+
+/** The pages, each at its own address (`/join` is `join.html`). */
+const PAGES = ['join'];
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
 };
 
 /**
@@ -41,59 +47,109 @@ interface CachedFile {
   body: Buffer;
   gzip: Buffer;
   etag: string;
+  type: string;
+}
+
+export interface ClientDeps {
+  tokens: TokenService;
+  /** Where the built files are (default: dist/client). */
+  dir?: string;
 }
 
 /**
- * The SDK, the delegate page and the network check. Files are read into memory at
- * start, gzipped once and tagged, so a reload costs a 304 and a first load a third of
- * the SDK's size on the central link.
+ * The SDK, the pages and their assets, served from the build directory as it is at start
+ * (every file it holds: `/sdk/…` for the SDK, `/assets/…` for the rest, `/<page>` for
+ * each page); and the delegate page's network check. Files are read into memory,
+ * gzipped once and tagged, so a reload costs a 304 and a first load a third of the SDK's
+ * size on the central link.
  */
-export function registerClientRoutes(app: FastifyInstance, deps: { tokens: TokenService }): void {
-  const cache = new Map<string, CachedFile>();
-  for (const [route, { file }] of Object.entries(FILES)) {
-    const full = path.join(CLIENT_DIST, file);
-    if (existsSync(full)) {
-      const body = readFileSync(full);
-      cache.set(route, {
-        body,
-        gzip: gzipSync(body, { level: 9 }),
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-      });
+export const clientRoutes: FastifyPluginCallback<ClientDeps> = (app, deps, done) => {
+  const dir = deps.dir ?? CLIENT_DIST;
+  const files = loadBuild(dir);
+  const serve = (name: string, page: boolean) => (req: FastifyRequest, reply: FastifyReply) => {
+    const file = files.get(name);
+    if (!file) {
+      throw new errors.UNAVAILABLE('the browser client is not built (npm run build)');
+    }
+    if (page) {
+      reply.header('content-security-policy', PAGE_POLICY);
+      reply.header('referrer-policy', 'no-referrer');
+    }
+    reply.header('cache-control', 'no-cache');
+    reply.header('etag', file.etag);
+    reply.header('vary', 'accept-encoding');
+    if (req.headers['if-none-match'] === file.etag) {
+      return reply.code(304).send();
+    }
+    if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+      reply.header('content-encoding', 'gzip');
+      return reply.type(file.type).send(file.gzip);
+    }
+    return reply.type(file.type).send(file.body);
+  };
+  for (const page of PAGES) {
+    app.get(`/${page}`, { schema: { querystring: PAGE_QUERY } }, serve(`${page}.html`, true));
+  }
+  for (const name of files.keys()) {
+    if (SDK_FILES.has(name)) {
+      app.get(`/sdk/${name}`, { schema: { querystring: NO_QUERY } }, serve(name, false));
+    } else if (!PAGES.some((p) => name === `${p}.html`)) {
+      app.get(`/assets/${name}`, { schema: { querystring: NO_QUERY } }, serve(name, false));
     }
   }
-  for (const [route, { type }] of Object.entries(FILES)) {
-    app.get(route, async (req, reply) => {
-      const cached = cache.get(route);
-      if (!cached) {
-        return reply
-          .code(503)
-          .send(
-            errorBody(new errors.UNAVAILABLE('the browser client is not built (npm run build)')),
-          );
-      }
-      if (route === '/join') {
-        reply.header('content-security-policy', PAGE_POLICY);
-        reply.header('referrer-policy', 'no-referrer');
-      }
-      reply.header('cache-control', 'no-cache');
-      reply.header('etag', cached.etag);
-      reply.header('vary', 'accept-encoding');
-      if (req.headers['if-none-match'] === cached.etag) {
-        return reply.code(304).send();
-      }
-      if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
-        reply.header('content-encoding', 'gzip');
-        return reply.type(type).send(cached.gzip);
-      }
-      return reply.type(type).send(cached.body);
+  if (!files.has('diemcau-client.js')) {
+    // Not built: say so where the SDK is asked for, rather than a bare 404.
+    app.get('/sdk/diemcau-client.js', serve('diemcau-client.js', false));
+  }
+  app.get('/', { schema: { querystring: NO_QUERY } }, async (_req, reply) =>
+    reply.redirect('/join'),
+  );
+  registerNetworkCheck(app, deps.tokens);
+  done();
+};
+
+/** Every file of the build directory, read, compressed and tagged. */
+function loadBuild(dir: string): Map<string, CachedFile> {
+  const files = new Map<string, CachedFile>();
+  if (!existsSync(dir)) {
+    return files;
+  }
+  for (const name of readdirSync(dir).sort()) {
+    const type = TYPES[path.extname(name)];
+    if (type === undefined) {
+      continue;
+    }
+    const body = readFileSync(path.join(dir, name));
+    files.set(name, {
+      body,
+      gzip: gzipSync(body, { level: 9 }),
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      type,
     });
   }
-  app.get('/', async (_req, reply) => reply.redirect('/join'));
+  return files;
+}
 
-  // The delegate page's network check, for holders of an invitation only: download N
-  // bytes, or upload a body. Limited per address and per credential.
+const NO_QUERY = { type: 'object', additionalProperties: false } as const;
+/** A page's own settings; its token is read by the page and never logged. */
+const PAGE_QUERY = {
+  type: 'object',
+  properties: {
+    token: { type: 'string', maxLength: 4096 },
+    lang: { type: 'string', enum: ['vi', 'en'] },
+  },
+} as const;
+
+/**
+ * The delegate page's network check, for holders of an invitation only: download N bytes,
+ * or upload a body. Limited per address and per credential.
+ */
+function registerNetworkCheck(
+  app: Parameters<FastifyPluginCallback>[0],
+  tokens: TokenService,
+): void {
   const credentialOf = (req: FastifyRequest): string => {
-    const claims = requireToken(deps.tokens, req);
+    const claims = requireToken(tokens, req);
     return `${claims.sessionId}/${claims.pointId}`;
   };
   const perAddress = {
@@ -108,24 +164,31 @@ export function registerClientRoutes(app: FastifyInstance, deps: { tokens: Token
   const authenticate = (
     req: FastifyRequest,
     _reply: FastifyReply,
-    done: (err?: Error) => void,
+    next: (err?: Error) => void,
   ): void => {
     try {
       credentialOf(req);
-      done();
+      next();
     } catch (err) {
-      done(err as Error);
+      next(err as Error);
     }
   };
   const BLOCK = Buffer.alloc(1024 * 1024, 0x5a);
-  app.get<{ Querystring: { bytes?: string } }>(
+  app.get<{ Querystring: { bytes?: number } }>(
     '/bandwidth-test',
-    { config: perAddress, preHandler: [authenticate, perCredential] },
+    {
+      config: perAddress,
+      preHandler: [authenticate, perCredential],
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { bytes: { type: 'integer', minimum: 0 } },
+          additionalProperties: false,
+        },
+      },
+    },
     async (req, reply) => {
-      const bytes = Math.min(
-        Math.max(Number(req.query.bytes) || 0, 0),
-        BANDWIDTH_TEST.maxDownloadBytes,
-      );
+      const bytes = Math.min(req.query.bytes ?? 0, BANDWIDTH_TEST.maxDownloadBytes);
       const chunks: Buffer[] = [];
       for (let left = bytes; left > 0; left -= BLOCK.length) {
         chunks.push(left >= BLOCK.length ? BLOCK : BLOCK.subarray(0, left));
@@ -142,10 +205,11 @@ export function registerClientRoutes(app: FastifyInstance, deps: { tokens: Token
       // Before the body is read: a refused upload costs nothing.
       onRequest: [authenticate],
       preHandler: [perCredential],
+      schema: { querystring: NO_QUERY },
     },
     async (req, reply) => reply.send({ received: (req.body as Buffer | undefined)?.length ?? 0 }),
   );
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, next) =>
+    next(null, body),
   );
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { errors } from '../../common/errors.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
@@ -25,8 +25,8 @@ export interface HealthDeps {
  * archive disk has room, so an IT center's monitor sees a degraded server (503) while
  * one is being restarted or while nothing could be recorded.
  */
-export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
-  app.get('/healthz', async (req, reply) => {
+export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done) => {
+  app.get('/healthz', { schema: HEALTH_SCHEMA }, async (req, reply) => {
     const workers = deps.pool.health();
     const recorder = deps.recorder.health();
     const disk = deps.disk.health();
@@ -53,7 +53,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     });
   });
 
-  app.get('/metrics', async (req, reply) => {
+  app.get('/metrics', { schema: { querystring: NO_QUERY } }, async (req, reply) => {
     if (!deps.mayInspect(req)) {
       throw new errors.FORBIDDEN(
         '/metrics on a network address needs an operator token or http.metricsToken',
@@ -117,7 +117,30 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     ];
     return reply.type('text/plain; version=0.0.4').send(lines.join(''));
   });
-}
+  done();
+};
+
+const NO_QUERY = { type: 'object', additionalProperties: false } as const;
+
+/** The status for everyone; the detail (pids, ports, paths, disk) for who may inspect. */
+const HEALTH_BODY = {
+  type: 'object',
+  required: ['status'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'degraded'] },
+    version: { type: 'string' },
+    uptimeSeconds: { type: 'integer' },
+    workers: { type: 'object', additionalProperties: true },
+    recorder: { type: 'object', additionalProperties: true },
+    disk: { type: 'object', additionalProperties: true },
+    recording: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+const HEALTH_SCHEMA = {
+  querystring: NO_QUERY,
+  response: { 200: HEALTH_BODY, 503: HEALTH_BODY },
+} as const;
 
 /** One metric: a value, or one value per label set (label values are ours, not users'). */
 function metric(

@@ -22,6 +22,7 @@ import { KeyframeRequester } from './KeyframeRequester.js';
 import type { RecorderSupervisor } from './RecorderSupervisor.js';
 import { type Group, RecordingArchive, type RunInfo, groupOf } from './RecordingArchive.js';
 import { RecordingGaps } from './RecordingGaps.js';
+import { RunQueue } from './RunQueue.js';
 import type { RecordingProblemKind, RecordingProblems } from './RecordingProblems.js';
 import { startRun } from './startRun.js';
 
@@ -46,11 +47,6 @@ export interface SessionRecorderOptions {
   problems?: RecordingProblems;
 }
 
-const RESTART_DEBOUNCE_MS = 300;
-/** A run that could not start is tried again after 1 s, then 2, 4, … up to 10 s. */
-const START_RETRY_MS = 1000;
-const START_RETRY_MAX_MS = 10_000;
-
 export class SessionRecorder {
   readonly #room: Room;
   readonly #supervisor: RecorderSupervisor;
@@ -60,15 +56,12 @@ export class SessionRecorder {
   readonly #recordings = new Map<string, Run>();
   /** Every run of this recorder by name, ended ones too: late segments find theirs. */
   readonly #runs = new Map<string, Run>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #queue: RunQueue;
   readonly #gaps: RecordingGaps;
   readonly #off: (() => void)[] = [];
   readonly #keyframes: KeyframeRequester;
-  readonly #startAttempts = new Map<string, number>();
-  readonly #retries = new Set<NodeJS.Timeout>();
   /** Recording was stopped by the disk alarm (not by a person): it resumes with space. */
   #stoppedByAlarm = false;
-  #queue: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(room: Room, supervisor: RecorderSupervisor, options: SessionRecorderOptions) {
@@ -78,6 +71,11 @@ export class SessionRecorder {
     this.#log = options.logger.child({ sessionId: room.session.id, component: 'session-recorder' });
     this.#archive = new RecordingArchive(options.dataDir, room.session, this.#log);
     this.#gaps = new RecordingGaps(room.session, this.#log);
+    // Keys are `<session>/<point>/<group>`: ids hold no `/` (ID_PATTERN).
+    this.#queue = new RunQueue(this.#log, (key) => {
+      const [pointId = '', group = 'av'] = key.split('/').slice(-2) as [string, Group];
+      return this.#restart(pointId, group);
+    });
     if (options.autoStart && !room.session.recording) {
       if (options.disk?.health().low) {
         this.#stoppedByAlarm = true;
@@ -170,8 +168,7 @@ export class SessionRecorder {
     }
     this.#closed = true;
     this.#keyframes.close();
-    this.#retries.forEach(clearTimeout);
-    this.#retries.clear();
+    this.#queue.cancelPending(true);
     await this.#stopAll();
     for (const off of this.#off) {
       off();
@@ -181,11 +178,8 @@ export class SessionRecorder {
 
   /** Cancels pending starts and stops every point's recording, last segments included. */
   async #stopAll(): Promise<void> {
-    for (const timer of this.#timers.values()) {
-      clearTimeout(timer);
-    }
-    this.#timers.clear();
-    await this.#enqueue(async () => {
+    this.#queue.cancelPending(false);
+    await this.#queue.enqueue(async () => {
       for (const recording of [...this.#recordings.values()]) {
         await this.#stop(recording);
       }
@@ -193,26 +187,9 @@ export class SessionRecorder {
   }
 
   #schedule(pointId: string, group: Group): void {
-    if (this.#closed || !this.#room.session.recording) {
-      return;
+    if (!this.#closed && this.#room.session.recording) {
+      this.#queue.schedule(this.#key(pointId, group));
     }
-    const key = this.#key(pointId, group);
-    clearTimeout(this.#timers.get(key));
-    // A point publishing mic and camera a few ms apart is started once, with both.
-    this.#timers.set(
-      key,
-      setTimeout(() => {
-        this.#timers.delete(key);
-        void this.#enqueue(() => this.#restart(pointId, group));
-      }, RESTART_DEBOUNCE_MS),
-    );
-  }
-
-  #enqueue(task: () => Promise<void>): Promise<void> {
-    this.#queue = this.#queue.then(task).catch((err: unknown) => {
-      this.#log.error({ err }, 'recording step failed');
-    });
-    return this.#queue;
   }
 
   async #restart(pointId: string, group: Group): Promise<void> {
@@ -273,7 +250,7 @@ export class SessionRecorder {
         },
       });
       this.#gaps.resumed(key, { pointId, group, name }, startedAt);
-      this.#startAttempts.delete(key);
+      this.#queue.started(key);
       this.#archive.write();
       this.#log.info({ pointId, group, name }, 'recording');
     } catch (err) {
@@ -297,21 +274,11 @@ export class SessionRecorder {
       this.#log.info({ pointId, group, err }, 'recording not started: the point stopped sending');
       return;
     }
-    const attempt = (this.#startAttempts.get(key) ?? 0) + 1;
-    this.#startAttempts.set(key, attempt);
+    const attempt = this.#queue.retry(key);
     const reason = `the recording could not start: ${(err as Error).message}`;
     this.#problem('start-failed', pointId, `${reason} (attempt ${attempt})`);
     this.#gaps.interrupted(key, { pointId, group }, reason);
     this.#archive.write();
-    if (this.#closed) {
-      return;
-    }
-    const delay = Math.min(START_RETRY_MS * 2 ** (attempt - 1), START_RETRY_MAX_MS);
-    const retry = setTimeout(() => {
-      this.#retries.delete(retry);
-      this.#schedule(pointId, group);
-    }, delay);
-    this.#retries.add(retry);
   }
 
   /** Logged at error level, kept for /healthz and /metrics (and so told to the chairs). */
