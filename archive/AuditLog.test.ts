@@ -90,3 +90,42 @@ t.test('a missing log is a problem, not a crash', (t) => {
   ]);
   t.end();
 });
+
+t.test(
+  'several writers of one log (the live session, the planning, another process) keep one chain',
+  async (t) => {
+    const file = path.join(tempDir('audit-writers'), 's1', 'audit.jsonl');
+    const live = AuditLog.open(file);
+    const planning = AuditLog.open(file);
+    live.append(event('session-opened'));
+    planning.append(event('session-edited'));
+    live.append(event('point-joined', 'central'));
+    // Another process appending meanwhile, as `diemcau session edit` does beside a server.
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const { AuditLog } = await import(${JSON.stringify(new URL('./AuditLog.js', import.meta.url).href)});
+     const log = AuditLog.open(${JSON.stringify(file)});
+     log.append({ at: new Date().toISOString(), sessionId: 's1', type: 'point-added', pointId: 'hue' });
+     log.close();`,
+    ]);
+    planning.append(event('credential-issued', 'hue'));
+    live.append(event('point-left', 'central'));
+    live.close();
+    planning.close();
+    const result = verifyAuditLog(file);
+    t.same(result.problems, [], 'the chain verifies');
+    t.same(
+      result.entries.map((e) => [e.seq, e.type]),
+      [
+        [1, 'session-opened'],
+        [2, 'session-edited'],
+        [3, 'point-joined'],
+        [4, 'point-added'],
+        [5, 'credential-issued'],
+        [6, 'point-left'],
+      ],
+    );
+  },
+);

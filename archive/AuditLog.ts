@@ -9,10 +9,14 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
+  rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -61,7 +65,8 @@ export class AuditLog {
         prev = last.hash;
       }
     }
-    const fd = openSync(file, 'a', 0o600);
+    // Read too: each append finds the last line on disk.
+    const fd = openSync(file, 'a+', 0o600);
     // A crash can tear the last line; the next entry starts on a line of its own
     // (verify names the torn line, and the chain goes on from the last whole one).
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -78,10 +83,28 @@ export class AuditLog {
     this.#prev = prev;
   }
 
+  /**
+   * Appends one line, chained to the file's last line as it is on disk now: the live
+   * session, the session's planning (from the server or the command line) and the
+   * archive's end may each write to it, and the chain holds (a lock file serialises
+   * them, across processes too).
+   */
   append(record: AuditRecord): AuditEntry {
     if (this.#fd === null) {
       throw new Error(`audit log ${this.file} is closed`);
     }
+    const fd = this.#fd;
+    return withLock(`${this.file}.lock`, () => {
+      const last = lastEntry(fd);
+      if (last) {
+        this.#seq = last.seq;
+        this.#prev = last.hash;
+      }
+      return this.#write(fd, record);
+    });
+  }
+
+  #write(fd: number, record: AuditRecord): AuditEntry {
     const body: Omit<AuditEntry, 'hash'> = {
       seq: this.#seq + 1,
       at: record.at,
@@ -93,8 +116,8 @@ export class AuditLog {
       prev: this.#prev,
     };
     const entry: AuditEntry = { ...body, hash: entryHash(this.#prev, body) };
-    writeSync(this.#fd, `${JSON.stringify(entry)}\n`);
-    fsyncSync(this.#fd);
+    writeSync(fd, `${JSON.stringify(entry)}\n`);
+    fsyncSync(fd);
     this.#seq = entry.seq;
     this.#prev = entry.hash;
     return entry;
@@ -105,6 +128,65 @@ export class AuditLog {
       closeSync(this.#fd);
       this.#fd = null;
     }
+  }
+}
+
+/** The last whole line of the file, read from its tail. */
+function lastEntry(fd: number): AuditEntry | null {
+  const size = fstatSync(fd).size;
+  for (let span = 64 * 1024; ; span *= 4) {
+    const length = Math.min(size, span);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n');
+    // The first piece may be cut at the start of the span; the last is empty or torn.
+    for (let i = lines.length - 1; i >= (length < size ? 1 : 0); i--) {
+      try {
+        const entry = JSON.parse(lines[i] as string) as AuditEntry;
+        if (typeof entry.seq === 'number' && typeof entry.hash === 'string') {
+          return entry;
+        }
+      } catch {
+        // a torn line: the one before it
+      }
+    }
+    if (length === size) {
+      return null;
+    }
+  }
+}
+
+const LOCK_STALE_MS = 10_000;
+const LOCK_WAIT = new Int32Array(new SharedArrayBuffer(4));
+
+/** Runs `work` holding `lock` (a file made exclusively); a lock older than 10 s is stale. */
+function withLock<T>(lock: string, work: () => T): T {
+  for (let tries = 0; ; tries++) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw err;
+      }
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) {
+          rmSync(lock, { force: true });
+          continue;
+        }
+      } catch {
+        continue;
+      }
+      if (tries > 2000) {
+        throw new Error(`audit log lock ${lock} is held`, { cause: err });
+      }
+      Atomics.wait(LOCK_WAIT, 0, 0, 5);
+    }
+  }
+  try {
+    return work();
+  } finally {
+    rmSync(lock, { force: true });
   }
 }
 
