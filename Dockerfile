@@ -39,6 +39,7 @@ WORKDIR /app
 ENV NODE_ENV=production \
     MEDIASOUP_WORKER_BIN=/usr/local/lib/diemcau/mediasoup-worker \
     DIEMCAU_DATA_DIR=/var/lib/diemcau/data \
+    DIEMCAU_SESSIONS_DEMO=false \
     DIEMCAU_HTTP_HOST=0.0.0.0 \
     DIEMCAU_MEDIASOUP_LISTEN_IP=0.0.0.0
 COPY --from=build /app/package.json ./

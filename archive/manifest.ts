@@ -53,9 +53,28 @@ export interface CompositeState {
   detail?: string;
 }
 
+/** What the session was planned as (from the central point's store), when it was. */
+export interface ManifestPlan {
+  title: string;
+  caseSummary: string;
+  category: string;
+  hostLevel: string;
+  chair: string;
+  startsAt: string;
+  endsAt: string;
+  rehearsalAt: string | null;
+  points: {
+    id: string;
+    kind: string;
+    name: string;
+    organisation: string;
+    people: { role: string; name: string }[];
+  }[];
+}
+
 export interface Manifest {
   version: 1;
-  session: { id: string; openedAt: string };
+  session: { id: string; openedAt: string; plan?: ManifestPlan };
   points: { id: string; name: string; kind: string; role: string }[];
   events: { at: string; type: string; pointId?: string; detail?: Record<string, unknown> }[];
   files: ManifestFile[];

@@ -116,6 +116,85 @@ export const errors = {
     503,
   ),
 
+  // Sessions, credentials and operators (the store).
+  SESSION_NOT_FOUND: createError('DC_ERR_SESSION_NOT_FOUND', 'No session %s', 404),
+  SESSION_EXISTS: createError('DC_ERR_SESSION_EXISTS', 'A session %s exists already', 409),
+  INVALID_TRANSITION: createError(
+    'DC_ERR_INVALID_TRANSITION',
+    'A session that is %s cannot become %s',
+    409,
+  ),
+  TRANSITION_NOT_DUE: createError('DC_ERR_TRANSITION_NOT_DUE', 'Not yet: %s', 409),
+  SESSION_NOT_EDITABLE: createError(
+    'DC_ERR_SESSION_NOT_EDITABLE',
+    'The session is %s: it can no longer be changed',
+    409,
+  ),
+  EDIT_CONFLICT: createError(
+    'DC_ERR_EDIT_CONFLICT',
+    'The session changed meanwhile (revision %s, now %s): reload it and edit again',
+    409,
+  ),
+  SESSION_NOT_OPEN: createError(
+    'DC_ERR_SESSION_NOT_OPEN',
+    'The session is not open yet (%s): points join once the central point opens it',
+    403,
+  ),
+  SESSION_ENDED: createError(
+    'DC_ERR_SESSION_ENDED',
+    'The session is %s: no point may join it',
+    403,
+  ),
+  POINT_EXISTS: createError('DC_ERR_POINT_EXISTS', 'The session has a point %s already', 409),
+  CENTRAL_POINT: createError(
+    'DC_ERR_CENTRAL_POINT',
+    'A session has exactly one central point: %s',
+    409,
+  ),
+  TOO_MANY_POINTS: createError(
+    'DC_ERR_TOO_MANY_POINTS',
+    'The session has %s delegate points already (the limit)',
+    409,
+  ),
+  CREDENTIAL_REVOKED: createError(
+    'DC_ERR_CREDENTIAL_REVOKED',
+    'This credential was revoked or replaced: ask the central point for the new one',
+    401,
+  ),
+  LOGIN_FAILED: createError('DC_ERR_LOGIN_FAILED', 'Wrong login or password', 401),
+  LOGIN_LOCKED: createError(
+    'DC_ERR_LOGIN_LOCKED',
+    'Too many wrong passwords: this login is locked until %s',
+    429,
+  ),
+  NOT_SIGNED_IN: createError(
+    'DC_ERR_NOT_SIGNED_IN',
+    'Sign in first (or your sign-in has expired)',
+    401,
+  ),
+  CSRF: createError(
+    'DC_ERR_CSRF',
+    'This request lacks its form token (x-csrf-token): reload the page',
+    403,
+  ),
+  OPERATOR_EXISTS: createError('DC_ERR_OPERATOR_EXISTS', 'An operator %s exists already', 409),
+  OPERATOR_NOT_FOUND: createError('DC_ERR_OPERATOR_NOT_FOUND', 'No operator %s', 404),
+  RECORDINGS_NOT_FINAL: createError(
+    'DC_ERR_RECORDINGS_NOT_FINAL',
+    'The recordings are not joined and verified: %s',
+    409,
+  ),
+  STORE_TOO_NEW: createError(
+    'DC_ERR_STORE_TOO_NEW',
+    'The database is at version %s; this diemcau knows up to %s: upgrade diemcau',
+    500,
+  ),
+  STORE_BUSY: createError(
+    'DC_ERR_STORE_BUSY',
+    'The database stayed locked by another process: %s',
+    503,
+  ),
+
   // Raised by the client SDK itself (never sent by the server); the status says what
   // kind of failure each is, for a page that shows them alike.
   CONNECT_TIMEOUT: createError('DC_ERR_CONNECT_TIMEOUT', 'The server did not answer in time', 504),

@@ -213,6 +213,8 @@ export interface SignalingNotifications {
   kicked: { reason: 'removed'; by: string };
   /** The session's media moved (a worker died): rebuild transports and media. */
   mediaReset: { reason: 'worker-died' };
+  /** The chair or an operator ended the session: the connection closes (4004). */
+  sessionEnded: { by: string };
 }
 
 export type NotificationMethod = keyof SignalingNotifications;
@@ -239,6 +241,8 @@ export const CLOSE_CODES = {
   authFailed: 4001,
   /** Removed by the operator: do not reconnect. */
   removed: 4003,
+  /** The session has ended: do not reconnect. */
+  ended: 4004,
   /** No `auth` in time: an idle socket must not hold a place on the server. */
   authTimeout: 4008,
 } as const;

@@ -1,27 +1,32 @@
 /**
- * The running diemcau server: the HTTP API on Fastify and the mediasoup worker pool.
- * It owns both and closes both.
+ * The running diemcau server: the HTTP API on Fastify, WebSocket signaling, the live
+ * sessions on the mediasoup worker pool, the recorder process, and the planning in the
+ * data directory's database. It owns all of them and closes all of them.
  */
 import path from 'node:path';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
-import { TokenService } from './auth/TokenService.js';
+import { publicUrlOf, isLoopback } from './config/addresses.js';
 import { clientRoutes } from './http/clientRoutes.js';
 import { apiRoutes } from './http/apiRoutes.js';
 import { useCodedErrors } from './http/codedErrors.js';
-import { isLoopback } from './config/addresses.js';
 import { isOperatorOrSecret } from './http/credentials.js';
 import { healthRoutes } from './http/healthRoutes.js';
+import { openApiRoutes } from './http/openApi.js';
 import { registerRateLimits } from './http/rateLimits.js';
 import { type TlsMaterial, tlsFor } from './http/tls.js';
 import type { Logger } from '../common/logger.js';
 import { packageVersion } from '../common/paths.js';
+import { archiveDirOf } from '../archive/archivePaths.js';
+import { verifyArchive } from '../archive/verifyArchive.js';
 import { DiskMonitor } from './recording/DiskMonitor.js';
 import { RecorderSupervisor } from './recording/RecorderSupervisor.js';
 import { RecordingProblems } from './recording/RecordingProblems.js';
-import { MemorySessionStore, type SessionStore } from './sessions/SessionStore.js';
-import { LiveSessions } from './sessions/LiveSessions.js';
 import { ArchiveFinisher } from './recording/ArchiveFinisher.js';
+import { LiveSessions } from './sessions/LiveSessions.js';
+import { Planning } from './sessions/Planning.js';
 import { SignalingServer } from './signaling/SignalingServer.js';
 import { WorkerPool } from '../workers/WorkerPool.js';
 
@@ -39,8 +44,8 @@ export interface ServerOptions {
 export class Server {
   readonly app: FastifyInstance;
   readonly pool: WorkerPool;
-  /** The sessions the server knows of. */
-  readonly store: SessionStore;
+  /** Sessions, points, credentials and operators, as stored. */
+  readonly planning: Planning;
   /** The sessions with points connected now. */
   readonly sessions: LiveSessions;
   readonly signaling: SignalingServer;
@@ -64,8 +69,6 @@ export class Server {
       firstPort: config.mediasoup.rtcPort,
       logger,
     });
-    const store = new MemorySessionStore();
-    const tokens = new TokenService(options.signingKey);
     let recorder: RecorderSupervisor;
     try {
       recorder = await RecorderSupervisor.start(options.ffmpeg, logger);
@@ -79,21 +82,56 @@ export class Server {
       logger,
     );
     const problems = new RecordingProblems(logger);
+    // The planning and the live sessions tell each other: a revoked credential cuts its
+    // connection, an ended session sends its points away, a finished archive is archived.
+    let live: LiveSessions | null = null;
+    const log = logger.child({ component: 'sessions' });
+    // Known once the server listens (port 0 picks one).
+    let publicUrl = publicUrlOf(config) ?? '';
+    const planning = Planning.open({
+      config,
+      signingKey: options.signingKey,
+      publicUrl: () => publicUrl,
+      onRevoked: (sessionId, pointId) => {
+        void live?.cut(sessionId, pointId, 'the credential was revoked');
+      },
+      onState: (sessionId, _from, to, by) => {
+        if (to === 'ended' || to === 'cancelled') {
+          void live?.end(sessionId, by);
+        }
+      },
+    });
+    const archiveProblem = async (sessionId: string): Promise<string | null> => {
+      const result = await verifyArchive(archiveDirOf(config.dataDir, sessionId), {
+        ffmpeg: options.ffmpeg,
+      });
+      if (result.status === 'complete') {
+        return null;
+      }
+      return [result.status, ...result.problems, ...result.gaps].join('; ');
+    };
     const finisher = new ArchiveFinisher({
       dataDir: config.dataDir,
       logger,
       supervisor: recorder,
       problems,
       composite: config.recorder.composite,
+      onFinished: async (sessionId) => {
+        // An ended session whose recordings are joined and whole is archived.
+        const session = planning.store.getSession(sessionId);
+        if (session?.state === 'ended' && (await archiveProblem(sessionId)) === null) {
+          planning.sessions.transition(sessionId, 'archived', 'recorder', undefined, () => null);
+        }
+      },
     });
-    const sessions = new LiveSessions({
+    live = new LiveSessions({
       pool,
       dataDir: config.dataDir,
-      store,
       finisher,
       logger,
       maxDelegatePoints: config.sessions.maxDelegatePoints,
       reconnectGraceMs: config.sessions.reconnectGraceSeconds * 1000,
+      describe: (sessionId) => planning.sessions.describe(sessionId),
       recorder: {
         supervisor: recorder,
         segmentSeconds: config.recorder.segmentSeconds,
@@ -102,6 +140,7 @@ export class Server {
         problems,
       },
     });
+    const sessions = live;
     let app: FastifyInstance;
     let signaling: SignalingServer;
     try {
@@ -110,13 +149,16 @@ export class Server {
         recorder,
         disk,
         problems,
-        tokens,
         tls,
+        planning,
         sessions,
+        archiveProblem,
+        publicUrl: () => publicUrl,
       });
       signaling = new SignalingServer(app, {
-        tokens,
+        tokens: planning.tokens,
         sessions,
+        authorize: (claims) => planning.credentials.authorize(claims, true),
         logger,
         maxMessageBytes: config.signaling.maxMessageBytes,
         authTimeoutMs: config.signaling.authTimeoutSeconds * 1000,
@@ -127,18 +169,21 @@ export class Server {
       disk.close();
       await pool.close();
       await recorder.close();
+      planning.close();
       throw error;
     }
+    log.info({ database: path.join(config.dataDir, 'diemcau.db') }, 'planning store open');
     // What a stopped server left unfinished on the archives, in the background.
     void finisher.resume((id) => sessions.has(id));
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
+    publicUrl = publicUrlOf(config, port) ?? url;
     return new Server({
       app,
       pool,
-      store,
+      planning,
       sessions,
       signaling,
       recorder,
@@ -152,7 +197,7 @@ export class Server {
   private constructor(parts: {
     app: FastifyInstance;
     pool: WorkerPool;
-    store: SessionStore;
+    planning: Planning;
     sessions: LiveSessions;
     signaling: SignalingServer;
     recorder: RecorderSupervisor;
@@ -165,7 +210,7 @@ export class Server {
     this.disk = parts.disk;
     this.app = parts.app;
     this.pool = parts.pool;
-    this.store = parts.store;
+    this.planning = parts.planning;
     this.sessions = parts.sessions;
     this.signaling = parts.signaling;
     this.url = parts.url;
@@ -186,6 +231,7 @@ export class Server {
       } finally {
         this.disk.close();
         await this.pool.close();
+        this.planning.close();
       }
       this.#log.info('server closed');
     })();
@@ -201,14 +247,20 @@ async function buildApp(
     recorder: RecorderSupervisor;
     disk: DiskMonitor;
     problems: RecordingProblems;
-    tokens: TokenService;
     tls: TlsMaterial | null;
+    planning: Planning;
     sessions: LiveSessions;
+    archiveProblem: (sessionId: string) => Promise<string | null>;
+    publicUrl: () => string;
   },
 ): Promise<FastifyInstance> {
-  const { tls, tokens } = deps;
+  const { tls, planning } = deps;
+  const tokens = planning.tokens;
   const app = Fastify({
     loggerInstance: logger,
+    // A body is taken as it is sent: a number is not a title, an unknown field is an
+    // error, not something quietly dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     bodyLimit: 1024 * 1024,
     // By the time the HTTP server closes, signaling and rooms are closed: any connection
@@ -218,6 +270,24 @@ async function buildApp(
 
   await registerRateLimits(app, config.http.rateLimitPerMinute);
   useCodedErrors(app);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'diemcau operator API',
+        version: packageVersion,
+        description:
+          'Sessions, bridge points, credentials, invitations, transitions, readiness, tests and recordings of a central point (docs/contract.md).',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          console: { type: 'apiKey', in: 'cookie', name: 'diemcau_console' },
+        },
+      },
+      security: [{ bearer: [] }, { console: [] }],
+    },
+  });
 
   // Pids, ports, paths and disk figures are for this machine, or for operators.
   const onLoopback = isLoopback(config.http.host);
@@ -228,9 +298,26 @@ async function buildApp(
     problems: deps.problems,
     version: packageVersion,
     startedAt: Date.now(),
-    mayInspect: (req) => onLoopback || isOperatorOrSecret(tokens, req, config.http.metricsToken),
+    mayInspect: (req) =>
+      onLoopback ||
+      isOperatorOrSecret(tokens, req, config.http.metricsToken) ||
+      planning.operators.verifyToken(
+        /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '',
+      ) !== null,
   });
   await app.register(clientRoutes, { tokens });
-  await app.register(apiRoutes, { prefix: '/api/v1', tokens, sessions: deps.sessions });
+  await app.register(apiRoutes, {
+    prefix: '/api/v1',
+    tokens,
+    operators: planning.operators,
+    sessions: planning.sessions,
+    credentials: planning.credentials,
+    live: deps.sessions,
+    dataDir: config.dataDir,
+    publicUrl: deps.publicUrl,
+    secureCookies: tls !== null,
+    archiveProblem: deps.archiveProblem,
+  });
+  await app.register(openApiRoutes);
   return app;
 }

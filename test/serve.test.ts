@@ -207,3 +207,45 @@ t.test('on a network bind, /healthz detail and /metrics are for operators only',
     'the metrics token is never logged',
   );
 });
+
+t.test('a fresh data directory opens a demo session and prints its links; once', async (t) => {
+  const dataDir = tempDir('demo');
+  const env = {
+    DIEMCAU_DATA_DIR: dataDir,
+    DIEMCAU_MEDIASOUP_NUM_WORKERS: '1',
+    DIEMCAU_SESSIONS_DEMO: 'true',
+  };
+  const first = await startServer({
+    ...env,
+    DIEMCAU_MEDIASOUP_RTC_PORT: String(await freePortBlock(1)),
+  });
+  const printed = first.stderr.join('');
+  const links = [...printed.matchAll(/(http:\/\/127\.0\.0\.1:\d+\/join\?token=\S+)/g)].map(
+    (m) => m[1] as string,
+  );
+  t.equal(links.length, 3, 'a link for the central point and two delegates');
+  t.match(
+    printed,
+    /\/join: [a-z-]+-\d{4} \/ [a-z2-9]{4}-[a-z2-9]{4}/,
+    'and each login and password',
+  );
+  const token = decodeURIComponent((links[1] ?? '').split('token=')[1] ?? '');
+  const who = await fetch(`${first.url}/api/v1/invitation`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  t.equal(who.status, 200);
+  t.match(await who.json(), { sessionId: 'demo', sessionState: 'live' }, 'open at once');
+  first.child.kill('SIGTERM');
+  await first.exited;
+  const second = await startServer({
+    ...env,
+    DIEMCAU_MEDIASOUP_RTC_PORT: String(await freePortBlock(1)),
+  });
+  t.notMatch(second.stderr.join(''), /demo session is open/, 'not again on the next start');
+  const still = await fetch(`${second.url}/api/v1/invitation`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  t.equal(still.status, 200, 'the demo links still work');
+  second.child.kill('SIGTERM');
+  await second.exited;
+});

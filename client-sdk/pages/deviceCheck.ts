@@ -16,10 +16,24 @@ export async function checkLink(token: string | null, t: Translator): Promise<bo
         cache: 'no-store',
       });
       if (res.ok) {
-        const me = (await res.json()) as { pointName: string };
+        const me = (await res.json()) as {
+          pointName: string;
+          sessionTitle?: string;
+          sessionState?: string;
+          startsAt?: string;
+        };
         byId('invited-as').textContent = t
           .get('precheck.invitedAs')
           .replace('{name}', me.pointName);
+        if (me.sessionTitle !== undefined && me.startsAt !== undefined) {
+          const when = new Date(me.startsAt).toLocaleString(t.lang === 'vi' ? 'vi-VN' : 'en-GB');
+          byId('session-info').textContent = t
+            .get('precheck.session')
+            .replace('{title}', me.sessionTitle)
+            .replace('{time}', when);
+        }
+        // Before the session opens, the device check is still worth doing.
+        byId('not-open').hidden = me.sessionState === undefined || me.sessionState === 'live';
         return true;
       }
       const body = (await res.json().catch(() => ({}))) as { error?: { code?: string } };
@@ -120,4 +134,49 @@ async function measureBandwidth(token: string, t: Translator): Promise<void> {
   } catch {
     el.textContent = t.get('precheck.failed');
   }
+}
+
+/**
+ * The sign-in form, for a delegate without its link: resolves with the token of the
+ * login once the server accepts it; a refusal is said in the form, which stays.
+ */
+export function signIn(t: Translator): Promise<string> {
+  const section = byId('signin');
+  const form = byId<HTMLFormElement>('signin-form');
+  const error = byId('signin-error');
+  section.hidden = false;
+  byId('precheck').hidden = true;
+  return new Promise((resolve) => {
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const login = byId<HTMLInputElement>('signin-login').value;
+      const password = byId<HTMLInputElement>('signin-password').value;
+      error.hidden = true;
+      void fetch('/api/v1/join/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login, password }),
+        cache: 'no-store',
+      })
+        .then(async (res) => {
+          const body = (await res.json().catch(() => ({}))) as {
+            token?: string;
+            error?: { code?: string };
+          };
+          if (res.ok && body.token) {
+            section.hidden = true;
+            resolve(body.token);
+            return;
+          }
+          const text = t.get(`signin.${body.error?.code ?? ''}`);
+          error.textContent = text.startsWith('signin.') ? t.get('signin.failed') : text;
+          error.dataset['code'] = body.error?.code ?? '';
+          error.hidden = false;
+        })
+        .catch(() => {
+          error.textContent = t.get('signin.failed');
+          error.hidden = false;
+        });
+    });
+  });
 }

@@ -6,7 +6,7 @@
  */
 import { type ConnectionState, type DiemcauSession, connect } from '/sdk/diemcau-client.js';
 import { isChair } from './chairControls.js';
-import { checkDevices, checkLink } from './deviceCheck.js';
+import { checkDevices, checkLink, signIn } from './deviceCheck.js';
 import { byId } from './dom.js';
 import { Translator } from './i18n.js';
 import { Notices } from './notices.js';
@@ -28,7 +28,7 @@ function takeToken(params: URLSearchParams): string | null {
 }
 
 class JoinPage {
-  readonly #token: string | null;
+  #token: string | null;
   readonly #t: Translator;
   readonly #notices: Notices;
   #preview: MediaStream | null = null;
@@ -64,11 +64,17 @@ class JoinPage {
   }
 
   async start(): Promise<void> {
+    if (this.#token === null) {
+      // No link: the login and password of the invitation.
+      const token = await signIn(this.#t);
+      sessionStorage.setItem('diemcau-token', token);
+      this.#token = token;
+    }
     if (!(await checkLink(this.#token, this.#t))) {
       return;
     }
     byId('precheck').hidden = false;
-    this.#preview = await checkDevices(this.#token as string, this.#t);
+    this.#preview = await checkDevices(this.#token, this.#t);
     byId<HTMLButtonElement>('join-button').disabled = false;
   }
 
@@ -116,9 +122,11 @@ class JoinPage {
   #wire(s: DiemcauSession, tiles: TileGrid, toolbar: Toolbar): void {
     const t = this.#t;
     const notices = this.#notices;
+    let ended = false;
+    s.on('sessionEnded', () => (ended = true));
     s.on('connectionState', (state) => {
       this.#setState(state);
-      if (state === 'closed' && byId('left').hidden) {
+      if (state === 'closed' && byId('left').hidden && !ended) {
         this.#showEnded(this.#leaving ? 'left' : 'closed');
       }
     });
@@ -158,6 +166,7 @@ class JoinPage {
       }
     });
     s.on('kicked', () => this.#showEnded('removed'));
+    s.on('sessionEnded', () => this.#showEnded('ended'));
     s.on('recordingProblem', ({ pointId, detail }) => {
       if (isChair(s)) {
         const name = s.points.find((p) => p.id === pointId)?.name ?? pointId ?? '—';
@@ -182,7 +191,7 @@ class JoinPage {
   }
 
   /** The session is over for this page: a plain screen, and a way back when there is one. */
-  #showEnded(kind: 'left' | 'removed' | 'closed'): void {
+  #showEnded(kind: 'left' | 'removed' | 'closed' | 'ended'): void {
     byId('session').hidden = true;
     byId('precheck').hidden = true;
     byId('recording-indicator').hidden = true;
@@ -191,7 +200,7 @@ class JoinPage {
     section.dataset['reason'] = kind;
     byId('left-title').textContent = this.#t.get(`${kind}.title`);
     byId('left-text').textContent = this.#t.get(`${kind}.text`);
-    byId('rejoin').hidden = kind === 'removed';
+    byId('rejoin').hidden = kind === 'removed' || kind === 'ended';
     section.hidden = false;
     for (const video of document.querySelectorAll('video')) {
       video.srcObject = null;

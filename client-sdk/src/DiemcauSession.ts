@@ -390,6 +390,9 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
         this.emit('kicked', n.data);
         this.#finish();
         break;
+      case 'sessionEnded':
+        this.emit('sessionEnded', n.data);
+        break;
       case 'mediaReset':
         this.#recover();
         break;

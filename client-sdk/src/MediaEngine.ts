@@ -316,7 +316,7 @@ export class MediaEngine {
 
   /** What each remote track has received and decoded so far. */
   getStats(): Promise<RemoteTrackStats[]> {
-    return remoteTrackStats([...this.#remote.values()].filter((r) => !r.consumer.closed));
+    return remoteTrackStats([...this.#remote.values()]);
   }
 
   /** Everything closed for good: transports, consumers, and the tracks the SDK opened. */

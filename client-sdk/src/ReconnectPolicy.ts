@@ -3,7 +3,7 @@ import { CLOSE_CODES } from '../../protocol/signaling.js';
 import { DiemcauError } from './types.js';
 
 /** Why a session ended for good, from the server's close code. */
-export type FinalClose = 'replaced' | 'auth-failed' | 'removed';
+export type FinalClose = 'replaced' | 'auth-failed' | 'removed' | 'ended';
 
 /**
  * When a bridge point should reconnect, and how soon: after a network or server drop
@@ -72,6 +72,8 @@ export class ReconnectPolicy {
         return 'auth-failed';
       case CLOSE_CODES.removed:
         return 'removed';
+      case CLOSE_CODES.ended:
+        return 'ended';
       default:
         return null;
     }

@@ -8,7 +8,14 @@ export async function remoteTrackStats(
 ): Promise<RemoteTrackStats[]> {
   const out: RemoteTrackStats[] = [];
   for (const remote of remotes) {
-    const report = await remote.consumer.getStats();
+    if (remote.consumer.closed) {
+      continue;
+    }
+    // A consumer may close while the others are asked (its point left, a rejoin).
+    const report = await remote.consumer.getStats().catch(() => null);
+    if (!report) {
+      continue;
+    }
     report.forEach((stat: Record<string, unknown>) => {
       if (stat['type'] !== 'inbound-rtp') {
         return;

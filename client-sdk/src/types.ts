@@ -84,6 +84,8 @@ export type SessionEvents = {
   ];
   activeSpeaker: [{ pointId: string | null }];
   connectionState: [ConnectionState];
+  /** The chair ended the session; the connection is closed. */
+  sessionEnded: [{ by: string }];
   /** This point was removed by the operator; the session is closed. */
   kicked: [{ reason: 'removed'; by?: string }];
   /** The operator muted or unmuted this point's microphone. */

@@ -14,6 +14,12 @@ export interface TokenClaims {
   /** Shown on the point's tile, e.g. "UBND tỉnh Lào Cai". */
   pointName: string;
   pointKind: PointKind;
+  /**
+   * The stored credential this token stands for (a planned session's point): checked
+   * against the store at each use, so a revoked one stops working at once. Absent for
+   * ad-hoc tokens (`diemcau token`).
+   */
+  credentialId?: string;
 }
 
 export interface VerifiedToken extends TokenClaims {
@@ -28,6 +34,7 @@ interface Payload {
   role: Role;
   name: string;
   kind: PointKind;
+  cid?: string;
 }
 
 export class TokenService {
@@ -45,6 +52,7 @@ export class TokenService {
       role: claims.role,
       name: claims.pointName,
       kind: claims.pointKind,
+      ...(claims.credentialId !== undefined ? { cid: claims.credentialId } : {}),
     };
     return jwt.sign(payload, this.#secret, {
       algorithm: 'HS256',
@@ -79,6 +87,7 @@ export class TokenService {
       role: p.role,
       pointName: p.name,
       pointKind: p.kind,
+      ...(typeof p.cid === 'string' ? { credentialId: p.cid } : {}),
     } as TokenClaims;
     checkClaims(claims);
     return { ...claims, expiresAt: new Date(decoded.exp * 1000) };

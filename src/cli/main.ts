@@ -10,6 +10,12 @@ import { recordingsCommand } from './recordingsCommand.js';
 import { serve } from './serve.js';
 import { serviceCommand } from './serviceCommand.js';
 import { tokenCommand } from './tokenCommand.js';
+import {
+  inviteCommand,
+  operatorCommand,
+  pointCommand,
+  sessionCommand,
+} from './planningCommands.js';
 import { workerCommand } from './workerCommand.js';
 import { packageVersion } from '../../common/paths.js';
 
@@ -21,6 +27,14 @@ Usage:
   diemcau token --session S --point P --role operator|host|delegate|observer
                 [--name NAME] [--kind central|delegate] [--ttl 12h] [--url]
                                          make an invitation token for one bridge point
+  diemcau session create|list|show|edit|open|end|cancel …
+                                         plan and run reception sessions (--json on listings)
+  diemcau point add|edit|remove SESSION [POINT] …
+                                         a session's bridge points
+  diemcau invite SESSION POINT [--format html|txt] [--lang vi|en] [--out FILE]
+                                         a point's invitation, with its login (issued if needed)
+  diemcau operator add NAME --password-stdin | list | remove NAME | token NAME [--ttl 30d]
+                                         operator accounts, and bearer tokens for scripts
   diemcau worker build [--source auto|prebuilt|offline] [--force] [--skip-checks]
                                          get or build the mediasoup worker (air-gapped build)
   diemcau worker path                    print the worker binary the server would use
@@ -88,6 +102,41 @@ unit: prints the unit, for a hand install.`,
 
 Prints the effective configuration (defaults, the file, DIEMCAU_* variables), secrets hidden.`,
   version: 'Usage: diemcau version\n\nPrints the version.',
+  session: `Usage: diemcau session create --title T --category a|b|c|d|e|other
+                              --host-level ttcp|ban-tcd|ministry|province|district
+                              --start ISO --end ISO [--case TEXT] [--chair NAME]
+                              [--rehearsal ISO] [--id ID] [--json]
+       diemcau session list [--json]
+       diemcau session show SESSION [--json]
+       diemcau session edit SESSION [--title …] [--start ISO] … [--json]
+       diemcau session open|end|cancel SESSION
+       diemcau session ready SESSION --reason TEXT
+       diemcau session archive SESSION
+
+Plans a reception session (Decision 748): the plan is due 5 days ahead, invitations 3
+days ahead, connectivity tests one day and two hours before; late steps are shown.
+States: planned → invited → ready → live → ended → archived (cancelled before live).
+Works with the server running or stopped, on the same database.`,
+  point: `Usage: diemcau point add SESSION --kind central|delegate --name NAME
+                          [--organisation ORG] [--person "ROLE: NAME"]… [--id ID] [--json]
+       diemcau point edit SESSION POINT [--name …] [--organisation …] [--person …]
+       diemcau point remove SESSION POINT
+
+A session has exactly one central point and up to sessions.maxDelegatePoints delegates.`,
+  invite: `Usage: diemcau invite SESSION POINT [--format html|txt] [--lang vi|en] [--out FILE]
+                      [--reissue]
+
+Prints (or writes) the point's invitation: the session, the instructions for the PC,
+the join link, the login and password, the test and session times, the list of points.
+Issues the point's credential first when none is in force; --reissue replaces it (the
+old link and password stop working at once).`,
+  operator: `Usage: diemcau operator add NAME --password-stdin
+       diemcau operator list [--json]
+       diemcau operator remove NAME
+       diemcau operator token NAME [--ttl 30d]
+
+Operator accounts sign in to the console (/console); a token is for scripts
+(Authorization: Bearer …) and is revoked with its account.`,
 };
 
 const EXIT_2_CODES = new Set([
@@ -115,6 +164,14 @@ async function main(argv: string[]): Promise<number> {
       return tokenCommand(rest);
     case 'recordings':
       return recordingsCommand(rest);
+    case 'session':
+      return sessionCommand(rest);
+    case 'point':
+      return pointCommand(rest);
+    case 'invite':
+      return inviteCommand(rest);
+    case 'operator':
+      return operatorCommand(rest);
     case 'config':
       return configCommand(rest);
     case 'service':

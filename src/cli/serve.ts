@@ -10,6 +10,7 @@ import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 import { resolveWorkerBinary } from '../../workers/workerBinary.js';
 import { RepeatLimiter } from '../../common/RepeatLimiter.js';
 import { bootConfig } from './bootConfig.js';
+import { openDemoSession } from '../sessions/demoSession.js';
 import { CONFIG_FLAG, parseFlags } from './flags.js';
 
 /**
@@ -73,6 +74,22 @@ export async function serve(args: string[]): Promise<number> {
     logger.flush();
     console.error(`diemcau: cannot start: ${(err as Error).message}`);
     return 1;
+  }
+  // Before "ready": whoever waits for it finds the demo's links printed.
+  const demo = config.sessions.demo ? openDemoSession(server.planning) : null;
+  if (demo) {
+    logger.info({ sessionId: demo.id }, 'demo session opened');
+    console.error(
+      `\nA demo session is open (sessions.demo: a fresh data directory). Open each link in a\n` +
+        'browser (one per PC, or one tab each with headphones):\n' +
+        demo.links
+          .map(
+            (l) =>
+              `  ${l.name}\n    ${l.joinUrl}\n    (or ${server.url}/join: ${l.login} / ${l.password})`,
+          )
+          .join('\n') +
+        `\nPlan real sessions with \`bin/diemcau session create\` or the API (${server.url}/docs).\n`,
+    );
   }
   logger.info({ url: server.url, workers: numWorkers, version: packageVersion }, 'diemcau ready');
   console.error(

@@ -50,6 +50,7 @@ User=${o.user}
 Group=${o.user}
 WorkingDirectory=${o.dataDir}
 Environment=DIEMCAU_DATA_DIR=${o.dataDir}
+Environment=DIEMCAU_SESSIONS_DEMO=false
 Environment=DIEMCAU_MEDIASOUP_WORKER_BIN=${o.workerBin}
 ExecStart=${exec.join(' ')}
 Restart=on-failure

@@ -62,6 +62,8 @@ export interface Config {
     maxDelegatePoints: number;
     /** How long a point that lost its connection keeps its place before it is counted as left. */
     reconnectGraceSeconds: number;
+    /** On a data directory without any session, plan and open a demo session at start. */
+    demo: boolean;
   };
   signaling: {
     maxMessageBytes: number;
@@ -165,6 +167,10 @@ export const schema: Schema<Config> = {
       min: 0,
       max: 600,
       doc: 'Seconds a disconnected point keeps its place',
+    },
+    demo: {
+      type: 'boolean',
+      doc: 'On a data directory without sessions, open a demo session at start and print its links',
     },
   },
   signaling: {

@@ -174,7 +174,7 @@ function registerNetworkCheck(
     }
   };
   const BLOCK = Buffer.alloc(1024 * 1024, 0x5a);
-  app.get<{ Querystring: { bytes?: number } }>(
+  app.get<{ Querystring: { bytes?: string } }>(
     '/bandwidth-test',
     {
       config: perAddress,
@@ -182,13 +182,13 @@ function registerNetworkCheck(
       schema: {
         querystring: {
           type: 'object',
-          properties: { bytes: { type: 'integer', minimum: 0 } },
+          properties: { bytes: { type: 'string', pattern: '^[0-9]{1,12}$' } },
           additionalProperties: false,
         },
       },
     },
     async (req, reply) => {
-      const bytes = Math.min(req.query.bytes ?? 0, BANDWIDTH_TEST.maxDownloadBytes);
+      const bytes = Math.min(Number(req.query.bytes ?? 0), BANDWIDTH_TEST.maxDownloadBytes);
       const chunks: Buffer[] = [];
       for (let left = bytes; left > 0; left -= BLOCK.length) {
         chunks.push(left >= BLOCK.length ? BLOCK : BLOCK.subarray(0, left));

@@ -26,6 +26,8 @@ export interface ArchiveFinisherOptions {
   problems: RecordingProblems;
   /** Render the composite record when a session ends. */
   composite: boolean;
+  /** All of a session's end is done (joined, composite rendered or failed). */
+  onFinished?: (sessionId: string) => Promise<void>;
 }
 
 export class ArchiveFinisher {
@@ -80,8 +82,12 @@ export class ArchiveFinisher {
       .catch((err: unknown) => log.error({ err }, 'finalizing the recordings failed'))
       .finally(() => this.#finishing.delete(sessionId));
     this.#finishing.set(sessionId, joining);
+    const finished = (): Promise<void> =>
+      (this.#o.onFinished?.(sessionId) ?? Promise.resolve()).catch((err: unknown) =>
+        log.error({ err }, 'archiving the session failed'),
+      );
     if (!this.#o.composite || this.#closed) {
-      return joining;
+      return joining.then(finished);
     }
     // In the background: a shutdown does not wait for it (the recorder aborts it; it is
     // `interrupted` then, and rendered again at the next start).
@@ -99,7 +105,8 @@ export class ArchiveFinisher {
           });
         }
       })
-      .catch((err: unknown) => log.error({ err }, 'composite record failed'));
+      .catch((err: unknown) => log.error({ err }, 'composite record failed'))
+      .then(finished);
   }
 
   /**

@@ -14,6 +14,7 @@ import { archiveDirOf, workDirOf } from '../../archive/archivePaths.js';
 import {
   type Manifest,
   type ManifestFile,
+  type ManifestPlan,
   ManifestWriter,
   readManifest,
 } from '../../archive/manifest.js';
@@ -54,7 +55,15 @@ export class RecordingArchive {
   /** Events of the same session from before this sitting. */
   readonly #earlierEvents: Manifest['events'];
 
-  constructor(dataDir: string, session: Session, log: Logger) {
+  readonly #plan: () => ManifestPlan | undefined;
+
+  constructor(
+    dataDir: string,
+    session: Session,
+    log: Logger,
+    plan: () => ManifestPlan | undefined = () => undefined,
+  ) {
+    this.#plan = plan;
     this.dir = archiveDirOf(dataDir, session.id);
     this.media = path.join(this.dir, 'media');
     this.work = workDirOf(dataDir, session.id);
@@ -190,6 +199,7 @@ export class RecordingArchive {
 
   #build(onDisk: Manifest | null): Manifest {
     const session = this.#session;
+    const plan = this.#plan() ?? onDisk?.session.plan;
     const composites = onDisk?.files.filter((f) => f.kind === 'composite') ?? [];
     const points = new Map((onDisk?.points ?? []).map((p) => [p.id, p]));
     for (const p of session.points.values()) {
@@ -200,6 +210,7 @@ export class RecordingArchive {
       session: {
         id: session.id,
         openedAt: onDisk?.session.openedAt ?? session.openedAt.toISOString(),
+        ...(plan ? { plan } : {}),
       },
       points: [...points.values()],
       events: [...this.#earlierEvents, ...session.timeline],

@@ -13,6 +13,7 @@
 import type { types } from 'mediasoup';
 import { errors } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import type { ManifestPlan } from '../../archive/manifest.js';
 import type { RecorderMessage } from '../../protocol/recorder.js';
 import type { Room } from '../sfu/Room.js';
 import { sourceOf } from '../sfu/RoomMedia.js';
@@ -45,6 +46,8 @@ export interface SessionRecorderOptions {
   disk: DiskMonitor | null;
   /** Where what goes wrong is reported (log, /healthz, /metrics). */
   problems?: RecordingProblems;
+  /** What the session was planned as, for its manifest. */
+  plan?: () => ManifestPlan | undefined;
 }
 
 export class SessionRecorder {
@@ -69,7 +72,7 @@ export class SessionRecorder {
     this.#supervisor = supervisor;
     this.#o = options;
     this.#log = options.logger.child({ sessionId: room.session.id, component: 'session-recorder' });
-    this.#archive = new RecordingArchive(options.dataDir, room.session, this.#log);
+    this.#archive = new RecordingArchive(options.dataDir, room.session, this.#log, options.plan);
     this.#gaps = new RecordingGaps(room.session, this.#log);
     // Keys are `<session>/<point>/<group>`: ids hold no `/` (ID_PATTERN).
     this.#queue = new RunQueue(this.#log, (key) => {
@@ -173,6 +176,9 @@ export class SessionRecorder {
     for (const off of this.#off) {
       off();
     }
+    // The sitting's whole timeline (its last leaves too) is in the manifest: the next
+    // sitting of the session starts from it.
+    this.#archive.write();
     await this.#archive.flush();
   }
 

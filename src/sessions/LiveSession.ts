@@ -5,6 +5,7 @@
  * controls act on it, for an actor.
  */
 import type { Logger } from '../../common/logger.js';
+import type { ManifestPlan } from '../../archive/manifest.js';
 import { errors } from '../../common/errors.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import { canControl } from '../auth/roles.js';
@@ -22,6 +23,8 @@ export interface LiveSessionOptions {
   logger: Logger;
   maxDelegatePoints: number;
   reconnectGraceMs: number;
+  /** What a session was planned as (for its archive's manifest), if it was. */
+  describe?: (sessionId: string) => ManifestPlan | undefined;
   /** Records every point when given. */
   recorder: {
     supervisor: RecorderSupervisor;
@@ -82,6 +85,7 @@ export class LiveSession {
           logger: options.logger,
           disk: recorder.disk,
           problems: recorder.problems,
+          plan: () => options.describe?.(session.id),
         })
       : null;
     // Recording problems of this session are told to its chairs as they happen.

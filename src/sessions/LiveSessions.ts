@@ -1,15 +1,15 @@
 /**
- * The live sessions, one per session with points present: opened on the first join of
- * a session the store knows (or, for an ad-hoc credential, that it opens), and ended
- * when its last point has gone (its recordings then finished and its archive joined).
+ * The live sessions, one per session with points present: opened on the first join
+ * (its credential checked against the store first, by the signaling), and its sitting
+ * over when its last point has gone (its recordings then finished and its archive
+ * joined). Ending a session (its state `ended`) sends every point away.
  */
 import type { Logger } from '../../common/logger.js';
 import type { ArchiveFinisher } from '../recording/ArchiveFinisher.js';
 import { LiveSession, type LiveSessionOptions } from './LiveSession.js';
-import type { SessionStore } from './SessionStore.js';
+import { CLOSE_CODES } from '../../protocol/signaling.js';
 
 export interface LiveSessionsOptions extends LiveSessionOptions {
-  store: SessionStore;
   /** Joins and renders each ended session's archive (when the server records). */
   finisher: ArchiveFinisher | null;
 }
@@ -31,12 +31,7 @@ export class LiveSessions {
     if (!live) {
       // A new sitting of a session whose last one is still being joined waits for it.
       const finishing = this.#o.finisher?.joined(sessionId) ?? Promise.resolve();
-      live = finishing.then(() => {
-        if (!this.#o.store.get(sessionId)) {
-          this.#o.store.openAdHoc(sessionId);
-        }
-        return LiveSession.open(sessionId, this.#o);
-      });
+      live = finishing.then(() => LiveSession.open(sessionId, this.#o));
       this.#live.set(sessionId, live);
       live.then(
         (l) => this.#follow(l),
@@ -53,6 +48,23 @@ export class LiveSessions {
   /** Whether a session has points connected (or is being opened). */
   has(sessionId: string): boolean {
     return this.#live.has(sessionId);
+  }
+
+  /** A point's connection cut (its credential was revoked): it may not reconnect with it. */
+  async cut(sessionId: string, pointId: string, reason: string): Promise<void> {
+    const live = this.#live.has(sessionId) ? await this.open(sessionId) : null;
+    live?.room.dismiss(pointId, CLOSE_CODES.authFailed, reason);
+  }
+
+  /** The session has ended (or was cancelled): every point is told and sent away. */
+  async end(sessionId: string, by: string): Promise<void> {
+    const live = this.#live.has(sessionId) ? await this.open(sessionId) : null;
+    if (live) {
+      live.room.broadcast('sessionEnded', { by });
+      for (const pointId of [...live.room.peers.keys()]) {
+        live.room.dismiss(pointId, CLOSE_CODES.ended, 'the session has ended');
+      }
+    }
   }
 
   async list(): Promise<LiveSession[]> {

@@ -10,6 +10,7 @@ import type { Logger } from '../../common/logger.js';
 import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
 import {
   CLOSE_CODES,
+  type CloseCode,
   type JoinResult,
   type LeaveReason,
   type NotificationMethod,
@@ -157,6 +158,15 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     this.#log.info({ pointId, reason }, 'point left');
     if (this.peers.size === 0) {
       this.safeEmit('@empty');
+    }
+  }
+
+  /** Sends a point away: its connection is closed with `code`, and it has left. */
+  dismiss(pointId: string, code: CloseCode, reason: string): void {
+    const peer = this.peers.get(pointId);
+    if (peer) {
+      peer.channel.close(code, reason);
+      this.leave(peer, code === CLOSE_CODES.ended ? 'left' : 'removed');
     }
   }
 

@@ -25,6 +25,11 @@ import {
 export interface ConnectionDeps {
   tokens: TokenService;
   sessions: LiveSessions;
+  /**
+   * Whether a verified token may join now (its session exists and is open, its
+   * credential in force): throws the coded reason if not (Credentials.authorize).
+   */
+  authorize: (claims: VerifiedToken) => void;
   logger: Logger;
   maxMessageBytes: number;
   /** A connection that has not authenticated by then is closed (`authTimeout`). */
@@ -113,6 +118,7 @@ export class SignalingConnection implements PeerChannel, MethodContext {
       if (sessionId !== undefined && sessionId !== claims.sessionId) {
         throw new errors.TOKEN_WRONG_SESSION();
       }
+      this.#deps.authorize(claims);
     } catch (err) {
       // Refused: say why, then hang up so a bad token cannot probe the server further.
       setTimeout(() => this.#socket.close(CLOSE_CODES.authFailed, 'authentication failed'), 50);
@@ -260,7 +266,9 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   async #currentRoom(): Promise<Room> {
     const live = this.live();
     if (live.room.closed && this.#claims) {
-      // Everyone had left and the room was freed: a new sitting of the same session.
+      // Everyone had left and the room was freed: a new sitting of the same session,
+      // if the session is still open and the credential still in force.
+      this.#deps.authorize(this.#claims);
       this.#live = await this.#deps.sessions.open(this.#claims.sessionId);
       this.#peer = null;
     }

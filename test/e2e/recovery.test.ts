@@ -39,8 +39,11 @@ async function sessionWorkerPid(): Promise<number> {
   const res = await fetch(`${server.url}/api/v1/sessions`, {
     headers: { authorization: `Bearer ${operator}` },
   });
-  const body = (await res.json()) as { sessions: { id: string; workerPid: number | null }[] };
-  return body.sessions.find((s) => s.id === SESSION)?.workerPid ?? 0;
+  // Every session the server knows, with what is live of it.
+  const body = (await res.json()) as {
+    sessions: { id: string; live: { workerPid: number | null } | null }[];
+  };
+  return body.sessions.find((s) => s.id === SESSION)?.live?.workerPid ?? 0;
 }
 
 /** Every page connected and decoding growing media from every other page; ms taken. */

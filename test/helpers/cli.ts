@@ -50,7 +50,8 @@ export interface RunningServer {
 /** Starts `diemcau serve` and waits for its "diemcau ready" log line. */
 export async function startServer(env: NodeJS.ProcessEnv): Promise<RunningServer> {
   const child = spawn(DIEMCAU_BIN, ['serve'], {
-    env: { ...cleanEnv(), DIEMCAU_HTTP_PORT: '0', ...env },
+    // No demo session unless a test asks for one: tests plan their own.
+    env: { ...cleanEnv(), DIEMCAU_HTTP_PORT: '0', DIEMCAU_SESSIONS_DEMO: 'false', ...env },
     cwd: projectRoot,
   });
   const logs: string[] = [];
