@@ -170,6 +170,8 @@ export interface SignalingMethods {
   lockSession: { request: { locked: boolean }; result: Empty };
   spotlight: { request: { pointId: string | null }; result: Empty };
   setRecording: { request: { recording: boolean }; result: Empty };
+  /** Ends the session for good (every point is sent away, the archive is finished). */
+  endSession: { request: Empty; result: Empty };
   ping: { request: Empty; result: { now: number } };
 }
 

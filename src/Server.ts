@@ -132,6 +132,7 @@ export class Server {
       maxDelegatePoints: config.sessions.maxDelegatePoints,
       reconnectGraceMs: config.sessions.reconnectGraceSeconds * 1000,
       describe: (sessionId) => planning.sessions.describe(sessionId),
+      onEnd: (sessionId, by) => planning.sessions.transition(sessionId, 'ended', by),
       recorder: {
         supervisor: recorder,
         segmentSeconds: config.recorder.segmentSeconds,

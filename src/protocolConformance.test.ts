@@ -36,6 +36,7 @@ t.test('the server serves every method of the protocol, and nothing else', (t) =
     lockSession: true,
     spotlight: true,
     setRecording: true,
+    endSession: true,
     ping: true,
   };
   t.same(Object.keys(METHODS).sort(), Object.keys(methods).sort());

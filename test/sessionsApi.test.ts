@@ -509,3 +509,26 @@ t.test(
     t.equal(delegate.status, 403, 'a delegate’s token is no operator');
   },
 );
+
+t.test('the chair ends the session from the room; a delegate cannot', async (t) => {
+  const id = 'chair-ends';
+  t.equal(
+    (await api('POST', '/sessions', { ...plan, id, points: plan.points.slice(0, 2) })).status,
+    201,
+  );
+  const host = await api('POST', `/sessions/${id}/points/tru-so-tiep-cong-dan-tinh/credential`);
+  const guest = await api('POST', `/sessions/${id}/points/ubnd-huyen-dong-anh/credential`);
+  await api('POST', `/sessions/${id}/transitions`, { to: 'ready', reason: 'tested by phone' });
+  await api('POST', `/sessions/${id}/transitions`, { to: 'live' });
+  const chair = await joinWith(tokenOf(host.body.joinUrl));
+  const delegate = await joinWith(tokenOf(guest.body.joinUrl));
+  t.equal(chair.error, undefined);
+  const refused = await delegate.client.call('endSession', {});
+  t.equal(refused.error?.code, 'DC_ERR_FORBIDDEN');
+  const ended = await chair.client.call('endSession', {});
+  t.ok(ended.ok, 'the chair ends it');
+  await delegate.client.waitFor(() => delegate.client.closeCode ?? undefined, 5000);
+  t.equal(delegate.client.closeCode, 4004);
+  const view = (await api('GET', `/sessions/${id}`)).body;
+  t.equal(view.state === 'ended' || view.state === 'archived', true, `now ${view.state}`);
+});

@@ -61,6 +61,9 @@ export class Toolbar {
     record.hidden = !isChair(s);
     record.textContent = s.recording ? t('controls.recordStop') : t('controls.recordStart');
     record.setAttribute('aria-pressed', String(s.recording));
+    const end = byId<HTMLButtonElement>('end-session');
+    end.hidden = !isChair(s);
+    end.textContent = t('controls.endSession');
     const lock = byId<HTMLButtonElement>('toggle-lock');
     lock.hidden = !isChair(s);
     lock.textContent = s.locked ? t('controls.unlock') : t('controls.lock');
@@ -86,6 +89,12 @@ export class Toolbar {
       void s.lockSession(!s.locked).catch(this.#onError);
     });
     byId('toggle-local-recording').addEventListener('click', () => this.#toggleLocalRecording());
+    byId('end-session').addEventListener('click', () => {
+      // For every point, for good: asked first.
+      if (confirm(this.#t.get('confirm.endSession'))) {
+        void s.endSession().catch(this.#onError);
+      }
+    });
   }
 
   #toggleLocalRecording(): void {

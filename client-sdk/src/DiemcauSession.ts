@@ -240,6 +240,11 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
     await this.#request('setRecording', { recording });
   }
 
+  /** Ends the session for every point (operator and host); it cannot be undone. */
+  async endSession(): Promise<void> {
+    await this.#request('endSession', {});
+  }
+
   async setSpotlight(pointId: string | null): Promise<void> {
     await this.#request('spotlight', { pointId });
   }

@@ -23,6 +23,8 @@ export interface LiveSessionOptions {
   logger: Logger;
   maxDelegatePoints: number;
   reconnectGraceMs: number;
+  /** The chair ends the session (its stored state becomes `ended`). */
+  onEnd?: (sessionId: string, by: string) => void;
   /** What a session was planned as (for its archive's manifest), if it was. */
   describe?: (sessionId: string) => ManifestPlan | undefined;
   /** Records every point when given. */
@@ -41,6 +43,7 @@ export class LiveSession {
   readonly recorder: SessionRecorder | null;
   readonly #audit: SessionAudit;
   readonly #unsubscribe: () => void;
+  readonly #onEnd: LiveSessionOptions['onEnd'];
   #closing: Promise<void> | null = null;
 
   static async open(id: string, options: LiveSessionOptions): Promise<LiveSession> {
@@ -76,6 +79,7 @@ export class LiveSession {
     this.session = session;
     this.room = room;
     this.#audit = audit;
+    this.#onEnd = options.onEnd;
     const { recorder } = options;
     this.recorder = recorder
       ? new SessionRecorder(room, recorder.supervisor, {
@@ -119,6 +123,17 @@ export class LiveSession {
       throw new errors.UNAVAILABLE('this server does not record');
     }
     await this.recorder.setEnabled(enabled, actor.by);
+  }
+
+  /** The chair ends the session: stored as ended, and every point sent away. */
+  end(actor: Actor): void {
+    if (!canControl(actor.role)) {
+      throw new errors.FORBIDDEN('only the operator or the host may end the session');
+    }
+    if (!this.#onEnd) {
+      throw new errors.UNAVAILABLE('this server cannot end sessions');
+    }
+    this.#onEnd(this.session.id, actor.by);
   }
 
   /**

@@ -61,6 +61,8 @@ export class LiveSessions {
     const live = this.#live.has(sessionId) ? await this.open(sessionId) : null;
     if (live) {
       live.room.broadcast('sessionEnded', { by });
+      // A moment for what is in flight (the chair's own request to end it) to be answered.
+      await new Promise((resolve) => setTimeout(resolve, 100));
       for (const pointId of [...live.room.peers.keys()]) {
         live.room.dismiss(pointId, CLOSE_CODES.ended, 'the session has ended');
       }

@@ -138,6 +138,7 @@ export const METHODS = {
   setRecording: method(v.object({ recording: v.boolean() }), 'join', (conn, d) =>
     conn.live().setRecording(conn.peer(), d.recording),
   ),
+  endSession: method(empty, 'join', (conn) => conn.live().end(conn.peer())),
   ping: method(empty, 'none', () => ({ now: Date.now() })),
 } satisfies { [M in SignalingMethod]: MethodSpec<M> };
 

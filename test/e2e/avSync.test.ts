@@ -89,7 +89,7 @@ const KEEP_STREAMS = `(() => {
  */
 const OBSERVE = `(() => {
   const w = window;
-  w.__flashes = []; w.__beeps = [];
+  w.__flashes = []; w.__beeps = []; w.__inexact = [];
   const live = (kind) => w.__streams.flatMap((s) => s.getTracks())
     .filter((t) => t.kind === kind && t.readyState === 'live').pop();
   const video = document.createElement('video');
@@ -99,12 +99,20 @@ const OBSERVE = `(() => {
   const canvas = document.createElement('canvas'); canvas.width = 16; canvas.height = 9;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   let bright = false;
+  let presented = -1;
   const onFrame = (_now, meta) => {
+    // A frame the callback never saw (a busy page skips some) may have been the flash's
+    // first: the one seen is then a frame or two late, and no reference for the flash.
+    const skipped = presented >= 0 && meta.presentedFrames > presented + 1;
+    presented = meta.presentedFrames;
     ctx.drawImage(video, 0, 0, 16, 9);
     const d = ctx.getImageData(0, 0, 16, 9).data;
     let sum = 0; for (let i = 0; i < d.length; i += 4) sum += d[i];
     const isBright = sum / (d.length / 4) > 160;
-    if (isBright && !bright) w.__flashes.push(performance.timeOrigin + (meta.captureTime ?? meta.expectedDisplayTime));
+    if (isBright && !bright) {
+      const at = performance.timeOrigin + (meta.captureTime ?? meta.expectedDisplayTime);
+      (skipped || meta.captureTime === undefined ? w.__inexact : w.__flashes).push(at);
+    }
     bright = isBright;
     video.requestVideoFrameCallback(onFrame);
   };
@@ -133,6 +141,8 @@ const OBSERVE = `(() => {
 interface Onsets {
   flashes: number[];
   beeps: number[];
+  /** Flashes the page could not time exactly (left out as references). */
+  inexact?: number;
 }
 
 /** Flash and beep onsets (s, the file's own timestamps) in a recorded file. */
@@ -238,8 +248,12 @@ t.test('sound and picture stay together, and two points agree on the wall clock'
   for (const page of pages) {
     observed.push(
       await page.evaluate(() => {
-        const w = window as unknown as { __flashes: number[]; __beeps: number[] };
-        return { flashes: w.__flashes, beeps: w.__beeps };
+        const w = window as unknown as {
+          __flashes: number[];
+          __inexact: number[];
+          __beeps: number[];
+        };
+        return { flashes: w.__flashes, beeps: w.__beeps, inexact: w.__inexact.length };
       }),
     );
   }
@@ -262,6 +276,11 @@ t.test('sound and picture stay together, and two points agree on the wall clock'
     const seen = observed[i] as Onsets;
     const sourceSkew = offsets(seen.flashes, seen.beeps);
     t.ok(seen.flashes.length >= 5, `${id}: ${seen.flashes.length} flashes seen by the page`);
+    if (seen.inexact) {
+      t.comment(
+        `${id}: ${seen.inexact} flash(es) the page saw a frame late, not used as references`,
+      );
+    }
     t.ok(
       sourceSkew.length >= 5,
       `${id}: the fake devices' own skew, as sent: ${fmt(sourceSkew)} ms`,
