@@ -6,6 +6,7 @@
  *
  * Types, and a few constants both sides need; nothing here runs on its own.
  */
+import type { ClientFigures, ConnectivityResult } from './connectivity.js';
 import type { WireError } from './errors.js';
 
 declare const mediasoupType: unique symbol;
@@ -69,6 +70,8 @@ export interface AuthResult {
   role: Role;
   expiresAt: string;
   routerRtpCapabilities: RtpCapabilities;
+  /** On a connectivity test's connection: how long to measure, how many copies to receive. */
+  connectivityTest?: { seconds: number; videoCopies: number };
 }
 
 export interface JoinResult {
@@ -127,13 +130,22 @@ export interface PeerStats {
   }[];
 }
 
+/**
+ * What a connection is for: the session itself (the default), or a connectivity test of
+ * the same media path in a room of its own, never the session's room or its archive.
+ */
+export type AuthPurpose = 'session' | 'connectivity-test';
+
 /** A request or result without fields. */
 export type Empty = Record<never, never>;
 
 /** Each method: what its `data` holds, and what a successful response's `data` holds. */
 export interface SignalingMethods {
   /** With the credential's token; `sessionId` refuses a token for any other session. */
-  auth: { request: { token: string; sessionId?: string }; result: AuthResult };
+  auth: {
+    request: { token: string; sessionId?: string; purpose?: AuthPurpose };
+    result: AuthResult;
+  };
   getRouterRtpCapabilities: { request: Empty; result: RtpCapabilities };
   join: { request: { rtpCapabilities: RtpCapabilities }; result: JoinResult };
   leave: { request: Empty; result: Empty };
@@ -173,6 +185,11 @@ export interface SignalingMethods {
   /** Ends the session for good (every point is sent away, the archive is finished). */
   endSession: { request: Empty; result: Empty };
   ping: { request: Empty; result: { now: number } };
+  /**
+   * On a connection authenticated for a connectivity test only: the page's figures;
+   * the server adds its own, grades, stores the test and answers with the result.
+   */
+  finishConnectivityTest: { request: { figures: ClientFigures }; result: ConnectivityResult };
 }
 
 export type SignalingMethod = keyof SignalingMethods;

@@ -1,5 +1,6 @@
 // Builds the browser side into dist/client/: the client SDK as one ES module (served at
-// /sdk/diemcau-client.js) and the delegate page, which loads the SDK from that address.
+// /sdk/diemcau-client.js), the delegate page, which loads the SDK from that address, and
+// the operator console.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,4 +34,13 @@ await build({
 });
 for (const file of ['join.html', 'join.css']) {
   copyFileSync(path.join(root, 'client-sdk/pages', file), path.join(out, file));
+}
+// The operator console: its own bundle (it needs no media, so not the SDK).
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'client-sdk/console/console.ts')],
+  outfile: path.join(out, 'console.js'),
+});
+for (const file of ['console.html', 'console.css']) {
+  copyFileSync(path.join(root, 'client-sdk/console', file), path.join(out, file));
 }

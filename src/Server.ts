@@ -26,6 +26,8 @@ import { RecorderSupervisor } from './recording/RecorderSupervisor.js';
 import { RecordingProblems } from './recording/RecordingProblems.js';
 import { ArchiveFinisher } from './recording/ArchiveFinisher.js';
 import { LiveSessions } from './sessions/LiveSessions.js';
+import { ConnectivityProbes } from './connectivity/ConnectivityProbes.js';
+import { LiveQuality } from './sessions/LiveQuality.js';
 import { Planning } from './sessions/Planning.js';
 import { SignalingServer } from './signaling/SignalingServer.js';
 import { WorkerPool } from '../workers/WorkerPool.js';
@@ -48,6 +50,8 @@ export class Server {
   readonly planning: Planning;
   /** The sessions with points connected now. */
   readonly sessions: LiveSessions;
+  readonly probes: ConnectivityProbes;
+  readonly quality: LiveQuality;
   readonly signaling: SignalingServer;
   readonly recorder: RecorderSupervisor;
   /** Free space of the archive disk, and its alarm. */
@@ -142,6 +146,18 @@ export class Server {
       },
     });
     const sessions = live;
+    const quality = new LiveQuality(live, pool, logger);
+    const probes = new ConnectivityProbes({
+      pool,
+      logger,
+      limits: config.connectivity,
+      // A test is as heavy as a point in a session: no more at once than a full session.
+      maxConcurrent: config.sessions.maxDelegatePoints + 1,
+      record: (claims, graded) => {
+        const { grade, ...figures } = graded;
+        return planning.sessions.recordTest(claims.sessionId, claims.pointId, grade, figures);
+      },
+    });
     let app: FastifyInstance;
     let signaling: SignalingServer;
     try {
@@ -153,13 +169,18 @@ export class Server {
         tls,
         planning,
         sessions,
+        quality,
+        probes,
+        ffmpeg: options.ffmpeg,
         archiveProblem,
         publicUrl: () => publicUrl,
       });
       signaling = new SignalingServer(app, {
         tokens: planning.tokens,
         sessions,
-        authorize: (claims) => planning.credentials.authorize(claims, true),
+        authorize: (claims, purpose) =>
+          planning.credentials.authorize(claims, purpose === 'session'),
+        probes,
         logger,
         maxMessageBytes: config.signaling.maxMessageBytes,
         authTimeoutMs: config.signaling.authTimeoutSeconds * 1000,
@@ -167,6 +188,8 @@ export class Server {
       });
       await app.listen({ host: config.http.host, port: config.http.port });
     } catch (error) {
+      probes.close();
+      quality.close();
       disk.close();
       await pool.close();
       await recorder.close();
@@ -186,6 +209,8 @@ export class Server {
       pool,
       planning,
       sessions,
+      probes,
+      quality,
       signaling,
       recorder,
       disk,
@@ -200,6 +225,8 @@ export class Server {
     pool: WorkerPool;
     planning: Planning;
     sessions: LiveSessions;
+    probes: ConnectivityProbes;
+    quality: LiveQuality;
     signaling: SignalingServer;
     recorder: RecorderSupervisor;
     disk: DiskMonitor;
@@ -213,6 +240,8 @@ export class Server {
     this.pool = parts.pool;
     this.planning = parts.planning;
     this.sessions = parts.sessions;
+    this.probes = parts.probes;
+    this.quality = parts.quality;
     this.signaling = parts.signaling;
     this.url = parts.url;
     this.tls = parts.tls;
@@ -226,6 +255,8 @@ export class Server {
       try {
         // Clients first (told the server is going away), then sessions, HTTP, workers.
         await this.signaling.close();
+        this.probes.close();
+        this.quality.close();
         await this.sessions.close();
         await this.app.close();
         await this.recorder.close();
@@ -251,6 +282,9 @@ async function buildApp(
     tls: TlsMaterial | null;
     planning: Planning;
     sessions: LiveSessions;
+    quality: LiveQuality;
+    probes: ConnectivityProbes;
+    ffmpeg: string | undefined;
     archiveProblem: (sessionId: string) => Promise<string | null>;
     publicUrl: () => string;
   },
@@ -297,6 +331,9 @@ async function buildApp(
     recorder: deps.recorder,
     disk: deps.disk,
     problems: deps.problems,
+    quality: deps.quality,
+    probes: deps.probes,
+    testsByGrade: () => planning.store.countTestsByGrade(),
     version: packageVersion,
     startedAt: Date.now(),
     mayInspect: (req) =>
@@ -318,6 +355,9 @@ async function buildApp(
     publicUrl: deps.publicUrl,
     secureCookies: tls !== null,
     archiveProblem: deps.archiveProblem,
+    quality: deps.quality,
+    disk: deps.disk,
+    ffmpeg: deps.ffmpeg,
   });
   await app.register(openApiRoutes);
   return app;

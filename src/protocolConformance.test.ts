@@ -38,6 +38,7 @@ t.test('the server serves every method of the protocol, and nothing else', (t) =
     setRecording: true,
     endSession: true,
     ping: true,
+    finishConnectivityTest: true,
   };
   t.same(Object.keys(METHODS).sort(), Object.keys(methods).sort());
   t.end();

@@ -54,8 +54,12 @@ export async function checkLink(token: string | null, t: Translator): Promise<bo
   return false;
 }
 
-/** Captures camera and microphone (each alone if both together fail) and shows them. */
-export async function checkDevices(token: string, t: Translator): Promise<MediaStream> {
+/**
+ * Captures camera and microphone (each alone if both together fail) and shows them. The
+ * network is checked by the connectivity test (connectivityPanel.ts), over the media
+ * path itself, when the clerk asks.
+ */
+export async function checkDevices(t: Translator): Promise<MediaStream> {
   let stream: MediaStream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({
@@ -74,7 +78,6 @@ export async function checkDevices(token: string, t: Translator): Promise<MediaS
   byId('mic-status').textContent =
     stream.getAudioTracks().length > 0 ? t.get('precheck.ok') : t.get('precheck.failed');
   meterMicrophone(stream);
-  void measureBandwidth(token, t);
   return stream;
 }
 
@@ -103,37 +106,6 @@ function meterMicrophone(stream: MediaStream): void {
     }
   };
   tick();
-}
-
-/** Down- and upload through the server, for an invitation's holder only (it costs the link). */
-async function measureBandwidth(token: string, t: Translator): Promise<void> {
-  const el = byId('bandwidth-status');
-  el.textContent = t.get('precheck.measuring');
-  try {
-    const bytes = 1024 * 1024;
-    let started = performance.now();
-    const auth = { authorization: `Bearer ${token}` };
-    const down = await fetch(`/bandwidth-test?bytes=${bytes}`, {
-      cache: 'no-store',
-      headers: auth,
-    });
-    if (!down.ok) {
-      throw new Error(`network check refused (${down.status})`);
-    }
-    await down.arrayBuffer();
-    const downMbps = (bytes * 8) / ((performance.now() - started) / 1000) / 1e6;
-    started = performance.now();
-    await fetch('/bandwidth-test', {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/octet-stream' },
-      body: new Uint8Array(bytes / 2),
-    });
-    const upMbps = ((bytes / 2) * 8) / ((performance.now() - started) / 1000) / 1e6;
-    el.textContent = `${t.get('precheck.down')} ${downMbps.toFixed(1)} Mbit/s, ${t.get('precheck.up')} ${upMbps.toFixed(1)} Mbit/s`;
-    el.dataset['downMbps'] = downMbps.toFixed(2);
-  } catch {
-    el.textContent = t.get('precheck.failed');
-  }
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { type ConnectionState, type DiemcauSession, connect } from '/sdk/diemcau-client.js';
 import { isChair } from './chairControls.js';
+import { ConnectivityPanel } from './connectivityPanel.js';
 import { checkDevices, checkLink, signIn } from './deviceCheck.js';
 import { byId } from './dom.js';
 import { Translator } from './i18n.js';
@@ -74,7 +75,8 @@ class JoinPage {
       return;
     }
     byId('precheck').hidden = false;
-    this.#preview = await checkDevices(this.#token, this.#t);
+    new ConnectivityPanel(() => this.#token as string, this.#t);
+    this.#preview = await checkDevices(this.#t);
     byId<HTMLButtonElement>('join-button').disabled = false;
   }
 

@@ -14,6 +14,15 @@ import type { ConnectOptions } from './types.js';
 export { DiemcauSession } from './DiemcauSession.js';
 export { LocalRecording, type LocalRecordingOptions } from './LocalRecording.js';
 export * from './types.js';
+export {
+  testConnectivity,
+  type ConnectivityTestOptions,
+  type ConnectivityStep,
+  type ConnectivityResult,
+  type ClientFigures,
+  type Finding,
+  type Grade,
+} from './ConnectivityTest.js';
 
 /**
  * Connects to the server, authenticates with the invitation token and joins its

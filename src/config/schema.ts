@@ -65,6 +65,15 @@ export interface Config {
     /** On a data directory without any session, plan and open a demo session at start. */
     demo: boolean;
   };
+  /** The connectivity test (docs/connectivity.md): how long, how heavy, and its thresholds. */
+  connectivity: {
+    /** Seconds of media measured (after a short ramp-up that is not counted). */
+    seconds: number;
+    /** Copies of the point's camera consumed back: one large, the rest as thumbnails. */
+    videoCopies: number;
+    delegate: LinkThresholds;
+    central: LinkThresholds;
+  };
   signaling: {
     maxMessageBytes: number;
     /** A WebSocket that has not authenticated by then is closed (4008). */
@@ -72,6 +81,20 @@ export interface Config {
     /** WebSockets one address may hold open at once. */
     maxConnectionsPerAddress: number;
   };
+}
+
+/** Pass at or better than `…Pass`, warn down to `…Warn`, fail beyond. */
+export interface LinkThresholds {
+  upPassKbps: number;
+  upWarnKbps: number;
+  downPassKbps: number;
+  downWarnKbps: number;
+  lossPassPct: number;
+  lossWarnPct: number;
+  rttPassMs: number;
+  rttWarnMs: number;
+  jitterPassMs: number;
+  jitterWarnMs: number;
 }
 
 export type FieldSpec =
@@ -83,6 +106,39 @@ export type FieldSpec =
 type Schema<T> = {
   [K in keyof T]: T[K] extends string | number | boolean | null ? FieldSpec : Schema<T[K]>;
 };
+
+function linkThresholds(of: string): Schema<LinkThresholds> {
+  const kbps = (what: string): FieldSpec => ({
+    type: 'integer',
+    min: 0,
+    max: 1_000_000,
+    doc: `${what} (kbit/s), ${of}`,
+  });
+  const ms = (what: string): FieldSpec => ({
+    type: 'integer',
+    min: 0,
+    max: 60_000,
+    doc: `${what} (ms), ${of}`,
+  });
+  const pct = (what: string): FieldSpec => ({
+    type: 'integer',
+    min: 0,
+    max: 100,
+    doc: `${what} (%), ${of}`,
+  });
+  return {
+    upPassKbps: kbps('Upstream for a pass'),
+    upWarnKbps: kbps('Upstream below which a test fails'),
+    downPassKbps: kbps('Downstream for a pass'),
+    downWarnKbps: kbps('Downstream below which a test fails'),
+    lossPassPct: pct('Packet loss above which a test warns'),
+    lossWarnPct: pct('Packet loss above which a test fails'),
+    rttPassMs: ms('Round-trip time above which a test warns'),
+    rttWarnMs: ms('Round-trip time above which a test fails'),
+    jitterPassMs: ms('Jitter above which a test warns'),
+    jitterWarnMs: ms('Jitter above which a test fails'),
+  };
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -172,6 +228,17 @@ export const schema: Schema<Config> = {
       type: 'boolean',
       doc: 'On a data directory without sessions, open a demo session at start and print its links',
     },
+  },
+  connectivity: {
+    seconds: { type: 'integer', min: 5, max: 120, doc: 'Seconds a connectivity test measures' },
+    videoCopies: {
+      type: 'integer',
+      min: 1,
+      max: 20,
+      doc: 'Copies of the camera a connectivity test receives back (1 large + thumbnails)',
+    },
+    delegate: linkThresholds('a delegate point (~5 Mbit/s link)'),
+    central: linkThresholds('the central point (~30 Mbit/s link)'),
   },
   signaling: {
     maxMessageBytes: {

@@ -10,6 +10,9 @@ import { ERROR, LOGIN_BODY, NO_QUERY, POINT_LOGIN_BODY } from './apiSchemas.js';
 import { requireToken } from './credentials.js';
 import { CONSOLE_COOKIE, operatorAuth } from './operatorAuth.js';
 import { sessionsApi } from './sessionsApi.js';
+import { liveApi } from './liveApi.js';
+import type { LiveQuality } from '../sessions/LiveQuality.js';
+import type { DiskMonitor } from '../recording/DiskMonitor.js';
 
 export interface ApiDeps {
   tokens: TokenService;
@@ -22,6 +25,9 @@ export interface ApiDeps {
   /** Cookies marked Secure (the server speaks HTTPS). */
   secureCookies: boolean;
   archiveProblem: (sessionId: string) => Promise<string | null>;
+  quality: LiveQuality;
+  disk: DiskMonitor;
+  ffmpeg: string | undefined;
 }
 
 /** Sign-in attempts one address may make a minute (besides the per-login lock). */
@@ -183,5 +189,6 @@ export const apiRoutes: FastifyPluginCallback<ApiDeps> = (app, deps, done) => {
 
   // Its own context (the operator check applies to it alone), under this prefix.
   void app.register(sessionsApi, { ...deps, prefix: '' });
+  void app.register(liveApi, { ...deps, prefix: '' });
   done();
 };

@@ -16,7 +16,7 @@ export const CLIENT_DIST = path.join(projectRoot, 'dist', 'client');
 const SDK_FILES = new Set(['diemcau-client.js', 'diemcau-client.js.map']);
 
 /** The pages, each at its own address (`/join` is `join.html`). */
-const PAGES = ['join'];
+const PAGES = ['join', 'console'];
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

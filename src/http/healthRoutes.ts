@@ -3,6 +3,8 @@ import { errors } from '../../common/errors.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
 import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
+import type { ConnectivityProbes } from '../connectivity/ConnectivityProbes.js';
+import type { LiveQuality, PointQuality } from '../sessions/LiveQuality.js';
 import { PROBLEM_KINDS, type RecordingProblems } from '../recording/RecordingProblems.js';
 
 export interface HealthDeps {
@@ -10,6 +12,10 @@ export interface HealthDeps {
   recorder: RecorderSupervisor;
   disk: DiskMonitor;
   problems: RecordingProblems;
+  /** The live view's last sample of every session, and the workers' CPU. */
+  quality: LiveQuality;
+  probes: ConnectivityProbes;
+  testsByGrade: () => Record<'pass' | 'warn' | 'fail', number>;
   version: string;
   startedAt: number;
   /**
@@ -63,6 +69,19 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
     const recorder = deps.recorder.health();
     const disk = deps.disk.health();
     const memory = process.memoryUsage();
+    // Labels are session and point ids of the sessions live now (at most a few dozen
+    // series), and the fixed grades and directions: no unbounded cardinality.
+    const live = deps.quality.all();
+    const perPoint = (pick: (p: PointQuality) => number | null) =>
+      live.flatMap((s) =>
+        s.points.flatMap((p) => {
+          const value = pick(p);
+          return value === null
+            ? []
+            : [{ labels: { session: s.sessionId, point: p.pointId }, value }];
+        }),
+      );
+    const tests = deps.testsByGrade();
     const lines = [
       metric('diemcau_workers_configured', 'gauge', 'mediasoup worker slots', health.size),
       metric('diemcau_workers_alive', 'gauge', 'mediasoup workers running', health.alive),
@@ -103,6 +122,61 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
         PROBLEM_KINDS.map((kind) => ({ labels: { kind }, value: deps.problems.count(kind) })),
       ),
       metric(
+        'diemcau_points_connected',
+        'gauge',
+        'Points connected to each live session',
+        live.map((s) => ({
+          labels: { session: s.sessionId },
+          value: s.points.filter((p) => p.connection === 'connected').length,
+        })),
+      ),
+      metric(
+        'diemcau_session_bitrate_kbps',
+        'gauge',
+        'What the SFU receives (in) and sends (out) for each live session, kbit/s',
+        live.flatMap((s) => [
+          { labels: { session: s.sessionId, direction: 'in' }, value: sum(s.points, 'inKbps') },
+          { labels: { session: s.sessionId, direction: 'out' }, value: sum(s.points, 'outKbps') },
+        ]),
+      ),
+      metric(
+        'diemcau_point_loss_pct',
+        'gauge',
+        'Packet loss of each connected point, the worse of both ways, %',
+        perPoint((p) =>
+          p.upLossPct === null && p.downLossPct === null
+            ? null
+            : Math.max(p.upLossPct ?? 0, p.downLossPct ?? 0),
+        ),
+      ),
+      metric(
+        'diemcau_point_rtt_ms',
+        'gauge',
+        'Round-trip time of each point, ms',
+        perPoint((p) => p.rttMs),
+      ),
+      metric(
+        'diemcau_worker_cpu_pct',
+        'gauge',
+        'CPU used by each mediasoup worker since the last sample, % of one core',
+        deps.quality.workers().map((w) => ({ labels: { pid: String(w.pid) }, value: w.cpuPct })),
+      ),
+      metric(
+        'diemcau_connectivity_tests',
+        'gauge',
+        'Connectivity tests kept, by grade',
+        (['pass', 'warn', 'fail'] as const).map((grade) => ({
+          labels: { grade },
+          value: tests[grade],
+        })),
+      ),
+      metric(
+        'diemcau_connectivity_tests_running',
+        'gauge',
+        'Connectivity tests running now',
+        deps.probes.size,
+      ),
+      metric(
         'process_resident_memory_bytes',
         'gauge',
         'Resident memory of the Node process',
@@ -119,6 +193,10 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
   });
   done();
 };
+
+function sum(points: PointQuality[], key: 'inKbps' | 'outKbps'): number {
+  return Math.round(points.reduce((total, p) => total + p[key], 0));
+}
 
 const NO_QUERY = { type: 'object', additionalProperties: false } as const;
 

@@ -18,6 +18,7 @@ import {
   type PlannedSession,
   type Progress,
   type SessionState,
+  type TestSlot,
   dueTimes,
   lateSteps,
   slotAt,
@@ -405,6 +406,29 @@ export class SessionService {
       this.#audit(sessionId, `session-${moved.to}`, by, { from: moved.from, settled: true });
       this.#o.onState?.(sessionId, moved.from, moved.to, by);
     }
+  }
+
+  /**
+   * Files a connectivity test under its point and the slot its time falls in, and moves
+   * the session to `ready` when that was the last test it waited for. An ad-hoc session
+   * (a token without a plan) or a point no longer in the plan has nothing to file it
+   * under: null.
+   */
+  recordTest(
+    sessionId: string,
+    pointId: string,
+    grade: 'pass' | 'warn' | 'fail',
+    figures: Record<string, unknown>,
+  ): { id: number; slot: TestSlot; at: Date } | null {
+    const s = this.#store.getSession(sessionId);
+    if (!s || s.adHoc || !this.#store.getPoint(sessionId, pointId)) {
+      return null;
+    }
+    const at = this.#now();
+    const slot = slotAt(s.startsAt, at);
+    const id = this.#store.insertTest({ sessionId, pointId, slot, grade, figures, at });
+    this.settle(sessionId, pointId);
+    return { id, slot, at };
   }
 
   /** A line in the session's audit log (hash-chained, with the archive). */

@@ -26,8 +26,8 @@ export const HOST_LEVELS = ['ttcp', 'ban-tcd', 'ministry', 'province', 'district
 export type HostLevel = (typeof HOST_LEVELS)[number];
 
 /** The connectivity-test slots of the decision: one day before, two hours before, any time. */
-export const TEST_SLOTS = ['day-before', 'two-hours-before', 'adhoc'] as const;
-export type TestSlot = (typeof TEST_SLOTS)[number];
+export { TEST_SLOTS, type TestSlot } from '../../protocol/connectivity.js';
+import type { TestSlot } from '../../protocol/connectivity.js';
 
 export interface ExpectedPerson {
   /** e.g. "Lãnh đạo", "Cán bộ tiếp dân", "Kỹ thuật". */

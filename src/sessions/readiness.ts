@@ -1,6 +1,14 @@
 import { slotAt, type TestSlot } from './plan.js';
 import type { SessionService } from './SessionService.js';
 
+/** A test as the board shows it: its grade, when, and its figures (for the detail). */
+export interface TestSummary {
+  grade: 'pass' | 'warn' | 'fail';
+  at: string;
+  id: number;
+  figures: Record<string, unknown>;
+}
+
 /** One point's row on the readiness board. */
 export interface PointReadiness {
   pointId: string;
@@ -16,7 +24,7 @@ export interface PointReadiness {
     locked: boolean;
   };
   /** The latest test of each slot, if any. */
-  tests: Partial<Record<TestSlot, { grade: 'pass' | 'warn' | 'fail'; at: string; id: number }>>;
+  tests: Partial<Record<TestSlot, TestSummary>>;
   /** The point's latest grade, whatever the slot. */
   grade: 'pass' | 'warn' | 'fail' | null;
   /** Connected to the session's room now. */
@@ -45,7 +53,12 @@ export function readiness(
     const byPoint = tests.filter((t) => t.pointId === p.id);
     const bySlot: PointReadiness['tests'] = {};
     for (const t of byPoint) {
-      bySlot[slotAt(session.startsAt, t.at)] = { grade: t.grade, at: t.at.toISOString(), id: t.id };
+      bySlot[slotAt(session.startsAt, t.at)] = {
+        grade: t.grade,
+        at: t.at.toISOString(),
+        id: t.id,
+        figures: t.figures,
+      };
     }
     return {
       pointId: p.id,

@@ -14,8 +14,12 @@ import type { Room } from '../sfu/Room.js';
 import type { LiveSession } from '../sessions/LiveSession.js';
 import type { LiveSessions } from '../sessions/LiveSessions.js';
 import { type MethodContext, methodSpec } from './methods.js';
+import type { ConnectivityProbes } from '../connectivity/ConnectivityProbes.js';
+import type { ConnectivityProbe } from '../connectivity/ConnectivityProbe.js';
+import type { ClientFigures, ConnectivityResult } from '../../protocol/connectivity.js';
 import type { WireError } from '../../protocol/errors.js';
 import {
+  type AuthPurpose,
   CLOSE_CODES,
   type CloseCode,
   type NotificationMethod,
@@ -29,7 +33,9 @@ export interface ConnectionDeps {
    * Whether a verified token may join now (its session exists and is open, its
    * credential in force): throws the coded reason if not (Credentials.authorize).
    */
-  authorize: (claims: VerifiedToken) => void;
+  authorize: (claims: VerifiedToken, purpose: AuthPurpose) => void;
+  /** Connectivity tests: each in a room of its own, never the session's. */
+  probes: ConnectivityProbes;
   logger: Logger;
   maxMessageBytes: number;
   /** A connection that has not authenticated by then is closed (`authTimeout`). */
@@ -46,6 +52,7 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   readonly #log: Logger;
   #claims: VerifiedToken | null = null;
   #live: LiveSession | null = null;
+  #probe: ConnectivityProbe | null = null;
   #peer: Peer | null = null;
   #left = false;
   #queue: Promise<void> = Promise.resolve();
@@ -108,7 +115,11 @@ export class SignalingConnection implements PeerChannel, MethodContext {
 
   // ---- used by the method handlers ----------------------------------------------------
 
-  async authenticate(token: string, sessionId: string | undefined) {
+  async authenticate(
+    token: string,
+    sessionId: string | undefined,
+    purpose: AuthPurpose = 'session',
+  ) {
     if (this.#claims) {
       throw new errors.ALREADY_AUTHENTICATED();
     }
@@ -118,18 +129,28 @@ export class SignalingConnection implements PeerChannel, MethodContext {
       if (sessionId !== undefined && sessionId !== claims.sessionId) {
         throw new errors.TOKEN_WRONG_SESSION();
       }
-      this.#deps.authorize(claims);
+      this.#deps.authorize(claims, purpose);
     } catch (err) {
       // Refused: say why, then hang up so a bad token cannot probe the server further.
       setTimeout(() => this.#socket.close(CLOSE_CODES.authFailed, 'authentication failed'), 50);
       throw err;
     }
-    const live = await this.#deps.sessions.open(claims.sessionId);
+    let room: Room;
+    if (purpose === 'connectivity-test') {
+      const probe = await this.#deps.probes.open(claims);
+      if (this.#socket.readyState !== this.#socket.OPEN) {
+        probe.close();
+      }
+      this.#probe = probe;
+      room = probe.room;
+    } else {
+      this.#live = await this.#deps.sessions.open(claims.sessionId);
+      room = this.#live.room;
+    }
     this.#claims = claims;
     this.#clearAuthTimer();
-    this.#live = live;
     this.#log.info(
-      { sessionId: claims.sessionId, pointId: claims.pointId, role: claims.role },
+      { sessionId: claims.sessionId, pointId: claims.pointId, role: claims.role, purpose },
       'authenticated',
     );
     return {
@@ -139,8 +160,20 @@ export class SignalingConnection implements PeerChannel, MethodContext {
       pointKind: claims.pointKind,
       role: claims.role,
       expiresAt: claims.expiresAt.toISOString(),
-      routerRtpCapabilities: await live.room.rtpCapabilities(),
+      routerRtpCapabilities: await room.rtpCapabilities(),
+      ...(this.#probe ? { connectivityTest: this.#probe.plan } : {}),
     };
+  }
+
+  finishConnectivityTest(figures: ClientFigures): Promise<ConnectivityResult> {
+    if (!this.#probe) {
+      throw new errors.FORBIDDEN('this connection is not a connectivity test');
+    }
+    const probe = this.#probe;
+    return probe.finish(this.peer(), figures).finally(() => {
+      // The answer first, then the test's room goes.
+      setTimeout(() => probe.close(), 200);
+    });
   }
 
   async join(rtpCapabilities: types.RtpCapabilities) {
@@ -150,7 +183,9 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   }
 
   leave(): void {
-    if (this.#peer && this.#live) {
+    if (this.#probe) {
+      this.#probe.close();
+    } else if (this.#peer && this.#live) {
       this.#live.room.leave(this.#peer, 'left');
     }
     this.#left = true;
@@ -158,6 +193,9 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   }
 
   live(): LiveSession {
+    if (this.#probe) {
+      throw new errors.FORBIDDEN('a connectivity test has no session controls');
+    }
     if (!this.#live) {
       throw new errors.NOT_AUTHENTICATED();
     }
@@ -165,7 +203,7 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   }
 
   room(): Room {
-    return this.live().room;
+    return this.#probe ? this.#probe.room : this.live().room;
   }
 
   peer(): Peer {
@@ -264,11 +302,14 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   }
 
   async #currentRoom(): Promise<Room> {
+    if (this.#probe) {
+      return this.#probe.room;
+    }
     const live = this.live();
     if (live.room.closed && this.#claims) {
       // Everyone had left and the room was freed: a new sitting of the same session,
       // if the session is still open and the credential still in force.
-      this.#deps.authorize(this.#claims);
+      this.#deps.authorize(this.#claims, 'session');
       this.#live = await this.#deps.sessions.open(this.#claims.sessionId);
       this.#peer = null;
     }
@@ -285,6 +326,7 @@ export class SignalingConnection implements PeerChannel, MethodContext {
   #onClose(): void {
     clearInterval(this.#pingTimer);
     this.#clearAuthTimer();
+    this.#probe?.close();
     if (this.#peer && this.#live && !this.#left) {
       this.#live.room.disconnected(this.#peer);
     }

@@ -6,7 +6,10 @@
  */
 import type { types } from 'mediasoup';
 import { ID_PATTERN } from '../auth/roles.js';
+import type { ClientFigures, ConnectivityResult } from '../../protocol/connectivity.js';
+import { clientFigures } from '../connectivity/clientFigures.js';
 import {
+  type AuthPurpose,
   MEDIA_SOURCES,
   type RequestOf,
   type ResultOf,
@@ -21,7 +24,12 @@ export type Requirement = 'none' | 'auth' | 'join';
 
 /** What a method handler may do on its connection (SignalingConnection implements it). */
 export interface MethodContext {
-  authenticate(token: string, sessionId: string | undefined): Promise<ResultOf<'auth'>>;
+  authenticate(
+    token: string,
+    sessionId: string | undefined,
+    purpose: AuthPurpose | undefined,
+  ): Promise<ResultOf<'auth'>>;
+  finishConnectivityTest(figures: ClientFigures): Promise<ConnectivityResult>;
   join(rtpCapabilities: types.RtpCapabilities): Promise<ResultOf<'join'>>;
   leave(): void;
   live(): LiveSession;
@@ -53,9 +61,13 @@ const empty = v.object({});
 
 export const METHODS = {
   auth: method(
-    v.object({ token: v.string({ max: 4096 }), sessionId: v.optional(v.string({ max: 64 })) }),
+    v.object({
+      token: v.string({ max: 4096 }),
+      sessionId: v.optional(v.string({ max: 64 })),
+      purpose: v.optional(v.oneOf(['session', 'connectivity-test'] as const)),
+    }),
     'none',
-    (conn, d) => conn.authenticate(d.token, d.sessionId),
+    (conn, d) => conn.authenticate(d.token, d.sessionId, d.purpose),
   ),
   getRouterRtpCapabilities: method(empty, 'auth', (conn) => conn.room().media.rtpCapabilities()),
   join: method(v.object({ rtpCapabilities: v.json(32_768) }), 'auth', (conn, d) =>
@@ -140,6 +152,9 @@ export const METHODS = {
   ),
   endSession: method(empty, 'join', (conn) => conn.live().end(conn.peer())),
   ping: method(empty, 'none', () => ({ now: Date.now() })),
+  finishConnectivityTest: method(v.object({ figures: clientFigures }), 'join', (conn, d) =>
+    conn.finishConnectivityTest(d.figures),
+  ),
 } satisfies { [M in SignalingMethod]: MethodSpec<M> };
 
 /** The table by name, for the message loop (a name not in it is an unknown method). */

@@ -39,6 +39,16 @@ export const v = {
       return value;
     },
 
+  /** A finite number within bounds (a measured figure). */
+  number:
+    (min: number, max: number): Validator<number> =>
+    (value, path) => {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+        return fail(path, `must be a number from ${min} to ${max}`);
+      }
+      return value;
+    },
+
   boolean: (): Validator<boolean> => (value, path) => {
     if (typeof value !== 'boolean') {
       return fail(path, 'must be true or false');

@@ -429,6 +429,18 @@ export class SqliteStore implements Store {
       .map(test);
   }
 
+  countTestsByGrade(): Record<'pass' | 'warn' | 'fail', number> {
+    const counts = { pass: 0, warn: 0, fail: 0 };
+    for (const row of this.#db.all<{ grade: string; n: number }>(
+      'SELECT grade, COUNT(*) AS n FROM connectivity_tests GROUP BY grade',
+    )) {
+      if (row.grade === 'pass' || row.grade === 'warn' || row.grade === 'fail') {
+        counts[row.grade] = Number(row.n);
+      }
+    }
+    return counts;
+  }
+
   // ---- operators ---------------------------------------------------------------------
 
   getOperator(name: string): Operator | undefined {

@@ -117,6 +117,8 @@ export interface Store {
 
   insertTest(test: Omit<ConnectivityTest, 'id'>): number;
   testsOf(sessionId: string): ConnectivityTest[];
+  /** Every test kept, by grade (for /metrics). */
+  countTestsByGrade(): Record<'pass' | 'warn' | 'fail', number>;
 
   getOperator(name: string): Operator | undefined;
   listOperators(): Operator[];

@@ -1,0 +1,76 @@
+/** What the operator API answers, as the console reads it (docs/contract.md). */
+import type { Finding } from '../../protocol/connectivity.js';
+
+export interface SessionSummary {
+  id: string;
+  title: string;
+  state: string;
+  startsAt: string;
+  endsAt: string;
+  chair: string;
+  category: string;
+  hostLevel: string;
+  late: string[];
+  revision: number;
+  points: { id: string; name: string; kind: string }[];
+}
+
+export interface TestCell {
+  grade: 'pass' | 'warn' | 'fail';
+  at: string;
+  id: number;
+  figures: {
+    findings?: Finding[];
+    client?: Record<string, unknown>;
+    server?: Record<string, unknown>;
+    linkClass?: string;
+  };
+}
+
+export interface ReadinessRow {
+  pointId: string;
+  name: string;
+  kind: string;
+  invitation: {
+    issued: boolean;
+    issuedAt: string | null;
+    printed: boolean;
+    used: boolean;
+    revokedAt: string | null;
+    expiresAt: string | null;
+    locked: boolean;
+  };
+  tests: Partial<Record<'day-before' | 'two-hours-before' | 'adhoc', TestCell>>;
+  grade: 'pass' | 'warn' | 'fail' | null;
+  joined: boolean;
+}
+
+export interface LivePoint {
+  pointId: string;
+  name: string;
+  kind: string;
+  role: string;
+  connection: string;
+  mutedByOperator: boolean;
+  inKbps: number;
+  outKbps: number;
+  upLossPct: number | null;
+  downLossPct: number | null;
+  rttMs: number | null;
+  producerScore: number | null;
+  consumerScore: number | null;
+  receivingLayer: number | null;
+  warning: string | null;
+}
+
+export interface LiveView {
+  state: string;
+  live: {
+    sampledAt: string;
+    recording: boolean;
+    locked: boolean;
+    spotlight: string | null;
+    points: LivePoint[];
+  } | null;
+  disk: { freeBytes: number; low: boolean };
+}
