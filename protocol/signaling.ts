@@ -60,6 +60,19 @@ export interface ProducerInfo {
 }
 
 /** Why a point left: it said so, its connection stayed down past the grace, or it was removed. */
+/** How well a point's link carries the session now, graded by the server (3 levels + lost). */
+export type LinkQuality = 'excellent' | 'good' | 'poor' | 'lost';
+
+/** One point's link as the server measures it (every few seconds, `pointQuality`). */
+export interface PointQualityInfo {
+  pointId: string;
+  quality: LinkQuality;
+  /** The worse of its loss both ways, %; its round-trip time, ms; what it sends, kbit/s. */
+  lossPct: number | null;
+  rttMs: number | null;
+  sendKbps: number;
+}
+
 export type LeaveReason = 'left' | 'connection-lost' | 'removed';
 
 export interface AuthResult {
@@ -147,7 +160,14 @@ export interface SignalingMethods {
     result: AuthResult;
   };
   getRouterRtpCapabilities: { request: Empty; result: RtpCapabilities };
-  join: { request: { rtpCapabilities: RtpCapabilities }; result: JoinResult };
+  /**
+   * `acknowledgedRecording`: the point's clerk acknowledged, before joining, that the
+   * session is recorded at the central point (kept in the session's timeline).
+   */
+  join: {
+    request: { rtpCapabilities: RtpCapabilities; acknowledgedRecording?: boolean };
+    result: JoinResult;
+  };
   leave: { request: Empty; result: Empty };
   createWebRtcTransport: { request: { direction: 'send' | 'recv' }; result: TransportInfo };
   connectWebRtcTransport: {
@@ -234,6 +254,8 @@ export interface SignalingNotifications {
   mediaReset: { reason: 'worker-died' };
   /** The chair or an operator ended the session: the connection closes (4004). */
   sessionEnded: { by: string };
+  /** Every point's link quality, as the server sampled it (every 3 s). */
+  pointQuality: { points: PointQualityInfo[] };
 }
 
 export type NotificationMethod = keyof SignalingNotifications;

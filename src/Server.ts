@@ -178,8 +178,13 @@ export class Server {
       signaling = new SignalingServer(app, {
         tokens: planning.tokens,
         sessions,
-        authorize: (claims, purpose) =>
-          planning.credentials.authorize(claims, purpose === 'session'),
+        authorize: (claims, purpose) => {
+          if (purpose === 'connectivity-test') {
+            planning.credentials.authorizeTest(claims);
+          } else {
+            planning.credentials.authorize(claims, true);
+          }
+        },
         probes,
         logger,
         maxMessageBytes: config.signaling.maxMessageBytes,

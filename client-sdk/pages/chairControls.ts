@@ -18,18 +18,24 @@ export function chairButtons(
 ): HTMLButtonElement[] {
   return [
     button(
+      t,
+      point.name,
       point.mutedByOperator ? t.get('tile.unmute') : t.get('tile.mute'),
       'op-mute',
       () => (point.mutedByOperator ? session.unmutePoint(point.id) : session.mutePoint(point.id)),
       onError,
     ),
     button(
+      t,
+      point.name,
       session.spotlight === point.id ? t.get('tile.unspotlight') : t.get('tile.spotlight'),
       'op-spotlight',
       () => session.setSpotlight(session.spotlight === point.id ? null : point.id),
       onError,
     ),
     button(
+      t,
+      point.name,
       t.get('tile.remove'),
       'op-remove',
       async () => {
@@ -44,6 +50,8 @@ export function chairButtons(
 }
 
 function button(
+  t: Translator,
+  pointName: string,
   text: string,
   testId: string,
   action: () => Promise<void>,
@@ -52,6 +60,8 @@ function button(
   const el = document.createElement('button');
   el.type = 'button';
   el.textContent = text;
+  el.title = t.get('tile.actionOn').replace('{action}', text).replace('{name}', pointName);
+  el.setAttribute('aria-label', el.title);
   el.dataset['testid'] = testId;
   el.addEventListener('click', () => void action().catch(onError));
   return el;

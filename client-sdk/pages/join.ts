@@ -38,6 +38,7 @@ class JoinPage {
   #toolbar: Toolbar | null = null;
   /** This page asked to leave (the end is not a disconnection then). */
   #leaving = false;
+  #devicesChecked = false;
 
   constructor(params: URLSearchParams) {
     this.#token = takeToken(params);
@@ -47,6 +48,8 @@ class JoinPage {
       this.#t.applyToDocument();
       this.#toolbar?.render();
       this.#tiles?.renderAll();
+      this.#renderLayoutButton();
+      this.#setState(this.#session?.connectionState ?? null);
     });
     for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
       button.addEventListener('click', () => {
@@ -56,6 +59,16 @@ class JoinPage {
       });
     }
     byId('join-button').addEventListener('click', () => void this.#join());
+    // Joining waits for the clerk to acknowledge that the session is recorded.
+    byId('recording-consent').addEventListener('change', () => this.#enableJoin());
+    byId('toggle-layout').addEventListener('click', () => {
+      const tiles = this.#tiles;
+      if (tiles) {
+        tiles.setLayout(tiles.layout === 'stage' ? 'grid' : 'stage');
+        localStorage.setItem('diemcau-layout', tiles.layout);
+        this.#renderLayoutButton();
+      }
+    });
     byId('leave').addEventListener('click', () => {
       this.#leaving = true;
       void this.#session?.leave();
@@ -77,7 +90,22 @@ class JoinPage {
     byId('precheck').hidden = false;
     new ConnectivityPanel(() => this.#token as string, this.#t);
     this.#preview = await checkDevices(this.#t);
-    byId<HTMLButtonElement>('join-button').disabled = false;
+    this.#devicesChecked = true;
+    this.#enableJoin();
+  }
+
+  #enableJoin(): void {
+    byId<HTMLButtonElement>('join-button').disabled = !(
+      this.#devicesChecked && byId<HTMLInputElement>('recording-consent').checked
+    );
+  }
+
+  #renderLayoutButton(): void {
+    const button = byId('toggle-layout');
+    const layout = this.#tiles?.layout ?? 'stage';
+    button.textContent = this.#t.get(layout === 'stage' ? 'layout.toGrid' : 'layout.toStage');
+    button.title = this.#t.get('layout.hint');
+    button.dataset['layout'] = layout;
   }
 
   async #join(): Promise<void> {
@@ -85,11 +113,11 @@ class JoinPage {
     this.#setState('connecting');
     let session: DiemcauSession;
     try {
-      session = await connect({ token: this.#token as string });
+      session = await connect({ token: this.#token as string, acknowledgedRecording: true });
     } catch (err) {
       this.#setState('closed');
       this.#notices.showError(err);
-      byId<HTMLButtonElement>('join-button').disabled = false;
+      this.#enableJoin();
       return;
     }
     this.#session = session;
@@ -97,6 +125,8 @@ class JoinPage {
     const onError = (err: unknown): void => this.#notices.showError(err);
     const tiles = new TileGrid(session, this.#t, onError);
     this.#tiles = tiles;
+    tiles.setLayout(localStorage.getItem('diemcau-layout') === 'grid' ? 'grid' : 'stage');
+    this.#renderLayoutButton();
     this.#toolbar = new Toolbar(session, this.#t, onError, () => {
       const me = session.points.find((p) => p.id === session.me?.pointId);
       if (me) {
@@ -110,6 +140,7 @@ class JoinPage {
     tiles.renderAll();
     this.#toolbar.render();
     this.#setState(session.connectionState);
+    tiles.showQuality(session.points.flatMap((p) => session.quality(p.id) ?? []));
     const preview = this.#preview;
     if (session.me?.role !== 'observer' && preview) {
       const audio = preview.getAudioTracks()[0];
@@ -133,6 +164,7 @@ class JoinPage {
       }
     });
     s.on('pointJoined', (point) => tiles.render(point));
+    s.on('pointQuality', (points) => tiles.showQuality(points));
     s.on('pointUpdated', (point) => tiles.render(point));
     s.on('pointLeft', ({ pointId }) => tiles.remove(pointId));
     // Tracks found while joining come just after connect() resolved, like any other.
@@ -141,14 +173,8 @@ class JoinPage {
     s.on('remoteTrackPaused', ({ pointId, source, paused }) =>
       tiles.sourcePaused(pointId, source, paused),
     );
-    s.on('activeSpeaker', () => {
-      tiles.renderAll();
-      tiles.applyLayers();
-    });
-    s.on('spotlight', () => {
-      tiles.renderAll();
-      tiles.applyLayers();
-    });
+    s.on('activeSpeaker', () => tiles.renderAll());
+    s.on('spotlight', () => tiles.renderAll());
     s.on('sessionLocked', ({ locked }) => {
       toolbar.render();
       if (locked) {
@@ -185,11 +211,18 @@ class JoinPage {
     s.on('localTrack', () => toolbar.render());
   }
 
-  #setState(state: ConnectionState): void {
+  /** The state in the page's language for people; the SDK's word for scripts, unseen. */
+  #setState(state: ConnectionState | null): void {
+    byId('state-wrap').hidden = state === null;
+    if (state === null) {
+      return;
+    }
     const el = byId('connection-state');
     el.textContent = state;
-    el.title = this.#t.get(`state.${state}`);
     el.dataset['state'] = state;
+    const label = byId('connection-label');
+    label.textContent = this.#t.get(`state.${state}`);
+    label.dataset['state'] = state;
   }
 
   /** The session is over for this page: a plain screen, and a way back when there is one. */

@@ -1,13 +1,23 @@
 /**
- * The session's tiles: one per bridge point (its video, name, state badges and, for the
- * chair, its controls), the central point first, and one per shared screen. Remote
- * tracks are gathered into one stream per point; the layer each point is received in
- * follows the tile's importance (the speaker and the spotlight large).
+ * The session's tiles: one per bridge point (its video, name, state badges, its link's
+ * quality and, for the chair, its controls), the central point first, and one per shared
+ * screen; laid out to fill the room, as a stage (the spotlight, a shared screen or the
+ * speaker large, the others in a strip) or a grid (all equal), as this viewer chooses.
+ * Remote tracks are gathered into one stream per point; the layer each point is received
+ * in follows the size of its tile on screen.
  */
-import type { DiemcauSession, MediaSource, PointInfo, TrackEvent } from '/sdk/diemcau-client.js';
+import type {
+  DiemcauSession,
+  MediaSource,
+  PointInfo,
+  PointQualityInfo,
+  TrackEvent,
+} from '/sdk/diemcau-client.js';
 import { chairButtons, isChair } from './chairControls.js';
 import { byId, element } from './dom.js';
 import type { Translator } from './i18n.js';
+
+export type Layout = 'stage' | 'grid';
 
 export class TileGrid {
   readonly #session: DiemcauSession;
@@ -16,16 +26,109 @@ export class TileGrid {
   readonly #streams = new Map<string, MediaStream>();
   readonly #screens = new Map<string, MediaStream>();
   readonly #paused = new Map<string, Set<MediaSource>>();
+  #layout: Layout = 'stage';
+  /** Who is on the stage: kept while the speaker is this point itself or nobody. */
+  #stage: string | null = null;
+  readonly #resize = new ResizeObserver(() => this.applyLayers());
 
   constructor(session: DiemcauSession, t: Translator, onError: (err: unknown) => void) {
     this.#session = session;
     this.#t = t;
     this.#onError = onError;
+    this.#resize.observe(byId('tiles'));
+  }
+
+  get layout(): Layout {
+    return this.#layout;
+  }
+
+  setLayout(layout: Layout): void {
+    this.#layout = layout;
+    this.arrange();
   }
 
   renderAll(): void {
     for (const point of this.#session.points) {
       this.render(point);
+    }
+    this.arrange();
+  }
+
+  /**
+   * Places the tiles: which one is on the stage, how many columns and rows, then asks for
+   * the layers their sizes need.
+   */
+  arrange(): void {
+    const box = byId('tiles');
+    const tiles = [...box.querySelectorAll<HTMLElement>(':scope > .tile')];
+    const stage = this.#stageTile(tiles);
+    box.dataset['layout'] = this.#layout;
+    for (const tile of tiles) {
+      tile.dataset['stage'] = String(this.#layout === 'stage' && tile === stage);
+    }
+    if (this.#layout === 'stage') {
+      const strip = Math.max(1, tiles.length - 1);
+      const cols = Math.max(6, strip);
+      box.style.setProperty('--cols', String(cols));
+      // A strip tile keeps a 16:9 picture: its height from its width.
+      const width = (box.clientWidth - 16 - 8 * (cols - 1)) / cols;
+      box.style.setProperty('--strip', `${Math.max(60, Math.round((width * 9) / 16))}px`);
+    } else {
+      const n = Math.max(1, tiles.length);
+      const aspect = box.clientWidth / Math.max(1, box.clientHeight);
+      // The column count whose 16:9 tiles fill the box best.
+      let best = 1;
+      let bestArea = 0;
+      for (let cols = 1; cols <= n; cols++) {
+        const rows = Math.ceil(n / cols);
+        const w = Math.min(1 / cols, ((1 / rows) * 16) / 9 / aspect);
+        if (w > bestArea) {
+          bestArea = w;
+          best = cols;
+        }
+      }
+      box.style.setProperty('--cols', String(best));
+      box.style.setProperty('--rows', String(Math.ceil(n / best)));
+    }
+    this.applyLayers();
+  }
+
+  /** The spotlight, else a shared screen, else who speaks (not this point), else the central point. */
+  #stageTile(tiles: HTMLElement[]): HTMLElement | undefined {
+    const s = this.#session;
+    const me = s.me?.pointId;
+    const byPoint = (id: string | null): HTMLElement | undefined =>
+      id ? tiles.find((t) => t.dataset['pointId'] === id) : undefined;
+    const speaker = s.activeSpeaker !== me ? s.activeSpeaker : null;
+    if (speaker && byPoint(speaker)) {
+      this.#stage = speaker;
+    }
+    return (
+      byPoint(s.spotlight) ??
+      tiles.find((t) => t.dataset['screenOf'] !== undefined) ??
+      byPoint(this.#stage) ??
+      tiles.find((t) => t.dataset['kind'] === 'central' && t.dataset['pointId'] !== me) ??
+      tiles.find((t) => t.dataset['pointId'] !== me) ??
+      tiles[0]
+    );
+  }
+
+  /** Each point's link quality on its tile, the figures in its tooltip. */
+  showQuality(points: PointQualityInfo[]): void {
+    for (const q of points) {
+      const el = this.#tileOf(q.pointId)?.querySelector<HTMLElement>('.quality');
+      if (!el) {
+        continue;
+      }
+      const label = this.#t
+        .get('quality.figures')
+        .replace('{grade}', this.#t.get(`quality.${q.quality}`))
+        .replace('{loss}', q.lossPct === null ? '—' : String(q.lossPct))
+        .replace('{rtt}', q.rttMs === null ? '—' : String(q.rttMs))
+        .replace('{kbps}', String(Math.round(q.sendKbps)));
+      el.dataset['quality'] = q.quality;
+      el.title = label;
+      el.setAttribute('aria-label', label);
     }
   }
 
@@ -35,7 +138,11 @@ export class TileGrid {
       return;
     }
     const me = session.me?.pointId === point.id;
-    const tile = this.#tileOf(point.id) ?? this.#create(point, me);
+    const existing = this.#tileOf(point.id);
+    const tile = existing ?? this.#create(point, me);
+    if (!existing) {
+      this.arrange();
+    }
     tile.dataset['kind'] = point.kind;
     const speaking = session.activeSpeaker === point.id;
     tile.classList.toggle('active-speaker', speaking);
@@ -70,12 +177,14 @@ export class TileGrid {
     this.#screenTileOf(pointId)?.remove();
     this.#streams.delete(pointId);
     this.#screens.delete(pointId);
+    this.arrange();
   }
 
   addTrack({ pointId, source, track }: TrackEvent): void {
     if (source === 'screen') {
       this.#screens.set(pointId, new MediaStream([track]));
       this.#renderScreen(pointId);
+      this.arrange();
       return;
     }
     const stream = this.#streamOf(pointId);
@@ -103,6 +212,7 @@ export class TileGrid {
     if (source === 'screen') {
       this.#screens.delete(pointId);
       this.#screenTileOf(pointId)?.remove();
+      this.arrange();
       return;
     }
     const stream = this.#streams.get(pointId);
@@ -136,13 +246,18 @@ export class TileGrid {
     }
   }
 
-  /** Large layer for the speaker and the spotlight, small for the rest of the grid. */
+  /**
+   * Each point in the layer its tile's size on screen needs: the large one from 640 px
+   * wide, the middle one from 320, else the thumbnail (the server may send less).
+   */
   applyLayers(): void {
     const session = this.#session;
-    const others = session.points.filter((p) => p.id !== session.me?.pointId);
-    for (const point of others) {
-      const big = point.id === session.activeSpeaker || point.id === session.spotlight;
-      const layer = big ? 2 : others.length <= 3 ? 1 : 0;
+    for (const point of session.points) {
+      if (point.id === session.me?.pointId) {
+        continue;
+      }
+      const width = this.#tileOf(point.id)?.clientWidth ?? 0;
+      const layer = width >= 640 ? 2 : width >= 320 ? 1 : 0;
       void session.setPreferredLayer(point.id, layer);
     }
   }
@@ -156,7 +271,12 @@ export class TileGrid {
     video.muted = me;
     const foot = element('div', 'foot');
     foot.append(element('div', 'label'), element('div', 'ops'));
-    tile.append(video, foot, element('div', 'badges'));
+    const quality = element('div', 'quality');
+    quality.dataset['testid'] = 'quality';
+    quality.setAttribute('role', 'img');
+    quality.tabIndex = 0;
+    quality.append(...[0, 1, 2, 3].map(() => document.createElement('span')));
+    tile.append(video, foot, element('div', 'badges'), quality);
     // The central point first, then in order of arrival.
     const tiles = byId('tiles');
     if (point.kind === 'central') {

@@ -36,6 +36,7 @@ export interface ConnectivityTestOptions {
 export type ConnectivityStep = 'devices' | 'connecting' | 'measuring' | 'grading';
 
 const RAMP_UP_MS = 3000;
+const CONNECT_WAIT_MS = 15_000;
 const SAMPLE_MS = 1000;
 
 /** Runs one test; resolves with the server's graded result, or rejects with a coded error. */
@@ -65,8 +66,9 @@ export async function testConnectivity(
     });
     await s.request('join', { rtpCapabilities: device.rtpCapabilities });
     const send = await createTransport(s, device, 'send');
+    transports.push(send);
     const recv = await createTransport(s, device, 'recv');
-    transports.push(send, recv);
+    transports.push(recv);
     let videoProducerId: string | null = null;
     let audioProducerId: string | null = null;
     if (camera) {
@@ -91,6 +93,15 @@ export async function testConnectivity(
     }
     if (audioProducerId) {
       await consumeBack(s, recv, audioProducerId, null);
+    }
+    // Measured once both transports are connected (a slow PC takes its time; a path
+    // that never connects is measured as it is: nothing arrives).
+    const connecting = Date.now();
+    while (
+      Date.now() - connecting < CONNECT_WAIT_MS &&
+      !(send.connectionState === 'connected' && recv.connectionState === 'connected')
+    ) {
+      await sleep(250);
     }
     progress('measuring', 0.1);
     const total = RAMP_UP_MS + plan.seconds * 1000;

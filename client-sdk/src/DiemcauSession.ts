@@ -20,6 +20,7 @@ import {
   type ConnectOptions,
   type ConnectionState,
   DiemcauError,
+  type PointQualityInfo,
   type PublishOptions,
   type RemoteTrackStats,
   type SessionEvents,
@@ -107,6 +108,11 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
 
   get spotlight(): string | null {
     return this.#room.spotlight;
+  }
+
+  /** A point's link quality as the server last graded it (undefined before the first). */
+  quality(pointId: string): PointQualityInfo | undefined {
+    return this.#room.quality.get(pointId);
   }
 
   get locked(): boolean {
@@ -313,7 +319,10 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
   /** (Re)joins on the current socket and rebuilds transports, producers and consumers. */
   async #join(): Promise<void> {
     const generation = this.#engine.reset();
-    const joined = await this.#request('join', { rtpCapabilities: this.#engine.rtpCapabilities });
+    const joined = await this.#request('join', {
+      rtpCapabilities: this.#engine.rtpCapabilities,
+      ...(this.#options.acknowledgedRecording ? { acknowledgedRecording: true } : {}),
+    });
     if (!this.#engine.isCurrent(generation)) {
       return;
     }

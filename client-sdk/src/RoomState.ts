@@ -1,4 +1,9 @@
-import type { JoinResult, Notification, PointInfo } from '../../protocol/signaling.js';
+import type {
+  JoinResult,
+  Notification,
+  PointInfo,
+  PointQualityInfo,
+} from '../../protocol/signaling.js';
 import type { SessionEvents } from './types.js';
 
 type StateEvent =
@@ -9,7 +14,8 @@ type StateEvent =
   | 'spotlight'
   | 'sessionLocked'
   | 'recordingState'
-  | 'mutedByOperator';
+  | 'mutedByOperator'
+  | 'pointQuality';
 
 type Emit = <K extends StateEvent>(event: K, ...args: SessionEvents[K]) => void;
 
@@ -21,6 +27,8 @@ type Emit = <K extends StateEvent>(event: K, ...args: SessionEvents[K]) => void;
 export class RoomState {
   readonly #emit: Emit;
   readonly #points = new Map<string, PointInfo>();
+  /** Each point's link quality, as the server last graded it. */
+  readonly quality = new Map<string, PointQualityInfo>();
   #me: string | null = null;
   activeSpeaker: string | null = null;
   spotlight: string | null = null;
@@ -43,6 +51,7 @@ export class RoomState {
     for (const id of [...this.#points.keys()]) {
       if (!present.has(id)) {
         this.#points.delete(id);
+        this.quality.delete(id);
         this.#emit('pointLeft', { pointId: id, reason: 'left' });
       }
     }
@@ -89,6 +98,13 @@ export class RoomState {
       case 'mutedByOperator':
         this.mutedByOperator = n.data.muted;
         this.#emit('mutedByOperator', n.data);
+        return true;
+      case 'pointQuality':
+        this.quality.clear();
+        for (const q of n.data.points) {
+          this.quality.set(q.pointId, q);
+        }
+        this.#emit('pointQuality', n.data.points);
         return true;
       default:
         return false;

@@ -3,6 +3,7 @@ import type {
   LeaveReason,
   MediaSource,
   PointInfo,
+  PointQualityInfo,
   RecordingProblemKind,
 } from '../../protocol/signaling.js';
 
@@ -10,6 +11,8 @@ import type {
 export type {
   ConnectionStatus,
   LeaveReason,
+  LinkQuality,
+  PointQualityInfo,
   MediaSource,
   PointInfo,
   PointKind,
@@ -86,6 +89,8 @@ export type SessionEvents = {
   connectionState: [ConnectionState];
   /** The chair ended the session; the connection is closed. */
   sessionEnded: [{ by: string }];
+  /** Every point's link quality, graded by the server (every 3 s). */
+  pointQuality: [PointQualityInfo[]];
   /** This point was removed by the operator; the session is closed. */
   kicked: [{ reason: 'removed'; by?: string }];
   /** The operator muted or unmuted this point's microphone. */
@@ -123,6 +128,11 @@ export interface ConnectOptions {
   url?: string;
   /** Refuse a token for any other session (DC_ERR_TOKEN_WRONG_SESSION). */
   sessionId?: string;
+  /**
+   * The clerk acknowledged that the session is recorded at the central point (the page
+   * asks before joining): kept in the session's timeline and audit log.
+   */
+  acknowledgedRecording?: boolean;
   /**
    * Listeners attached before the session starts: they see every event from the first
    * (the tracks found while joining, as for any listener, once `connect()` has resolved).

@@ -43,6 +43,8 @@ export class ConnectivityProbe {
   readonly #timer: NodeJS.Timeout;
   #result: ConnectivityResult | null = null;
   #closed = false;
+  readonly #openedAt = Date.now();
+  readonly #onClosed: (() => void)[] = [];
 
   static async open(claims: VerifiedToken, deps: ProbeDeps): Promise<ConnectivityProbe> {
     const id = `probe-${randomUUID()}`;
@@ -54,6 +56,7 @@ export class ConnectivityProbe {
       pool: deps.pool,
       logger: deps.logger.child({ component: 'connectivity', sessionId: claims.sessionId }),
       reconnectGraceMs: 0,
+      maxConsumersPerPeer: deps.limits.videoCopies + 1,
     });
     return new ConnectivityProbe(claims, room, deps);
   }
@@ -84,9 +87,25 @@ export class ConnectivityProbe {
     return { seconds: this.#deps.limits.seconds, videoCopies: this.#deps.limits.videoCopies };
   }
 
+  /** Called once the test's room is gone (its connection ends then too). */
+  whenClosed(listener: () => void): void {
+    if (this.#closed) {
+      listener();
+    } else {
+      this.#onClosed.push(listener);
+    }
+  }
+
   async finish(peer: Peer, client: ClientFigures): Promise<ConnectivityResult> {
     if (this.#result) {
       throw new errors.BAD_REQUEST('this connectivity test has already been reported');
+    }
+    // A result is kept for the record only after media could flow for the test's time.
+    const ran = (Date.now() - this.#openedAt) / 1000;
+    if (ran < this.#deps.limits.seconds) {
+      throw new errors.BAD_REQUEST(
+        `a connectivity test measures for ${this.#deps.limits.seconds} s; reported after ${ran.toFixed(1)} s`,
+      );
     }
     const server = await serverFigures(peer);
     const linkClass = this.linkClass;
@@ -129,6 +148,9 @@ export class ConnectivityProbe {
     this.room.close();
     this.room.session.close();
     this.#deps.onClose(this);
+    for (const listener of this.#onClosed.splice(0)) {
+      listener();
+    }
   }
 }
 
@@ -151,7 +173,9 @@ async function serverFigures(peer: Peer): Promise<ServerFigures> {
     if (direction === 'recv' && stats.availableOutgoingBitrate !== undefined) {
       available = kbps(stats.availableOutgoingBitrate);
     }
-    protocol ??= stats.iceSelectedTuple?.protocol ?? null;
+    // TCP on either transport is what the point lives with.
+    const tuple = stats.iceSelectedTuple?.protocol ?? null;
+    protocol = protocol === 'tcp' ? 'tcp' : (tuple ?? protocol);
   }
   // The highest layer the camera sends (its rids in order, r0 the thumbnail).
   let cameraTop = -1;

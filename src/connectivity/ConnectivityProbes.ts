@@ -15,7 +15,7 @@ export type ProbesDeps = Omit<ProbeDeps, 'onClose'> & {
 export class ConnectivityProbes {
   readonly #deps: ProbesDeps;
   readonly #running = new Map<string, ConnectivityProbe>();
-  #opening = 0;
+  readonly #reserved = new Set<string>();
   #closed = false;
 
   constructor(deps: ProbesDeps) {
@@ -23,7 +23,7 @@ export class ConnectivityProbes {
   }
 
   get size(): number {
-    return this.#running.size;
+    return this.#running.size + this.#reserved.size;
   }
 
   async open(claims: VerifiedToken): Promise<ConnectivityProbe> {
@@ -31,15 +31,16 @@ export class ConnectivityProbes {
       throw new errors.UNAVAILABLE('the server is stopping');
     }
     const key = `${claims.sessionId}/${claims.pointId}`;
-    if (this.#running.has(key)) {
+    if (this.#running.has(key) || this.#reserved.has(key)) {
       throw new errors.TOO_MANY_REQUESTS('this point is running a connectivity test already');
     }
-    if (this.#running.size + this.#opening >= this.#deps.maxConcurrent) {
+    if (this.#running.size + this.#reserved.size >= this.#deps.maxConcurrent) {
       throw new errors.TOO_MANY_REQUESTS(
         `${this.#deps.maxConcurrent} connectivity tests are running; try again in a minute`,
       );
     }
-    this.#opening += 1;
+    // Held before the room is made: two sockets of one point cannot both pass the checks.
+    this.#reserved.add(key);
     try {
       const probe = await ConnectivityProbe.open(claims, {
         ...this.#deps,
@@ -55,7 +56,7 @@ export class ConnectivityProbes {
       }
       return probe;
     } finally {
-      this.#opening -= 1;
+      this.#reserved.delete(key);
     }
   }
 

@@ -110,7 +110,12 @@ export function gradeTest(
   } else {
     // What the link carried, or what the congestion controller found it could carry:
     // a camera filming a still room sends less than its link allows.
-    const up = Math.max(client.upKbps, client.availableOutgoingKbps ?? 0);
+    // What the SFU received is measured on the server; the page's own figure may only
+    // add its congestion controller's estimate, and only when media did arrive.
+    const up = Math.max(
+      Math.min(client.upKbps, server.recvKbps * 1.25 + 50),
+      server.recvKbps > 0 ? (client.availableOutgoingKbps ?? 0) : 0,
+    );
     findings.push(atLeast('upstream-slow', round(up), limits.upPassKbps, limits.upWarnKbps));
     // The test receives what the camera sends: a camera filming a still room sends
     // less than a session could. If the SFU held no copy back below the layer it was
@@ -131,7 +136,7 @@ export function gradeTest(
       findings.push(finding('no-video-back', 'fail', 0, client.videoCopies));
     }
   }
-  if ((client.transport ?? server.protocol) === 'tcp') {
+  if (server.protocol === 'tcp' || client.transport === 'tcp') {
     findings.push(finding('tcp-only', 'warn'));
   }
   if (!client.camera.found) {

@@ -75,7 +75,7 @@ export const liveApi: FastifyPluginCallback<LiveApiDeps> = (app, deps, done) => 
       const view = deps.sessions.view(req.params.id);
       if (deps.live.has(view.id) && deps.quality.of(view.id) === null) {
         // Opened since the last sample: sample now rather than show nothing.
-        await deps.quality.sample();
+        await deps.quality.fresh();
       }
       const disk = deps.disk.health();
       return {
@@ -141,7 +141,8 @@ export const liveApi: FastifyPluginCallback<LiveApiDeps> = (app, deps, done) => 
           await live.setRecording(who, action === 'recording-on');
           break;
       }
-      await deps.quality.sample();
+      // The live view as it is after the action.
+      await deps.quality.fresh();
       return { done: action, live: deps.quality.of(id) };
     },
   );
@@ -180,6 +181,11 @@ export const liveApi: FastifyPluginCallback<LiveApiDeps> = (app, deps, done) => 
       if (!path.isAbsolute(req.body.to)) {
         throw new errors.BAD_REQUEST('`to` must be an absolute path (a mounted drive)');
       }
+      const data = path.resolve(deps.dataDir);
+      const target = path.resolve(req.body.to);
+      if (target === data || target.startsWith(`${data}${path.sep}`)) {
+        throw new errors.BAD_REQUEST('a backup goes to another drive, not into the data directory');
+      }
       const running = exports.get(id);
       if (running && running.outcome === null && running.error === null) {
         throw new errors.TOO_MANY_REQUESTS('this archive is being exported already');
@@ -202,10 +208,14 @@ export const liveApi: FastifyPluginCallback<LiveApiDeps> = (app, deps, done) => 
       ).then(
         (outcome) => {
           job.outcome = outcome;
-          deps.sessions.audit(id, 'archive-exported', actor(req).by, {
-            to: req.body.to,
-            status: outcome.status,
-          });
+          try {
+            deps.sessions.audit(id, 'archive-exported', actor(req).by, {
+              to: req.body.to,
+              status: outcome.status,
+            });
+          } catch (err) {
+            req.log.warn({ err, sessionId: id }, 'export not written to the audit log');
+          }
         },
         (err: unknown) => {
           job.error = (err as Error).message;

@@ -217,6 +217,21 @@ export class Credentials {
    * into the room (the session must be live, or its rehearsal open). Ad-hoc tokens open
    * an ad-hoc session; a planned session is joined only with its points' credentials.
    */
+  /**
+   * A connectivity test: a planned session's credential as for joining, in any state
+   * before the end; an ad-hoc token may test, but its session is not created for it.
+   */
+  authorizeTest(claims: VerifiedToken): void {
+    if (claims.credentialId === undefined) {
+      const existing = this.#o.sessions.store.getSession(claims.sessionId);
+      if (existing && !existing.adHoc) {
+        throw new errors.TOKEN_INVALID('a planned session is joined with its credentials');
+      }
+      return;
+    }
+    this.authorize(claims, false);
+  }
+
   authorize(claims: VerifiedToken, joining: boolean): PlannedSession {
     const { sessions } = this.#o;
     const existing = sessions.store.getSession(claims.sessionId);

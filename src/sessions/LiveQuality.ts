@@ -6,7 +6,7 @@
  */
 import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
-import type { PointInfo } from '../../protocol/signaling.js';
+import type { LinkQuality, PointInfo } from '../../protocol/signaling.js';
 import type { Peer } from '../sfu/Peer.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import type { LiveSession } from './LiveSession.js';
@@ -24,16 +24,21 @@ export interface PointQuality {
   /** What the SFU receives from the point and sends to it, kbit/s. */
   inKbps: number;
   outKbps: number;
-  /** Loss on what the point sends (seen by the SFU) and on what it receives (its RTCP), %. */
+  /**
+   * Loss on what the point sends (seen by the SFU) and on what it receives (its RTCP,
+   * the least of its streams: a sender's own loss shows in every receiver's), %.
+   */
   upLossPct: number | null;
   downLossPct: number | null;
   rttMs: number | null;
-  /** mediasoup's scores (0–10): the worst of its producers' and of its consumers'. */
+  /** mediasoup's scores (0–10): the worst of its producers', the median of its consumers'. */
   producerScore: number | null;
   consumerScore: number | null;
   /** The highest spatial layer it receives of any camera (0 thumbnail … 2 large). */
   receivingLayer: number | null;
   warning: QualityWarning;
+  /** The grade every page shows on the point's tile. */
+  quality: LinkQuality;
 }
 
 export interface SessionQuality {
@@ -94,16 +99,49 @@ export class LiveQuality {
     return this.#sampling;
   }
 
+  /**
+   * A sample taken after now (after the one in flight, if any), or after `timeoutMs`
+   * whatever happened: an answer to an operator never waits on a stuck worker.
+   */
+  async fresh(timeoutMs = 2000): Promise<void> {
+    const after = async (): Promise<void> => {
+      await this.#sampling;
+      await this.sample();
+    };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      after(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
   close(): void {
     clearInterval(this.#timer);
   }
 
   async #sampleAll(): Promise<void> {
-    const sessions = await this.#live.list();
+    // Only sessions already open: one still waiting for its last sitting's join (which
+    // can take minutes) must not hold every other session's figures.
+    const sessions = this.#live.opened();
     const next = new Map<string, SessionQuality>();
     for (const live of sessions) {
       if (!live.closed) {
-        next.set(live.id, await sampleSession(live));
+        const sample = await sampleSession(live);
+        next.set(live.id, sample);
+        // Every page shows each point's link on its tile.
+        live.room.broadcast('pointQuality', {
+          points: sample.points.map((p) => ({
+            pointId: p.pointId,
+            quality: p.quality,
+            lossPct:
+              p.upLossPct === null && p.downLossPct === null
+                ? null
+                : Math.max(p.upLossPct ?? 0, p.downLossPct ?? 0),
+            rttMs: p.rttMs,
+            sendKbps: p.inKbps,
+          })),
+        });
       }
     }
     this.#samples = next;
@@ -130,6 +168,13 @@ export class LiveQuality {
 
   async #sampleWorkers(): Promise<void> {
     const now = Date.now();
+    const alive = new Set(this.#pool.workers.map((w) => w.worker.pid));
+    // A worker that died and was replaced leaves the figures with it.
+    for (const pid of [...this.#cpu.keys()]) {
+      if (!alive.has(pid)) {
+        this.#cpu.delete(pid);
+      }
+    }
     for (const pooled of this.#pool.workers) {
       const { worker } = pooled;
       try {
@@ -145,12 +190,36 @@ export class LiveQuality {
   }
 }
 
+/** A receiver's report on one stream it gets: its loss (0–255) and the round trip, ms. */
+interface StreamReport {
+  senderPointId: string;
+  fractionLost: number;
+  rttMs: number | null;
+}
+
 async function sampleSession(live: LiveSession): Promise<SessionQuality> {
   const { session, room } = live;
+  // Every receiver's report on every stream, once: a figure that is bad in every
+  // receiver's report on one sender's stream is that sender's link; one that is bad in
+  // one receiver's reports on every stream is that receiver's.
+  const reports = new Map<string, StreamReport[]>();
+  for (const peer of room.peers.values()) {
+    if (!peer.closed) {
+      reports.set(peer.pointId, await streamReports(peer));
+    }
+  }
+  const all = [...reports.values()].flat();
   const points: PointQuality[] = [];
   for (const point of session.points.values()) {
     const peer = room.peers.get(point.id);
-    points.push(await samplePoint(point, peer && !peer.closed ? peer : undefined));
+    points.push(
+      await samplePoint(
+        point,
+        peer && !peer.closed ? peer : undefined,
+        reports.get(point.id) ?? [],
+        all.filter((r) => r.senderPointId === point.id),
+      ),
+    );
   }
   return {
     sessionId: live.id,
@@ -162,7 +231,32 @@ async function sampleSession(live: LiveSession): Promise<SessionQuality> {
   };
 }
 
-async function samplePoint(point: PointInfo, peer: Peer | undefined): Promise<PointQuality> {
+async function streamReports(peer: Peer): Promise<StreamReport[]> {
+  const out: StreamReport[] = [];
+  for (const consumer of peer.consumers.values()) {
+    if (consumer.paused || consumer.producerPaused) {
+      continue;
+    }
+    const stats = (await consumer.getStats().catch(() => [])) as types.ConsumerStat[];
+    for (const s of stats) {
+      if (s.type === 'outbound-rtp') {
+        out.push({
+          senderPointId: (consumer.appData as { pointId: string }).pointId,
+          fractionLost: s.fractionLost,
+          rttMs: s.roundTripTime !== undefined && s.roundTripTime > 0 ? s.roundTripTime : null,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+async function samplePoint(
+  point: PointInfo,
+  peer: Peer | undefined,
+  received: StreamReport[],
+  ofItsStreams: StreamReport[],
+): Promise<PointQuality> {
   const q: PointQuality = {
     pointId: point.id,
     name: point.name,
@@ -179,6 +273,7 @@ async function samplePoint(point: PointInfo, peer: Peer | undefined): Promise<Po
     consumerScore: null,
     receivingLayer: null,
     warning: null,
+    quality: 'lost',
   };
   if (!peer) {
     q.warning = 'dropped';
@@ -198,38 +293,41 @@ async function samplePoint(point: PointInfo, peer: Peer | undefined): Promise<Po
   const upLoss: number[] = [];
   const producerScores: number[] = [];
   for (const producer of peer.producers.values()) {
+    if (producer.paused) {
+      // A microphone switched off scores 0: that is not the link.
+      continue;
+    }
     producerScores.push(...producer.score.map((s) => s.score));
     const stats = (await producer.getStats().catch(() => [])) as types.ProducerStat[];
     upLoss.push(...stats.map((s) => s.fractionLost));
   }
-  const downLoss: number[] = [];
-  const rtts: number[] = [];
   const consumerScores: number[] = [];
   for (const consumer of peer.consumers.values()) {
+    if (consumer.paused || consumer.producerPaused) {
+      continue;
+    }
     consumerScores.push(consumer.score.score);
     if (consumer.kind === 'video' && consumer.currentLayers) {
       q.receivingLayer = Math.max(q.receivingLayer ?? 0, consumer.currentLayers.spatialLayer);
     }
-    const stats = (await consumer.getStats().catch(() => [])) as types.ConsumerStat[];
-    for (const s of stats) {
-      if (s.type === 'outbound-rtp') {
-        downLoss.push(s.fractionLost);
-        if (s.roundTripTime !== undefined && s.roundTripTime > 0) {
-          rtts.push(s.roundTripTime);
-        }
-      }
-    }
   }
   const max = (xs: number[]): number | null => (xs.length ? Math.max(...xs) : null);
   const min = (xs: number[]): number | null => (xs.length ? Math.min(...xs) : null);
-  const up = max(upLoss);
-  const down = max(downLoss);
+  const rttsOf = (rs: StreamReport[]): number[] =>
+    rs.flatMap((r) => (r.rttMs === null ? [] : [r.rttMs]));
+  // Its sending link: what the SFU lost of its streams, and what every receiver of them
+  // reports (the typical receiver). Its receiving link: the least it reports of any stream.
+  const up = max([...upLoss, median(ofItsStreams.map((r) => r.fractionLost)) ?? 0]);
+  const down = min(received.map((r) => r.fractionLost));
   q.upLossPct = up === null ? null : pct(up);
   q.downLossPct = down === null ? null : pct(down);
-  const rtt = max(rtts);
+  const rtt = max(
+    [median(rttsOf(ofItsStreams)), min(rttsOf(received))].flatMap((x) => (x === null ? [] : [x])),
+  );
   q.rttMs = rtt === null ? null : Math.round(rtt);
   q.producerScore = min(producerScores);
-  q.consumerScore = min(consumerScores);
+  // Likewise a lossy sender lowers every receiver's score for its stream: the typical one.
+  q.consumerScore = median(consumerScores);
   q.warning =
     point.connection !== 'connected'
       ? 'dropped'
@@ -240,5 +338,32 @@ async function samplePoint(point: PointInfo, peer: Peer | undefined): Promise<Po
           : Math.min(q.producerScore ?? 10, q.consumerScore ?? 10) < 5
             ? 'low-score'
             : null;
+  q.quality = linkQuality(q, point.connection === 'connected');
   return q;
+}
+
+function median(xs: number[]): number | null {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.floor(s.length / 2)] as number) : null;
+}
+
+/**
+ * Three levels and lost, as LiveKit grades a participant's connection: lost when the
+ * point is not connected; poor past the delegate link's fail lines (8 % loss, 600 ms,
+ * a score under 5); good past its pass lines (2 %, 300 ms, under 8); else excellent.
+ */
+export function linkQuality(q: PointQuality, connected: boolean): LinkQuality {
+  if (!connected) {
+    return 'lost';
+  }
+  const loss = Math.max(q.upLossPct ?? 0, q.downLossPct ?? 0);
+  const rtt = q.rttMs ?? 0;
+  const score = Math.min(q.producerScore ?? 10, q.consumerScore ?? 10);
+  if (loss > 8 || rtt > 600 || score < 5) {
+    return 'poor';
+  }
+  if (loss > 2 || rtt > 300 || score < 8) {
+    return 'good';
+  }
+  return 'excellent';
 }

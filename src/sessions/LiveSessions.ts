@@ -18,6 +18,8 @@ export class LiveSessions {
   readonly #o: LiveSessionsOptions;
   readonly #log: Logger;
   readonly #live = new Map<string, Promise<LiveSession>>();
+  /** The sessions whose opening has finished (read without waiting for the others). */
+  readonly #opened = new Map<string, LiveSession>();
   #closed = false;
 
   constructor(options: LiveSessionsOptions) {
@@ -69,6 +71,11 @@ export class LiveSessions {
     }
   }
 
+  /** The live sessions open now, without waiting for one being opened (or joined first). */
+  opened(): LiveSession[] {
+    return [...this.#opened.values()].filter((l) => !l.closed);
+  }
+
   async list(): Promise<LiveSession[]> {
     const settled = await Promise.allSettled(this.#live.values());
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -88,6 +95,7 @@ export class LiveSessions {
 
   #follow(live: LiveSession): void {
     const { id } = live;
+    this.#opened.set(id, live);
     live.room.once('@empty', () => {
       // Everyone has left: this sitting is over. Finish the recordings and free the
       // router, then join each run's segments and render the composite.
@@ -99,6 +107,9 @@ export class LiveSessions {
       });
     });
     live.room.once('@close', () => {
+      if (this.#opened.get(id) === live) {
+        this.#opened.delete(id);
+      }
       if (this.#live.get(id) !== undefined) {
         this.#live.delete(id);
       }

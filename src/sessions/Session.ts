@@ -55,6 +55,8 @@ export type SessionEventType =
   | 'recording-resumed'
   /** The archive disk fell below its threshold: recording stopped cleanly. */
   | 'recording-alarm'
+  /** A point's clerk acknowledged, before joining, that the session is recorded. */
+  | 'recording-acknowledged'
   /** A run's segments were joined into one verified file. */
   | 'recording-joined';
 

@@ -28,6 +28,8 @@ export interface RoomOptions {
   pool: WorkerPool;
   logger: Logger;
   reconnectGraceMs: number;
+  /** Consumers one point may hold (a connectivity test's room: its copies and its sound). */
+  maxConsumersPerPeer?: number;
 }
 
 export type RoomEvents = {
@@ -49,7 +51,13 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
   static async create(options: RoomOptions): Promise<Room> {
     const log = options.logger.child({ sessionId: options.session.id });
     const peers = new Map<string, Peer>();
-    const media = await RoomMedia.create(options.session.id, options.pool, peers, log);
+    const media = await RoomMedia.create(
+      options.session.id,
+      options.pool,
+      peers,
+      log,
+      options.maxConsumersPerPeer,
+    );
     return new Room(options, media, peers, log);
   }
 
@@ -82,7 +90,11 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
 
   // ---- presence ----------------------------------------------------------------------
 
-  async join(peer: Peer, rtpCapabilities: types.RtpCapabilities): Promise<JoinResult> {
+  async join(
+    peer: Peer,
+    rtpCapabilities: types.RtpCapabilities,
+    acknowledgedRecording = false,
+  ): Promise<JoinResult> {
     const { session } = this;
     const { pointId } = peer.claims;
     session.checkAdmission(peer.claims);
@@ -100,6 +112,10 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     peer.rtpCapabilities = rtpCapabilities;
     this.peers.set(pointId, peer);
     const { point, arrival } = session.admit(peer.claims, existing !== peer);
+    if (acknowledgedRecording && arrival === 'joined') {
+      // Told before joining that the session is recorded: on the record, with who.
+      session.record('recording-acknowledged', { pointId });
+    }
     if (arrival === 'joined') {
       this.broadcast('pointJoined', { point }, pointId);
     } else {

@@ -58,6 +58,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
   #placing: Promise<void> | null = null;
   #activeSpeaker: string | null = null;
   #closed = false;
+  #maxConsumers = MAX_CONSUMERS_PER_PEER;
 
   /** Placed on a worker before it resolves. `peers`: the room's, read, never changed here. */
   static async create(
@@ -65,8 +66,10 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     pool: WorkerPool,
     peers: ReadonlyMap<string, Peer>,
     log: Logger,
+    maxConsumersPerPeer = MAX_CONSUMERS_PER_PEER,
   ): Promise<RoomMedia> {
     const media = new RoomMedia(sessionId, pool, peers, log);
+    media.#maxConsumers = maxConsumersPerPeer;
     media.#placing = media.#place();
     await media.#placing;
     media.#placing = null;
@@ -295,8 +298,8 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     if (!owner) {
       throw new errors.PRODUCER_NOT_FOUND(producerId);
     }
-    if (peer.consumers.size >= MAX_CONSUMERS_PER_PEER) {
-      throw new errors.TOO_MANY_REQUESTS(`at most ${MAX_CONSUMERS_PER_PEER} consumers per point`);
+    if (peer.consumers.size >= this.#maxConsumers) {
+      throw new errors.TOO_MANY_REQUESTS(`at most ${this.#maxConsumers} consumers per point`);
     }
     if (!router.canConsume({ producerId, rtpCapabilities: peer.rtpCapabilities })) {
       throw new errors.CANNOT_CONSUME(producerId);

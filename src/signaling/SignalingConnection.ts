@@ -140,8 +140,11 @@ export class SignalingConnection implements PeerChannel, MethodContext {
       const probe = await this.#deps.probes.open(claims);
       if (this.#socket.readyState !== this.#socket.OPEN) {
         probe.close();
+        throw new errors.UNAVAILABLE('the connection closed while the test was prepared');
       }
       this.#probe = probe;
+      // The test's room gone (reported, or past its time): so is this connection.
+      probe.whenClosed(() => this.close(CLOSE_CODES.ended, 'the connectivity test is over'));
       room = probe.room;
     } else {
       this.#live = await this.#deps.sessions.open(claims.sessionId);
@@ -176,10 +179,10 @@ export class SignalingConnection implements PeerChannel, MethodContext {
     });
   }
 
-  async join(rtpCapabilities: types.RtpCapabilities) {
+  async join(rtpCapabilities: types.RtpCapabilities, acknowledgedRecording = false) {
     const room = await this.#currentRoom();
     this.#peer ??= new Peer(this.#claims as VerifiedToken, this);
-    return room.join(this.#peer, rtpCapabilities);
+    return room.join(this.#peer, rtpCapabilities, acknowledgedRecording);
   }
 
   leave(): void {

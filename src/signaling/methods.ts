@@ -30,7 +30,10 @@ export interface MethodContext {
     purpose: AuthPurpose | undefined,
   ): Promise<ResultOf<'auth'>>;
   finishConnectivityTest(figures: ClientFigures): Promise<ConnectivityResult>;
-  join(rtpCapabilities: types.RtpCapabilities): Promise<ResultOf<'join'>>;
+  join(
+    rtpCapabilities: types.RtpCapabilities,
+    acknowledgedRecording: boolean,
+  ): Promise<ResultOf<'join'>>;
   leave(): void;
   live(): LiveSession;
   room(): Room;
@@ -70,8 +73,11 @@ export const METHODS = {
     (conn, d) => conn.authenticate(d.token, d.sessionId, d.purpose),
   ),
   getRouterRtpCapabilities: method(empty, 'auth', (conn) => conn.room().media.rtpCapabilities()),
-  join: method(v.object({ rtpCapabilities: v.json(32_768) }), 'auth', (conn, d) =>
-    conn.join(d.rtpCapabilities as types.RtpCapabilities),
+  join: method(
+    v.object({ rtpCapabilities: v.json(32_768), acknowledgedRecording: v.optional(v.boolean()) }),
+    'auth',
+    (conn, d) =>
+      conn.join(d.rtpCapabilities as types.RtpCapabilities, d.acknowledgedRecording === true),
   ),
   leave: method(empty, 'join', (conn) => conn.leave()),
   createWebRtcTransport: method(

@@ -306,6 +306,7 @@ t.test('live: three points, figures that change, mute and remove reach the page'
   for (const id of ['central', 'ha-long', 'cam-pha']) {
     const page = await delegatePage();
     await page.goto(links[id] as string);
+    await page.check('[data-testid="recording-consent"]', { timeout: 15_000 });
     await page.click('[data-testid="join-button"]:not([disabled])', { timeout: 15_000 });
     await waitForState(page, 'connected', 30_000);
     pages[id] = page;

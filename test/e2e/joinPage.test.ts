@@ -60,6 +60,7 @@ t.test('after leaving: a clean screen, and "Tham gia lại" brings the point bac
   t.ok(await page.locator('[data-testid="tiles"]').isHidden(), 'no frozen grid');
   t.ok(await page.locator('[data-testid="recording-indicator"]').isHidden());
   await page.click('[data-testid="rejoin"]');
+  await page.check('[data-testid="recording-consent"]', { timeout: 15_000 });
   await page.click('[data-testid="join-button"]:not([disabled])', { timeout: 15_000 });
   await waitForState(page, 'connected', 30_000);
   await host.waitForSelector('.tile[data-point-id="lao-cai"]', { timeout: 10_000 });

@@ -107,6 +107,7 @@ t.test('the central point by its link, the delegate by its login and password', 
   t.match(await dongAnh.textContent('[data-testid="signin-error"]'), /Sai tên đăng nhập/);
   await dongAnh.fill('[data-testid="signin-password"]', delegate.password);
   await dongAnh.click('[data-testid="signin-submit"]');
+  await dongAnh.check('[data-testid="recording-consent"]', { timeout: 15_000 });
   await dongAnh.click('[data-testid="join-button"]:not([disabled])', { timeout: 15_000 });
   await waitForState(dongAnh, 'connected', 30_000);
   t.match(await dongAnh.textContent('[data-testid="session-info"]'), /khiếu nại về thu hồi đất/);

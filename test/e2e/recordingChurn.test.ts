@@ -65,6 +65,7 @@ t.test('a churning session: every recorded file plays, and verify tells the trut
   await sleep(2000);
   // One point rejoins by reloading its page (admitted already: the lock lets it in).
   await hanoi.reload();
+  await hanoi.check('[data-testid="recording-consent"]', { timeout: 15_000 });
   await hanoi.click('[data-testid="join-button"]:not([disabled])', { timeout: 15_000 });
   await waitForState(hanoi, 'connected', 30_000);
   await sleep(3000);

@@ -74,6 +74,7 @@ export async function joinPage(
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
   await page.goto(`${baseUrl}/join?token=${encodeURIComponent(token)}`);
+  await page.check('[data-testid="recording-consent"]', { timeout: 15_000 });
   await page.click('[data-testid="join-button"]:not([disabled])', { timeout: 15_000 });
   try {
     await waitForState(page, 'connected', 30_000);
