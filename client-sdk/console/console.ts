@@ -9,6 +9,7 @@ import { byId, formValues } from './dom.js';
 import { Words } from './i18n.js';
 import { SessionView } from './sessionView.js';
 import { SessionsView } from './sessionsView.js';
+import { addSessionFields } from './sessionFields.js';
 
 class Console {
   readonly #w: Words;
@@ -19,6 +20,8 @@ class Console {
 
   constructor(params: URLSearchParams) {
     this.#w = new Words(params.get('lang') ?? localStorage.getItem('diemcau-console-lang'));
+    addSessionFields(byId<HTMLFormElement>('new-session-form'));
+    addSessionFields(byId<HTMLFormElement>('edit-session-form'));
     this.#api = new Api(() => this.#signedOut(true));
     const onError = (err: unknown): void => this.#showError(err);
     this.#sessions = new SessionsView(this.#api, this.#w, onError);

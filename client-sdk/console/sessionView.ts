@@ -43,6 +43,23 @@ export class SessionView {
       });
     });
     byId('verify').addEventListener('click', () => void this.#verify());
+    byId<HTMLFormElement>('edit-session-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const f = formValues(e.target as HTMLFormElement);
+      const revision = this.#session?.revision;
+      void this.#act(async () => {
+        // Made from the revision shown: refused (DC_ERR_EDIT_CONFLICT) if it changed since.
+        await this.#api.call('PATCH', `/sessions/${this.#enc()}`, {
+          title: f['title'],
+          chair: f['chair'] ?? '',
+          startsAt: new Date(f['startsAt'] ?? '').toISOString(),
+          endsAt: new Date(f['endsAt'] ?? '').toISOString(),
+          ...(revision !== undefined ? { revision } : {}),
+        });
+        byId<HTMLDetailsElement>('edit-session').open = false;
+      });
+    });
+    byId('edit-session').addEventListener('toggle', () => this.#fillEditForm());
     byId<HTMLFormElement>('export-form').addEventListener('submit', (e) => {
       e.preventDefault();
       void this.#export(formValues(e.target as HTMLFormElement)['to'] ?? '');
@@ -113,6 +130,7 @@ export class SessionView {
     this.#renderReadiness();
     this.#renderLive();
     byId('archive-section').hidden = s.state !== 'ended' && s.state !== 'archived';
+    byId('edit-session').hidden = !['planned', 'invited', 'ready'].includes(s.state);
   }
 
   #renderActions(s: SessionSummary): void {
@@ -480,6 +498,23 @@ export class SessionView {
     } finally {
       bar.hidden = true;
     }
+  }
+
+  /** The form starts from the session as the server has it now. */
+  #fillEditForm(): void {
+    const s = this.#session;
+    const form = byId<HTMLFormElement>('edit-session-form');
+    if (!s || !byId<HTMLDetailsElement>('edit-session').open) {
+      return;
+    }
+    const local = (iso: string): string => {
+      const d = new Date(iso);
+      return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    };
+    (form.elements.namedItem('title') as HTMLInputElement).value = s.title;
+    (form.elements.namedItem('chair') as HTMLInputElement).value = s.chair;
+    (form.elements.namedItem('startsAt') as HTMLInputElement).value = local(s.startsAt);
+    (form.elements.namedItem('endsAt') as HTMLInputElement).value = local(s.endsAt);
   }
 
   #toggle(pointId: string): void {

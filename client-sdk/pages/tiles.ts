@@ -27,6 +27,8 @@ export class TileGrid {
   readonly #screens = new Map<string, MediaStream>();
   readonly #paused = new Map<string, Set<MediaSource>>();
   #layout: Layout = 'stage';
+  /** The layer last asked for each point. */
+  readonly #layers = new Map<string, 0 | 1 | 2>();
   /** Who is on the stage: kept while the speaker is this point itself or nobody. */
   #stage: string | null = null;
   readonly #resize = new ResizeObserver(() => this.applyLayers());
@@ -177,6 +179,7 @@ export class TileGrid {
     this.#screenTileOf(pointId)?.remove();
     this.#streams.delete(pointId);
     this.#screens.delete(pointId);
+    this.#layers.delete(pointId);
     this.arrange();
   }
 
@@ -258,7 +261,12 @@ export class TileGrid {
       }
       const width = this.#tileOf(point.id)?.clientWidth ?? 0;
       const layer = width >= 640 ? 2 : width >= 320 ? 1 : 0;
-      void session.setPreferredLayer(point.id, layer);
+      // Asked once per change: every event re-arranges the room, and requests share the
+      // signaling queue with a reconnection's. (Consumers made later get it from the SDK.)
+      if (this.#layers.get(point.id) !== layer) {
+        this.#layers.set(point.id, layer);
+        void session.setPreferredLayer(point.id, layer);
+      }
     }
   }
 

@@ -123,6 +123,18 @@ t.test('the console needs a sign-in; the operator signs in and sees the session'
     await consolePage.evaluate(() => (window as unknown as { __xss?: number }).__xss),
     undefined,
   );
+  // The clerk corrects the chair's title in the session's form: the server has it.
+  await consolePage.click('[data-testid="edit-session"] summary');
+  await consolePage.fill(
+    '[data-testid="edit-session-form"] input[name="chair"]',
+    'Chủ tịch UBND tỉnh',
+  );
+  await consolePage.click('[data-testid="save-session"]');
+  await consolePage.waitForFunction(() =>
+    document.querySelector('#session-meta')?.textContent?.includes('Chủ tịch UBND tỉnh'),
+  );
+  t.equal((await call('GET', `/sessions/${SESSION}`)).body.chair, 'Chủ tịch UBND tỉnh', 'edited');
+  t.equal((await call('GET', `/sessions/${SESSION}`)).body.title, HOSTILE, 'the rest as it was');
   for (const id of ['central', 'ha-long', 'cam-pha']) {
     t.equal(
       await consolePage.getAttribute(
