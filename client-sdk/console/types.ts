@@ -1,5 +1,6 @@
 /** What the operator API answers, as the console reads it (docs/contract.md). */
 import type { Finding } from '../../protocol/connectivity.js';
+import type { SessionQuality } from '../../protocol/liveView.js';
 
 export interface SessionSummary {
   id: string;
@@ -45,32 +46,8 @@ export interface ReadinessRow {
   joined: boolean;
 }
 
-export interface LivePoint {
-  pointId: string;
-  name: string;
-  kind: string;
-  role: string;
-  connection: string;
-  mutedByOperator: boolean;
-  inKbps: number;
-  outKbps: number;
-  upLossPct: number | null;
-  downLossPct: number | null;
-  rttMs: number | null;
-  producerScore: number | null;
-  consumerScore: number | null;
-  receivingLayer: number | null;
-  warning: string | null;
-}
-
 export interface LiveView {
   state: string;
-  live: {
-    sampledAt: string;
-    recording: boolean;
-    locked: boolean;
-    spotlight: string | null;
-    points: LivePoint[];
-  } | null;
+  live: SessionQuality | null;
   disk: { freeBytes: number; low: boolean };
 }

@@ -7,48 +7,13 @@
 import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
 import type { LinkQuality, PointInfo } from '../../protocol/signaling.js';
+import type { PointQuality, QualityWarning, SessionQuality } from '../../protocol/liveView.js';
 import type { Peer } from '../sfu/Peer.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import type { LiveSession } from './LiveSession.js';
 import type { LiveSessions } from './LiveSessions.js';
 
-export type QualityWarning = 'dropped' | 'lossy' | 'slow-rtt' | 'low-score' | null;
-
-export interface PointQuality {
-  pointId: string;
-  name: string;
-  kind: PointInfo['kind'];
-  role: PointInfo['role'];
-  connection: PointInfo['connection'];
-  mutedByOperator: boolean;
-  /** What the SFU receives from the point and sends to it, kbit/s. */
-  inKbps: number;
-  outKbps: number;
-  /**
-   * Loss on what the point sends (seen by the SFU) and on what it receives (its RTCP,
-   * the least of its streams: a sender's own loss shows in every receiver's), %.
-   */
-  upLossPct: number | null;
-  downLossPct: number | null;
-  rttMs: number | null;
-  /** mediasoup's scores (0–10): the worst of its producers', the median of its consumers'. */
-  producerScore: number | null;
-  consumerScore: number | null;
-  /** The highest spatial layer it receives of any camera (0 thumbnail … 2 large). */
-  receivingLayer: number | null;
-  warning: QualityWarning;
-  /** The grade every page shows on the point's tile. */
-  quality: LinkQuality;
-}
-
-export interface SessionQuality {
-  sessionId: string;
-  sampledAt: string;
-  recording: boolean;
-  locked: boolean;
-  spotlight: string | null;
-  points: PointQuality[];
-}
+export type { PointQuality, QualityWarning, SessionQuality } from '../../protocol/liveView.js';
 
 export interface WorkerCpu {
   pid: number;

@@ -304,17 +304,7 @@ export class SessionService {
     if (!s || s.adHoc) {
       return undefined;
     }
-    return {
-      title: s.title,
-      caseSummary: s.caseSummary,
-      category: s.category,
-      hostLevel: s.hostLevel,
-      chair: s.chair,
-      startsAt: s.startsAt.toISOString(),
-      endsAt: s.endsAt.toISOString(),
-      rehearsalAt: s.rehearsalAt?.toISOString() ?? null,
-      points: this.#store.listPoints(sessionId),
-    };
+    return { ...planFields(s), points: this.#store.listPoints(sessionId) };
   }
 
   // ---- points ----------------------------------------------------------------------
@@ -474,14 +464,7 @@ export class SessionService {
     return {
       id: s.id,
       adHoc: s.adHoc,
-      title: s.title,
-      caseSummary: s.caseSummary,
-      category: s.category,
-      hostLevel: s.hostLevel,
-      chair: s.chair,
-      startsAt: s.startsAt.toISOString(),
-      endsAt: s.endsAt.toISOString(),
-      rehearsalAt: s.rehearsalAt?.toISOString() ?? null,
+      ...planFields(s),
       rehearsalOpen: s.rehearsalOpen,
       state: s.state,
       readyOverride: s.readyOverride,
@@ -545,4 +528,18 @@ export class SessionService {
       detail,
     });
   }
+}
+
+/** What a session is about and when, as the API and the archive's manifest both say it. */
+function planFields(s: PlannedSession): Omit<ManifestPlan, 'points'> {
+  return {
+    title: s.title,
+    caseSummary: s.caseSummary,
+    category: s.category,
+    hostLevel: s.hostLevel,
+    chair: s.chair,
+    startsAt: s.startsAt.toISOString(),
+    endsAt: s.endsAt.toISOString(),
+    rehearsalAt: s.rehearsalAt?.toISOString() ?? null,
+  };
 }
