@@ -282,17 +282,19 @@ async function samplePoint(
     rs.flatMap((r) => (r.rttMs === null ? [] : [r.rttMs]));
   // Its sending link: what the SFU lost of its streams, and what every receiver of them
   // reports (the typical receiver). Its receiving link: the least it reports of any stream.
-  const up = max([...upLoss, median(ofItsStreams.map((r) => r.fractionLost)) ?? 0]);
+  const up = max([...upLoss, lowMedian(ofItsStreams.map((r) => r.fractionLost)) ?? 0]);
   const down = min(received.map((r) => r.fractionLost));
   q.upLossPct = up === null ? null : pct(up);
   q.downLossPct = down === null ? null : pct(down);
   const rtt = max(
-    [median(rttsOf(ofItsStreams)), min(rttsOf(received))].flatMap((x) => (x === null ? [] : [x])),
+    [lowMedian(rttsOf(ofItsStreams)), min(rttsOf(received))].flatMap((x) =>
+      x === null ? [] : [x],
+    ),
   );
   q.rttMs = rtt === null ? null : Math.round(rtt);
   q.producerScore = min(producerScores);
   // Likewise a lossy sender lowers every receiver's score for its stream: the typical one.
-  q.consumerScore = median(consumerScores);
+  q.consumerScore = highMedian(consumerScores);
   q.warning =
     point.connection !== 'connected'
       ? 'dropped'
@@ -307,7 +309,18 @@ async function samplePoint(
   return q;
 }
 
-function median(xs: number[]): number | null {
+/**
+ * The typical figure, and of an even count the better of the middle two: a sender's
+ * link is blamed only when more than half of its receivers see the fault (two
+ * receivers, one of them on a lossy link, say nothing of the sender).
+ */
+function lowMedian(xs: number[]): number | null {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.floor((s.length - 1) / 2)] as number) : null;
+}
+
+/** As `lowMedian`, for a figure where higher is better (a score). */
+function highMedian(xs: number[]): number | null {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s[Math.floor(s.length / 2)] as number) : null;
 }

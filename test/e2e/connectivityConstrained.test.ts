@@ -1,27 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { inOwnNetworkNamespace } from '../helpers/netns.js';
 
 // The connectivity test on a constrained link grades warn or fail for the link's sake.
 // The whole test (server, Chromium, this process) runs in a network namespace of its
 // own, whose loopback is shaped with a token bucket (`tc … tbf`): the rest of the
-// machine's 127.0.0.1 is untouched. This file re-runs itself inside `unshare -n`; only
-// the inner run speaks TAP.
-if (process.env['DIEMCAU_IN_NETNS'] !== '1') {
-  const inner = spawnSync('unshare', ['-n', process.execPath, fileURLToPath(import.meta.url)], {
-    stdio: 'inherit',
-    env: { ...process.env, DIEMCAU_IN_NETNS: '1' },
-  });
-  if (inner.status !== 0) {
-    console.error(
-      inner.error
-        ? `unshare failed: ${inner.error.message} (this test needs root, or CAP_SYS_ADMIN and CAP_NET_ADMIN)`
-        : `the shaped run ended with ${inner.status ?? inner.signal}`,
-    );
-  }
-  process.exitCode = inner.status ?? 1;
-} else {
-  await shapedRun();
-}
+// machine's 127.0.0.1 is untouched.
+await inOwnNetworkNamespace(import.meta.url, shapedRun);
 
 async function shapedRun(): Promise<void> {
   // A token bucket drops whatever is larger than its burst: loopback's 64 KiB frames

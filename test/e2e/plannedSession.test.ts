@@ -4,7 +4,14 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import t from 'tap';
 import type { Manifest } from '../../archive/manifest.js';
-import { joinPage, launchBrowser, waitForMediaFrom, waitForState } from '../helpers/browser.js';
+import {
+  OUTAGE_SCRIPT,
+  joinPage,
+  launchBrowser,
+  setOffline,
+  waitForMediaFrom,
+  waitForState,
+} from '../helpers/browser.js';
 import { DIEMCAU_BIN, cleanEnv, runCli, tempDir } from '../helpers/cli.js';
 import { showServerWarningsOnFailure } from '../helpers/serverLogs.js';
 import { startTestServer } from '../helpers/session.js';
@@ -32,23 +39,6 @@ t.teardown(async () => {
 const cliEnv = { ...env, DIEMCAU_AUTH_JWT_SECRET: 'test-secret-for-diemcau-tests-0123456789' };
 const SESSION = 'tcd-ha-noi';
 
-/**
- * A network that can go away: while `__offline`, the page's new WebSockets go nowhere
- * (a dead port), and the test closes the open ones, as a dropped link would.
- */
-const OUTAGE_SCRIPT = `
-  (() => {
-    const Native = window.WebSocket;
-    window.__sockets = [];
-    window.__offline = false;
-    window.WebSocket = class extends Native {
-      constructor(url, ...rest) {
-        super(window.__offline ? 'ws://127.0.0.1:9/' : url, ...rest);
-        window.__sockets.push(this);
-      }
-    };
-  })();
-`;
 const start = new Date(Date.now() + 3_600_000);
 let operatorToken = '';
 
@@ -117,20 +107,10 @@ t.test('the central point by its link, the delegate by its login and password', 
 });
 
 t.test('every point drops past the grace and comes back: the same session', async (t) => {
-  const outage = (offline: boolean) => (page: Page) =>
-    page.evaluate((off) => {
-      const w = window as unknown as { __offline: boolean; __sockets: WebSocket[] };
-      w.__offline = off;
-      if (off) {
-        for (const s of w.__sockets) {
-          s.close();
-        }
-      }
-    }, offline);
-  await Promise.all([central, dongAnh].map(outage(true)));
+  await Promise.all([central, dongAnh].map((p) => setOffline(p, true)));
   // Longer than the 2 s grace: the room empties, the sitting ends.
   await new Promise((r) => setTimeout(r, 6000));
-  await Promise.all([central, dongAnh].map(outage(false)));
+  await Promise.all([central, dongAnh].map((p) => setOffline(p, false)));
   await waitForState(central, 'connected', 30_000);
   await waitForState(dongAnh, 'connected', 30_000);
   await waitForMediaFrom(central, ['dong-anh'], 30_000);

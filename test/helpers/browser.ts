@@ -189,6 +189,37 @@ export const TRACK_SOCKETS_SCRIPT = `
   })();
 `;
 
+/**
+ * A network that can go away: while `__offline`, the page's new WebSockets go nowhere
+ * (a dead port); `setOffline` closes the open ones, as a dropped link would.
+ */
+export const OUTAGE_SCRIPT = `
+  (() => {
+    const Native = window.WebSocket;
+    window.__sockets = [];
+    window.__offline = false;
+    window.WebSocket = class extends Native {
+      constructor(url, ...rest) {
+        super(window.__offline ? 'ws://127.0.0.1:9/' : url, ...rest);
+        window.__sockets.push(this);
+      }
+    };
+  })();
+`;
+
+/** Drops (or gives back) the signaling link of a page that runs `OUTAGE_SCRIPT`. */
+export async function setOffline(page: Page, offline: boolean): Promise<void> {
+  await page.evaluate((off) => {
+    const w = globalThis as unknown as { __offline: boolean; __sockets: { close(): void }[] };
+    w.__offline = off;
+    if (off) {
+      for (const s of w.__sockets) {
+        s.close();
+      }
+    }
+  }, offline);
+}
+
 /** Video frames this page has decoded from one point's source ('camera' or 'screen'). */
 export async function framesDecodedFrom(
   page: Page,

@@ -1,0 +1,228 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import type { Page } from 'playwright-core';
+import { inOwnNetworkNamespace } from '../helpers/netns.js';
+
+// A point whose link degrades shows a worse grade on everyone else's tiles than the
+// healthy points do. Four points in Chromium; Huế's two peer connections (its send and
+// its receive transport) share a 150 kbit/s line with a short queue (htb)
+// on the loopback of a network namespace of the test's own, filtered to Huế's UDP ports:
+// the other points' traffic on the same loopback is untouched.
+await inOwnNetworkNamespace(import.meta.url, degradedRun);
+
+const RANK = { lost: 0, poor: 1, good: 2, excellent: 3 } as const;
+
+async function degradedRun(): Promise<void> {
+  execFileSync('ip', ['link', 'set', 'lo', 'up']);
+  const { default: t } = await import('tap');
+  const { OUTAGE_SCRIPT, joinPage, launchBrowser, setOffline, waitForState } =
+    await import('../helpers/browser.js');
+  const { showServerWarningsOnFailure } = await import('../helpers/serverLogs.js');
+  const { startTestServer, tokenFor } = await import('../helpers/session.js');
+  const { tempDir } = await import('../helpers/cli.js');
+
+  const server = await startTestServer({
+    DIEMCAU_DATA_DIR: tempDir('room-degraded'),
+    // The grades, not the recordings, are tested here; four of them would load the machine.
+    DIEMCAU_RECORDER_AUTO_START: 'false',
+  });
+  showServerWarningsOnFailure(server);
+  // Alone in the namespace, loopback is the PC's only interface.
+  const browser = await launchBrowser(['--allow-loopback-in-peer-connection']);
+  t.teardown(async () => {
+    // Gone with the namespace anyway; deleted first so the browser's goodbyes get through.
+    spawnSync('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
+    await browser.close();
+    server.child.kill('SIGKILL');
+  });
+
+  const SESSION = 'degraded';
+  const HEALTHY = ['central', 'ha-noi', 'ca-mau'];
+  const DEGRADED = 'hue';
+  const pages = new Map<string, Page>();
+  for (const id of [...HEALTHY, DEGRADED]) {
+    pages.set(
+      id,
+      await joinPage(
+        browser,
+        server.url,
+        tokenFor(SESSION, id, id === 'central' ? 'host' : 'delegate'),
+        // Huế's page keeps its peer connections where the test can ask them their ports,
+        // and its signaling link can be dropped.
+        id === DEGRADED
+          ? {
+              initScript: `${OUTAGE_SCRIPT}{
+                const Native = RTCPeerConnection;
+                globalThis.__pcs = [];
+                globalThis.RTCPeerConnection = class extends Native {
+                  constructor(...args) { super(...args); globalThis.__pcs.push(this); }
+                };
+              }`,
+            }
+          : {},
+      ),
+    );
+  }
+  const degraded = pages.get(DEGRADED) as Page;
+
+  t.test('Huế’s link, lossy: Huế graded worse than every healthy point', async (t) => {
+    // Its local UDP port on each connection's selected candidate pair.
+    const huePorts = await portsOf(degraded);
+    t.comment(`Huế's ports: ${huePorts.join(', ')}`);
+    const tc = (...args: string[]) => execFileSync('tc', args);
+    // netem is not in every kernel (not in this machine's): a link too narrow for what
+    // is sent over it, an htb class of 150 kbit/s with a short queue, loses and delays
+    // packets as a congested province's line does. Everything else goes through an
+    // unlimited class.
+    tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '1000');
+    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
+    tc(
+      'class',
+      'add',
+      'dev',
+      'lo',
+      'parent',
+      '1:',
+      'classid',
+      '1:4',
+      'htb',
+      'rate',
+      '150kbit',
+      'ceil',
+      '150kbit',
+      'quantum',
+      '1514',
+    );
+    tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:4', 'handle', '40:', 'pfifo', 'limit', '20');
+    for (const port of huePorts) {
+      for (const field of ['sport', 'dport']) {
+        tc(
+          'filter',
+          'add',
+          'dev',
+          'lo',
+          'parent',
+          '1:',
+          'protocol',
+          'ip',
+          'prio',
+          '1',
+          'u32',
+          'match',
+          'ip',
+          field,
+          String(port),
+          '0xffff',
+          'flowid',
+          '1:4',
+        );
+      }
+    }
+
+    for (const viewer of HEALTHY) {
+      const page = pages.get(viewer) as Page;
+      // The sampler ticks every 3 s and a receiver reports every second or so.
+      const seen = await page.waitForFunction(
+        ({ degradedId, rank }) => {
+          const grades = new Map(
+            [...document.querySelectorAll<HTMLElement>('.tile[data-point-id]')].map((tile) => [
+              tile.dataset['pointId'],
+              tile.querySelector<HTMLElement>('[data-testid="quality"]')?.dataset['quality'],
+            ]),
+          );
+          const of = (id: string | undefined) =>
+            rank[(grades.get(id) ?? '') as keyof typeof rank] as number | undefined;
+          const bad = of(degradedId);
+          const healthy = [...grades.keys()].filter((id) => id !== degradedId).map(of);
+          return bad !== undefined &&
+            healthy.length === 3 &&
+            healthy.every((g) => g !== undefined && g > bad)
+            ? (Object.fromEntries(grades) as Record<string, string>)
+            : null;
+        },
+        { degradedId: DEGRADED, rank: RANK },
+        { timeout: 30_000, polling: 500 },
+      );
+      const grades = (await seen.jsonValue()) as Record<string, string>;
+      t.comment(`${viewer} sees ${JSON.stringify(grades)}`);
+      t.ok(
+        HEALTHY.every(
+          (id) =>
+            RANK[grades[id] as keyof typeof RANK] > RANK[grades[DEGRADED] as keyof typeof RANK],
+        ),
+        `on ${viewer}’s page Huế (${grades[DEGRADED]}) is below every healthy point`,
+      );
+      const title = await page.getAttribute(
+        `.tile[data-point-id="${DEGRADED}"] [data-testid="quality"]`,
+        'title',
+      );
+      const figures = /mất gói ([\d.—]+) %, độ trễ ([\d—]+) ms/.exec(title ?? '');
+      t.ok(figures, `its figures on hover: ${title}`);
+      const [loss, rtt] = [Number(figures?.[1]), Number(figures?.[2])];
+      t.ok(loss > 2 || rtt > 300, `and they say why (loss ${loss} %, round trip ${rtt} ms)`);
+    }
+  });
+
+  t.test('Huế drops: its tile says it is reconnecting, then it is back', async (t) => {
+    const viewers = HEALTHY.map((id) => pages.get(id) as Page);
+    await setOffline(degraded, true);
+    for (const [i, page] of viewers.entries()) {
+      await page.waitForSelector(`.tile[data-point-id="${DEGRADED}"] .badge.reconnecting:visible`, {
+        timeout: 10_000,
+      });
+      t.equal(
+        await page.textContent(`.tile[data-point-id="${DEGRADED}"] .badge.reconnecting`),
+        'Đang kết nối lại',
+        `${HEALTHY[i]}: Huế’s tile says so, in Vietnamese`,
+      );
+      await page.waitForSelector(
+        `.tile[data-point-id="${DEGRADED}"] [data-testid="quality"][data-quality="lost"]`,
+        { timeout: 10_000 },
+      );
+      t.pass(`${HEALTHY[i]}: its grade reads lost`);
+    }
+    await setOffline(degraded, false);
+    await waitForState(degraded, 'connected', 30_000);
+    for (const [i, page] of viewers.entries()) {
+      await page.waitForSelector(`.tile[data-point-id="${DEGRADED}"] .badge.reconnecting`, {
+        state: 'detached',
+        timeout: 15_000,
+      });
+      t.pass(`${HEALTHY[i]}: back, the notice gone`);
+    }
+  });
+}
+
+/** The page's local UDP port on each of its connected peer connections' selected pair. */
+async function portsOf(page: Page): Promise<number[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ports = await page.evaluate(async () => {
+      const found: number[] = [];
+      for (const pc of (globalThis as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+        if (pc.connectionState !== 'connected') {
+          continue;
+        }
+        const stats = await pc.getStats();
+        stats.forEach((r: { type: string; selectedCandidatePairId?: string }) => {
+          const pair = (
+            r.type === 'transport' ? stats.get(r.selectedCandidatePairId ?? '') : undefined
+          ) as RTCIceCandidatePairStats | undefined;
+          const local = (pair ? stats.get(pair.localCandidateId) : undefined) as
+            { port?: number } | undefined;
+          if (local?.port) {
+            found.push(local.port);
+          }
+        });
+      }
+      return found;
+    });
+    // Its send and its receive transport.
+    if (ports.length >= 2) {
+      return ports;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the page's peer connections did not both connect: ports ${ports.join()}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
