@@ -38,10 +38,10 @@ export const RUNTIME_PACKAGES = [
 ] as const;
 
 /**
- * Only for the test suite: the delegate PCs it drives are headless Chromium;
- * `systemd-analyze verify` checks the service unit.
+ * Only for the test suite: the delegate PCs it drives are headless Chromium, and one
+ * Firefox ESR; `systemd-analyze verify` checks the service unit.
  */
-export const TEST_PACKAGES = ['chromium', 'systemd'] as const;
+export const TEST_PACKAGES = ['chromium', 'firefox-esr', 'systemd'] as const;
 
 export function missingPackages(packages: readonly string[]): string[] {
   return packages.filter((pkg) => {
