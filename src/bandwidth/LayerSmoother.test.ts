@@ -1,0 +1,40 @@
+import t from 'tap';
+import type { Allocation, Layers } from './allocate.js';
+import { LayerSmoother, compare } from './LayerSmoother.js';
+
+const TOP: Layers = { spatial: 2, temporal: 2 };
+const MID: Layers = { spatial: 1, temporal: 2 };
+const plan = (layers: Layers | null): Allocation[] => [
+  { consumerId: 'c', layers, rank: 'stage', priority: 255, kbps: 0 },
+];
+
+t.test('down after two ticks, up only after ten seconds and three ticks', (t) => {
+  const s = new LayerSmoother();
+  const applied: (Layers | null | undefined)[] = [];
+  // One plan a second: top, a one-tick dip, top, then two ticks down, then top again.
+  const plans = [TOP, MID, TOP, MID, MID, TOP, TOP, TOP, TOP, TOP, TOP, TOP, TOP, TOP, TOP, TOP];
+  plans.forEach((p, second) => applied.push(s.next(plan(p), second * 1000).get('c')));
+  t.same(applied[1], TOP, 'a one-tick dip is not followed');
+  t.same(applied[3], TOP, 'the first tick of a lasting dip waits');
+  t.same(applied[4], MID, 'the second steps down');
+  const up = applied.findIndex((l, i) => i > 4 && compare(l ?? null, MID) > 0);
+  t.equal(up, 14, `back up at the 14th second: 10 s after the step down (at 4 s)`);
+  const changes = applied.filter(
+    (l, i) => i > 0 && compare(l ?? null, applied[i - 1] ?? null) !== 0,
+  );
+  t.equal(changes.length, 2, 'two changes where the plans changed four times: no flapping');
+  t.end();
+});
+
+t.test('paused is below every layer; a new consumer starts where it is planned', (t) => {
+  t.ok(compare(null, { spatial: 0, temporal: 0 }) < 0, 'paused below the lowest layer');
+  t.ok(
+    compare({ spatial: 1, temporal: 0 }, { spatial: 0, temporal: 2 }) > 0,
+    'a picture above a rate',
+  );
+  const s = new LayerSmoother();
+  t.same(s.next(plan(MID), 0).get('c'), MID, 'a new consumer at its planned layer');
+  t.equal(s.next([], 1000).size, 0, 'a closed consumer is forgotten');
+  t.same(s.next(plan(TOP), 2000).get('c'), TOP, 'and starts afresh if it comes back');
+  t.end();
+});

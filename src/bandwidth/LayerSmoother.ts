@@ -1,0 +1,84 @@
+import type { Allocation, Layers } from './allocate.js';
+
+export interface SmoothingOptions {
+  /** Ticks a lower plan must hold before a consumer is stepped down. */
+  downTicks: number;
+  /** Ticks a higher plan must hold before a consumer is stepped up. */
+  upTicks: number;
+  /** No step up within this long of a step down, ms. */
+  upHoldMs: number;
+}
+
+export const DEFAULT_SMOOTHING: SmoothingOptions = { downTicks: 2, upTicks: 3, upHoldMs: 10_000 };
+
+interface State {
+  applied: Layers | null;
+  downStreak: number;
+  upStreak: number;
+  lastDownAt: number;
+}
+
+/**
+ * Turns each tick's plan into what is applied: down fast, up slowly, never flapping.
+ * A step down waits `downTicks` plans (a one-tick dip of the measured costs is noise); a
+ * step up waits `upTicks` plans and `upHoldMs` after the last step down, so a layer
+ * that just did not fit is not retried every second (each retry costs a keyframe).
+ */
+export class LayerSmoother {
+  readonly #options: SmoothingOptions;
+  readonly #states = new Map<string, State>();
+
+  constructor(options: SmoothingOptions = DEFAULT_SMOOTHING) {
+    this.#options = options;
+  }
+
+  /** The layers to apply now, per consumer; a consumer absent from the plan is forgotten. */
+  next(plan: readonly Allocation[], now: number): Map<string, Layers | null> {
+    const out = new Map<string, Layers | null>();
+    const seen = new Set<string>();
+    for (const a of plan) {
+      seen.add(a.consumerId);
+      let s = this.#states.get(a.consumerId);
+      if (!s) {
+        // A new consumer starts where the plan puts it.
+        s = { applied: a.layers, downStreak: 0, upStreak: 0, lastDownAt: -Infinity };
+        this.#states.set(a.consumerId, s);
+        out.set(a.consumerId, a.layers);
+        continue;
+      }
+      const c = compare(a.layers, s.applied);
+      if (c < 0) {
+        s.upStreak = 0;
+        if (++s.downStreak >= this.#options.downTicks) {
+          s.applied = a.layers;
+          s.downStreak = 0;
+          s.lastDownAt = now;
+        }
+      } else if (c > 0) {
+        s.downStreak = 0;
+        if (++s.upStreak >= this.#options.upTicks && now - s.lastDownAt >= this.#options.upHoldMs) {
+          s.applied = a.layers;
+          s.upStreak = 0;
+        }
+      } else {
+        s.downStreak = 0;
+        s.upStreak = 0;
+      }
+      out.set(a.consumerId, s.applied);
+    }
+    for (const id of this.#states.keys()) {
+      if (!seen.has(id)) {
+        this.#states.delete(id);
+      }
+    }
+    return out;
+  }
+}
+
+/** Orders layers: paused below any layer; a larger picture above a higher frame rate. */
+export function compare(a: Layers | null, b: Layers | null): number {
+  if (a === null || b === null) {
+    return (a === null ? 0 : 1) - (b === null ? 0 : 1);
+  }
+  return a.spatial - b.spatial || a.temporal - b.temporal;
+}
