@@ -28,6 +28,7 @@ import { ArchiveFinisher } from './recording/ArchiveFinisher.js';
 import { LiveSessions } from './sessions/LiveSessions.js';
 import { ConnectivityProbes } from './connectivity/ConnectivityProbes.js';
 import { LiveQuality } from './sessions/LiveQuality.js';
+import { BandwidthGovernor } from './bandwidth/BandwidthGovernor.js';
 import { Planning } from './sessions/Planning.js';
 import { SignalingServer } from './signaling/SignalingServer.js';
 import { WorkerPool } from '../workers/WorkerPool.js';
@@ -52,6 +53,7 @@ export class Server {
   readonly sessions: LiveSessions;
   readonly probes: ConnectivityProbes;
   readonly quality: LiveQuality;
+  readonly bandwidth: BandwidthGovernor;
   readonly signaling: SignalingServer;
   readonly recorder: RecorderSupervisor;
   /** Free space of the archive disk, and its alarm. */
@@ -147,6 +149,11 @@ export class Server {
     });
     const sessions = live;
     const quality = new LiveQuality(live, pool, logger);
+    const bandwidth = new BandwidthGovernor(
+      config.bandwidth,
+      () => live.opened().map((l) => ({ id: l.id, room: l.room })),
+      logger,
+    );
     const probes = new ConnectivityProbes({
       pool,
       logger,
@@ -170,6 +177,7 @@ export class Server {
         planning,
         sessions,
         quality,
+        bandwidth,
         probes,
         ffmpeg: options.ffmpeg,
         archiveProblem,
@@ -195,6 +203,7 @@ export class Server {
     } catch (error) {
       probes.close();
       quality.close();
+      bandwidth.close();
       disk.close();
       await pool.close();
       await recorder.close();
@@ -216,6 +225,7 @@ export class Server {
       sessions,
       probes,
       quality,
+      bandwidth,
       signaling,
       recorder,
       disk,
@@ -232,6 +242,7 @@ export class Server {
     sessions: LiveSessions;
     probes: ConnectivityProbes;
     quality: LiveQuality;
+    bandwidth: BandwidthGovernor;
     signaling: SignalingServer;
     recorder: RecorderSupervisor;
     disk: DiskMonitor;
@@ -247,6 +258,7 @@ export class Server {
     this.sessions = parts.sessions;
     this.probes = parts.probes;
     this.quality = parts.quality;
+    this.bandwidth = parts.bandwidth;
     this.signaling = parts.signaling;
     this.url = parts.url;
     this.tls = parts.tls;
@@ -262,6 +274,7 @@ export class Server {
         await this.signaling.close();
         this.probes.close();
         this.quality.close();
+        this.bandwidth.close();
         await this.sessions.close();
         await this.app.close();
         await this.recorder.close();
@@ -288,6 +301,7 @@ async function buildApp(
     planning: Planning;
     sessions: LiveSessions;
     quality: LiveQuality;
+    bandwidth: BandwidthGovernor;
     probes: ConnectivityProbes;
     ffmpeg: string | undefined;
     archiveProblem: (sessionId: string) => Promise<string | null>;
@@ -337,6 +351,7 @@ async function buildApp(
     disk: deps.disk,
     problems: deps.problems,
     quality: deps.quality,
+    bandwidth: deps.bandwidth,
     probes: deps.probes,
     testsByGrade: () => planning.store.countTestsByGrade(),
     version: packageVersion,
@@ -361,6 +376,7 @@ async function buildApp(
     secureCookies: tls !== null,
     archiveProblem: deps.archiveProblem,
     quality: deps.quality,
+    bandwidth: deps.bandwidth,
     disk: deps.disk,
     ffmpeg: deps.ffmpeg,
   });

@@ -4,8 +4,8 @@ import { LayerSmoother, compare } from './LayerSmoother.js';
 
 const TOP: Layers = { spatial: 2, temporal: 2 };
 const MID: Layers = { spatial: 1, temporal: 2 };
-const plan = (layers: Layers | null): Allocation[] => [
-  { consumerId: 'c', layers, rank: 'stage', priority: 255, kbps: 0 },
+const plan = (layers: Layers | null, rank: Allocation['rank'] = 'stage'): Allocation[] => [
+  { consumerId: 'c', layers, rank, priority: 255, kbps: 0 },
 ];
 
 t.test('down after two ticks, up only after ten seconds and three ticks', (t) => {
@@ -36,5 +36,15 @@ t.test('paused is below every layer; a new consumer starts where it is planned',
   t.same(s.next(plan(MID), 0).get('c'), MID, 'a new consumer at its planned layer');
   t.equal(s.next([], 1000).size, 0, 'a closed consumer is forgotten');
   t.same(s.next(plan(TOP), 2000).get('c'), TOP, 'and starts afresh if it comes back');
+  t.end();
+});
+
+t.test('a new speaker on the stage moves at once, and the old one leaves at once', (t) => {
+  const s = new LayerSmoother();
+  const low = { spatial: 0, temporal: 0 };
+  s.next(plan(low, 'thumbnail'), 0);
+  s.next(plan(TOP, 'thumbnail'), 500);
+  t.same(s.next(plan(TOP, 'stage'), 1000).get('c'), TOP, 'up the tick it takes the stage');
+  t.same(s.next(plan(low, 'thumbnail'), 2000).get('c'), low, 'down the tick it leaves it');
   t.end();
 });

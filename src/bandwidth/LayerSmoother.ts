@@ -1,4 +1,4 @@
-import type { Allocation, Layers } from './allocate.js';
+import type { Allocation, Layers, Rank } from './allocate.js';
 
 export interface SmoothingOptions {
   /** Ticks a lower plan must hold before a consumer is stepped down. */
@@ -13,6 +13,7 @@ export const DEFAULT_SMOOTHING: SmoothingOptions = { downTicks: 2, upTicks: 3, u
 
 interface State {
   applied: Layers | null;
+  rank: Rank;
   downStreak: number;
   upStreak: number;
   lastDownAt: number;
@@ -23,6 +24,9 @@ interface State {
  * A step down waits `downTicks` plans (a one-tick dip of the measured costs is noise); a
  * step up waits `upTicks` plans and `upHoldMs` after the last step down, so a layer
  * that just did not fit is not retried every second (each retry costs a keyframe).
+ * A feed that changes rank (a new speaker on the stage, the old one back in the strip)
+ * moves at once, both ways in the same tick: the plan already waited for the speaker to
+ * hold, and raising one without lowering the other would overrun the link.
  */
 export class LayerSmoother {
   readonly #options: SmoothingOptions;
@@ -41,13 +45,27 @@ export class LayerSmoother {
       let s = this.#states.get(a.consumerId);
       if (!s) {
         // A new consumer starts where the plan puts it.
-        s = { applied: a.layers, downStreak: 0, upStreak: 0, lastDownAt: -Infinity };
+        s = {
+          applied: a.layers,
+          rank: a.rank,
+          downStreak: 0,
+          upStreak: 0,
+          lastDownAt: -Infinity,
+        };
         this.#states.set(a.consumerId, s);
         out.set(a.consumerId, a.layers);
         continue;
       }
       const c = compare(a.layers, s.applied);
-      if (c < 0) {
+      if (a.rank !== s.rank) {
+        s.rank = a.rank;
+        if (c < 0) {
+          s.lastDownAt = now;
+        }
+        s.applied = a.layers;
+        s.downStreak = 0;
+        s.upStreak = 0;
+      } else if (c < 0) {
         s.upStreak = 0;
         if (++s.downStreak >= this.#options.downTicks) {
           s.applied = a.layers;

@@ -13,6 +13,8 @@
  *  4. thumbnails their full frame rate, then larger layers where asked.
  */
 
+import type { BandwidthStatus } from '../../protocol/bandwidth.js';
+
 export interface Layers {
   spatial: number;
   temporal: number;
@@ -55,7 +57,8 @@ export interface Stage {
   lastSpokeAt: ReadonlyMap<string, number>;
 }
 
-export type Rank = 'stage' | 'central' | 'thumbnail';
+/** Where a feed stands: on the stage, the central point, or a thumbnail in the strip. */
+export type Rank = BandwidthStatus['consumers'][number]['rank'];
 
 export interface Allocation {
   consumerId: string;

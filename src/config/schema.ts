@@ -74,6 +74,18 @@ export interface Config {
     delegate: LinkThresholds;
     central: LinkThresholds;
   };
+  /** The bandwidth governor (docs/bandwidth.md): the central point's link and each delegate's. */
+  bandwidth: {
+    enabled: boolean;
+    /** The central point's link, everything the server sends across it (Mbit/s). */
+    linkMbps: number;
+    /** Kept free of media on every link: RTCP, bursts (%); sound, RTX and probing are measured. */
+    headroomPct: number;
+    /** A delegate point's downlink (Mbit/s). */
+    delegateDownlinkMbps: number;
+    /** The central point's PCs sit on the server's LAN: what they receive is not counted. */
+    centralOnLan: boolean;
+  };
   signaling: {
     maxMessageBytes: number;
     /** A WebSocket that has not authenticated by then is closed (4008). */
@@ -239,6 +251,34 @@ export const schema: Schema<Config> = {
     },
     delegate: linkThresholds('a delegate point (~5 Mbit/s link)'),
     central: linkThresholds('the central point (~30 Mbit/s link)'),
+  },
+  bandwidth: {
+    enabled: {
+      type: 'boolean',
+      doc: 'Keep every session inside the central link and each delegate downlink',
+    },
+    linkMbps: {
+      type: 'integer',
+      min: 1,
+      max: 100_000,
+      doc: 'The central point link, Mbit/s (all live sessions share it)',
+    },
+    headroomPct: {
+      type: 'integer',
+      min: 0,
+      max: 50,
+      doc: 'Share of every link kept free of media (RTCP, bursts), %',
+    },
+    delegateDownlinkMbps: {
+      type: 'integer',
+      min: 1,
+      max: 10_000,
+      doc: 'A delegate point downlink, Mbit/s',
+    },
+    centralOnLan: {
+      type: 'boolean',
+      doc: 'Central point PCs on the server LAN: what they receive does not cross the link',
+    },
   },
   signaling: {
     maxMessageBytes: {

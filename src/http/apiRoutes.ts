@@ -11,6 +11,7 @@ import { requireToken } from './credentials.js';
 import { CONSOLE_COOKIE, operatorAuth } from './operatorAuth.js';
 import { sessionsApi } from './sessionsApi.js';
 import { liveApi } from './liveApi.js';
+import type { BandwidthGovernor } from '../bandwidth/BandwidthGovernor.js';
 import type { LiveQuality } from '../sessions/LiveQuality.js';
 import type { DiskMonitor } from '../recording/DiskMonitor.js';
 
@@ -26,6 +27,7 @@ export interface ApiDeps {
   secureCookies: boolean;
   archiveProblem: (sessionId: string) => Promise<string | null>;
   quality: LiveQuality;
+  bandwidth: BandwidthGovernor;
   disk: DiskMonitor;
   ffmpeg: string | undefined;
 }

@@ -6,6 +6,7 @@ import type { RecorderSupervisor } from '../recording/RecorderSupervisor.js';
 import type { ConnectivityProbes } from '../connectivity/ConnectivityProbes.js';
 import type { LiveQuality, PointQuality } from '../sessions/LiveQuality.js';
 import { PROBLEM_KINDS, type RecordingProblems } from '../recording/RecordingProblems.js';
+import type { BandwidthGovernor } from '../bandwidth/BandwidthGovernor.js';
 
 export interface HealthDeps {
   pool: WorkerPool;
@@ -14,6 +15,8 @@ export interface HealthDeps {
   problems: RecordingProblems;
   /** The live view's last sample of every session, and the workers' CPU. */
   quality: LiveQuality;
+  /** Each live session's budget on the central link, and what its plan uses. */
+  bandwidth: BandwidthGovernor;
   probes: ConnectivityProbes;
   testsByGrade: () => Record<'pass' | 'warn' | 'fail', number>;
   version: string;
@@ -72,6 +75,7 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
     // Labels are session and point ids of the sessions live now (at most a few dozen
     // series), and the fixed grades and directions: no unbounded cardinality.
     const live = deps.quality.all();
+    const governed = deps.bandwidth.statuses();
     const perPoint = (pick: (p: PointQuality) => number | null) =>
       live.flatMap((s) =>
         s.points.flatMap((p) => {
@@ -160,6 +164,46 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
         'gauge',
         'CPU used by each mediasoup worker since the last sample, % of one core',
         deps.quality.workers().map((w) => ({ labels: { pid: String(w.pid) }, value: w.cpuPct })),
+      ),
+      metric(
+        'diemcau_bandwidth_budget_kbps',
+        'gauge',
+        "Each live session's share of the central point's link, kbit/s",
+        governed.map(({ sessionId, status }) => ({
+          labels: { session: sessionId },
+          value: status.budgetKbps,
+        })),
+      ),
+      metric(
+        'diemcau_bandwidth_planned_kbps',
+        'gauge',
+        'What each session sends across the central link by its plan (video, audio, RTX and probing), kbit/s',
+        governed.flatMap(({ sessionId, status }) =>
+          (['video', 'audio', 'overhead'] as const).map((part) => ({
+            labels: { session: sessionId, part },
+            value: status[`${part}Kbps`],
+          })),
+        ),
+      ),
+      metric(
+        'diemcau_bandwidth_point_kbps',
+        'gauge',
+        'Video planned to each point, kbit/s',
+        governed.flatMap(({ sessionId, status }) =>
+          status.points.map((p) => ({
+            labels: { session: sessionId, point: p.pointId },
+            value: p.receivingKbps,
+          })),
+        ),
+      ),
+      metric(
+        'diemcau_bandwidth_video_paused',
+        'gauge',
+        'Video consumers paused because even their lowest layer did not fit',
+        governed.map(({ sessionId, status }) => ({
+          labels: { session: sessionId },
+          value: status.pausedVideo,
+        })),
       ),
       metric(
         'diemcau_connectivity_tests',

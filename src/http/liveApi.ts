@@ -19,6 +19,7 @@ import type { Actor } from '../sessions/Session.js';
 import type { SessionService } from '../sessions/SessionService.js';
 import { ERROR, SESSION_PARAMS } from './apiSchemas.js';
 import { operatorAuth } from './operatorAuth.js';
+import type { BandwidthGovernor } from '../bandwidth/BandwidthGovernor.js';
 
 export interface LiveApiDeps {
   tokens: TokenService;
@@ -26,6 +27,7 @@ export interface LiveApiDeps {
   sessions: SessionService;
   live: LiveSessions;
   quality: LiveQuality;
+  bandwidth: BandwidthGovernor;
   disk: DiskMonitor;
   dataDir: string;
   ffmpeg: string | undefined;
@@ -81,6 +83,7 @@ export const liveApi: FastifyPluginCallback<LiveApiDeps> = (app, deps, done) => 
       return {
         state: view.state,
         live: deps.quality.of(view.id),
+        bandwidth: deps.bandwidth.status(view.id),
         disk: { freeBytes: disk.freeBytes, low: disk.low, minFreeBytes: disk.minFreeBytes },
       };
     },

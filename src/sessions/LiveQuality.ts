@@ -262,7 +262,12 @@ async function samplePoint(
       // A microphone switched off scores 0: that is not the link.
       continue;
     }
-    producerScores.push(...producer.score.map((s) => s.score));
+    // A simulcast encoding its sender stopped (its CPU or its own estimate held it
+    // back) scores 0 after a moment of silence: that is not the link, while another
+    // encoding of the same camera flows.
+    const scores = producer.score.map((s) => s.score);
+    const flowing = scores.filter((x) => x > 0);
+    producerScores.push(...(flowing.length > 0 ? flowing : scores));
     const stats = (await producer.getStats().catch(() => [])) as types.ProducerStat[];
     upLoss.push(...stats.map((s) => s.fractionLost));
   }

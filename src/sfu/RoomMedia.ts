@@ -22,6 +22,7 @@ import {
   webRtcTransportOf,
 } from './mediaLookups.js';
 import { peerStats } from './peerStats.js';
+import type { Layers } from '../bandwidth/allocate.js';
 
 export { sourceOf } from './mediaLookups.js';
 
@@ -38,6 +39,22 @@ export type RoomMediaEvents = {
   /** The media runs on another worker now: every point rebuilds. */
   reset: [];
 };
+
+/** A wish for the highest frame rate, whatever the layer has. */
+const ANY_TEMPORAL = 255;
+
+/** The lower of two layer choices, each part on its own (a smaller picture costs less). */
+function lowerOf(a: Layers, b: Layers): Layers {
+  return { spatial: Math.min(a.spatial, b.spatial), temporal: Math.min(a.temporal, b.temporal) };
+}
+
+async function setLayers(consumer: types.Consumer, layers: Layers): Promise<void> {
+  await consumer.setPreferredLayers(
+    layers.temporal >= ANY_TEMPORAL
+      ? { spatialLayer: layers.spatial }
+      : { spatialLayer: layers.spatial, temporalLayer: layers.temporal },
+  );
+}
 
 /** Transports and consumers a single point may hold: generous, but bounded against abuse. */
 const MAX_TRANSPORTS_PER_PEER = 4;
@@ -59,6 +76,12 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
   #activeSpeaker: string | null = null;
   #closed = false;
   #maxConsumers = MAX_CONSUMERS_PER_PEER;
+  /** What each page asked for its video consumers: a wish within the governor's ceiling. */
+  readonly #wishes = new Map<string, Layers>();
+  /** The bandwidth governor's ceiling per consumer; null: paused, for want of room. */
+  readonly #ceilings = new Map<string, Layers | null>();
+  /** Consumers their page has resumed (they start paused); the governor may hold them. */
+  readonly #resumedByPage = new Set<string>();
 
   /** Placed on a worker before it resolves. `peers`: the room's, read, never changed here. */
   static async create(
@@ -317,7 +340,12 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
       }),
     );
     peer.consumers.set(consumer.id, consumer);
-    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
+    consumer.observer.once('close', () => {
+      peer.consumers.delete(consumer.id);
+      this.#wishes.delete(consumer.id);
+      this.#ceilings.delete(consumer.id);
+      this.#resumedByPage.delete(consumer.id);
+    });
     consumer.on('producerclose', () => {
       peer.channel.notify('consumerClosed', { consumerId: consumer.id, producerId });
     });
@@ -340,9 +368,19 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
   }
 
   async resumeConsumer(peer: Peer, consumerId: string): Promise<void> {
-    await consumerOf(peer, consumerId).resume();
+    const consumer = consumerOf(peer, consumerId);
+    this.#resumedByPage.add(consumerId);
+    // Held by the governor: resumed when there is room again.
+    if (this.#ceilings.get(consumerId) !== null) {
+      await consumer.resume();
+    }
   }
 
+  /**
+   * The page's wish for a video consumer's layers (it shows the picture this large): a
+   * ceiling of its own, applied under the governor's. `temporalLayer` undefined: the
+   * highest frame rate.
+   */
   async setConsumerPreferredLayers(
     peer: Peer,
     consumerId: string,
@@ -353,9 +391,37 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
       return;
     }
-    await consumer.setPreferredLayers(
-      temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer },
-    );
+    const wish = { spatial: spatialLayer, temporal: temporalLayer ?? ANY_TEMPORAL };
+    this.#wishes.set(consumerId, wish);
+    const ceiling = this.#ceilings.get(consumerId);
+    await setLayers(consumer, ceiling ? lowerOf(wish, ceiling) : wish);
+  }
+
+  /** What the page asked for this consumer, if it asked. */
+  wishOf(consumerId: string): Layers | null {
+    return this.#wishes.get(consumerId) ?? null;
+  }
+
+  /**
+   * The governor's ceiling for a video consumer, under the page's wish; null pauses it
+   * (even its lowest layer does not fit) until a ceiling gives it room again.
+   */
+  async setCeiling(consumer: types.Consumer, ceiling: Layers | null): Promise<void> {
+    const before = this.#ceilings.get(consumer.id);
+    this.#ceilings.set(consumer.id, ceiling);
+    if (ceiling === null) {
+      if (!consumer.paused) {
+        await consumer.pause();
+      }
+      return;
+    }
+    if (consumer.type === 'simulcast' || consumer.type === 'svc') {
+      const wish = this.#wishes.get(consumer.id);
+      await setLayers(consumer, wish ? lowerOf(wish, ceiling) : ceiling);
+    }
+    if (before === null && consumer.paused && this.#resumedByPage.has(consumer.id)) {
+      await consumer.resume();
+    }
   }
 
   /** What the server measures of a point's media. */

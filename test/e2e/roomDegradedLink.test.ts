@@ -121,27 +121,40 @@ async function degradedRun(): Promise<void> {
     for (const viewer of HEALTHY) {
       const page = pages.get(viewer) as Page;
       // The sampler ticks every 3 s and a receiver reports every second or so.
-      const seen = await page.waitForFunction(
-        ({ degradedId, rank }) => {
-          const grades = new Map(
-            [...document.querySelectorAll<HTMLElement>('.tile[data-point-id]')].map((tile) => [
-              tile.dataset['pointId'],
-              tile.querySelector<HTMLElement>('[data-testid="quality"]')?.dataset['quality'],
-            ]),
+      const seen = await page
+        .waitForFunction(
+          ({ degradedId, rank }) => {
+            const grades = new Map(
+              [...document.querySelectorAll<HTMLElement>('.tile[data-point-id]')].map((tile) => [
+                tile.dataset['pointId'],
+                tile.querySelector<HTMLElement>('[data-testid="quality"]')?.dataset['quality'],
+              ]),
+            );
+            const of = (id: string | undefined) =>
+              rank[(grades.get(id) ?? '') as keyof typeof rank] as number | undefined;
+            const bad = of(degradedId);
+            const healthy = [...grades.keys()].filter((id) => id !== degradedId).map(of);
+            return bad !== undefined &&
+              healthy.length === 3 &&
+              healthy.every((g) => g !== undefined && g > bad)
+              ? (Object.fromEntries(grades) as Record<string, string>)
+              : null;
+          },
+          { degradedId: DEGRADED, rank: RANK },
+          { timeout: 30_000, polling: 500 },
+        )
+        .catch(async (err: Error) => {
+          // Say what the page shows, so a failure can be read from the CI log.
+          const shown = await page.$$eval('.tile[data-point-id]', (tiles) =>
+            tiles.map((tile) => {
+              const q = tile.querySelector<HTMLElement>('[data-testid="quality"]');
+              return `${(tile as HTMLElement).dataset['pointId']}: ${q?.dataset['quality']} (${q?.title})`;
+            }),
           );
-          const of = (id: string | undefined) =>
-            rank[(grades.get(id) ?? '') as keyof typeof rank] as number | undefined;
-          const bad = of(degradedId);
-          const healthy = [...grades.keys()].filter((id) => id !== degradedId).map(of);
-          return bad !== undefined &&
-            healthy.length === 3 &&
-            healthy.every((g) => g !== undefined && g > bad)
-            ? (Object.fromEntries(grades) as Record<string, string>)
-            : null;
-        },
-        { degradedId: DEGRADED, rank: RANK },
-        { timeout: 30_000, polling: 500 },
-      );
+          throw new Error(`${err.message}; ${viewer}'s page shows ${shown.join(' | ')}`, {
+            cause: err,
+          });
+        });
       const grades = (await seen.jsonValue()) as Record<string, string>;
       t.comment(`${viewer} sees ${JSON.stringify(grades)}`);
       t.ok(

@@ -1,0 +1,109 @@
+import type { types } from 'mediasoup';
+
+/**
+ * What each layer of a video producer costs to forward, kbit/s by [spatial][temporal],
+ * from mediasoup's own count (`getStats()` `bitrateByLayer`, each temporal layer
+ * including the lower ones), as a moving average: one second of a keyframe must not
+ * look like the layer's price. A layer not flowing right now (its sender held it back,
+ * or it has just started) is priced at what its encoding may carry, or a typical figure.
+ */
+export class FeedCosts {
+  readonly #average = new Map<string, number[][]>();
+
+  /** Its costs now, having read its figures; null when it has no figures (closed). */
+  async of(producer: types.Producer): Promise<number[][] | null> {
+    const stats = await producer.getStats().catch((): null => null);
+    if (!stats) {
+      return null;
+    }
+    const encodings = producer.rtpParameters.encodings ?? [];
+    const measured = measure(stats, encodings);
+    const previous = this.#average.get(producer.id);
+    const source = (producer.appData as { source?: string }).source;
+    const costs = measured.map((temporal, s) =>
+      temporal.map((kbps, t) => {
+        const before = previous?.[s]?.[t];
+        if (kbps <= 0) {
+          return before ?? nominal(source, s, t, temporal.length, encodings[s]?.maxBitrate);
+        }
+        return before === undefined ? kbps : before * 0.7 + kbps * 0.3;
+      }),
+    );
+    this.#average.set(producer.id, costs);
+    return costs;
+  }
+
+  /** Forgets producers no longer there. */
+  keep(producerIds: ReadonlySet<string>): void {
+    for (const id of this.#average.keys()) {
+      if (!producerIds.has(id)) {
+        this.#average.delete(id);
+      }
+    }
+  }
+}
+
+/** Per encoding (its index is its spatial layer), kbit/s per temporal layer. */
+function measure(
+  stats: readonly types.ProducerStat[],
+  encodings: readonly types.RtpEncodingParameters[],
+): number[][] {
+  const layers = Math.max(encodings.length, 1);
+  const temporalOf = (e: types.RtpEncodingParameters | undefined): number => {
+    const m = /L\d+T(\d)/.exec(e?.scalabilityMode ?? '');
+    return m ? Number(m[1]) : 1;
+  };
+  const out: number[][] = Array.from(
+    { length: layers },
+    (_, s) => new Array<number>(temporalOf(encodings[s])).fill(0),
+  );
+  for (const stat of stats) {
+    let s = encodings.findIndex((e) =>
+      stat.rid !== undefined ? e.rid === stat.rid : e.ssrc === stat.ssrc,
+    );
+    if (s < 0) {
+      s = layers === 1 ? 0 : -1;
+    }
+    const row = out[s];
+    if (!row) {
+      continue;
+    }
+    for (const [key, bps] of Object.entries(stat.bitrateByLayer ?? {})) {
+      const t = Number(key.split('.')[1]);
+      if (Number.isInteger(t) && t >= 0 && t < 8) {
+        while (row.length <= t) {
+          row.push(0);
+        }
+        row[t] = bps / 1000;
+      }
+    }
+    if (!row.some((x) => x > 0) && stat.bitrate > 0) {
+      row[row.length - 1] = stat.bitrate / 1000;
+    }
+  }
+  return out;
+}
+
+/** Chromium's simulcast of a 720p camera, and a shared screen, before they are measured. */
+const CAMERA_KBPS = [150, 500, 1500];
+const SCREEN_KBPS = 1200;
+/** The share of a layer's bitrate up to each of three temporal layers (VP8, L1T3). */
+const TEMPORAL_SHARE = [0.4, 0.65, 1];
+
+function nominal(
+  source: string | undefined,
+  spatial: number,
+  temporal: number,
+  temporalLayers: number,
+  maxBitrate: number | undefined,
+): number {
+  const full =
+    maxBitrate !== undefined
+      ? maxBitrate / 1000
+      : source === 'screen'
+        ? SCREEN_KBPS
+        : (CAMERA_KBPS[spatial] ?? 1500);
+  const share =
+    temporalLayers >= 3 ? (TEMPORAL_SHARE[temporal] ?? 1) : (temporal + 1) / temporalLayers;
+  return full * share;
+}

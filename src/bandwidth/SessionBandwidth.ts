@@ -1,0 +1,306 @@
+/**
+ * One session's share of the central point's link, governed tick by tick: reads what
+ * mediasoup measures of its room (each video layer's cost, the sound, RTX and probing
+ * on every receiving transport), plans who receives which layer (`allocate`), smooths
+ * the plan (`LayerSmoother`) and applies it through mediasoup's own tools: a ceiling per
+ * consumer (`setPreferredLayers`, under the page's wish), its priority inside a
+ * congested transport (`setPriority`), and a per-receiver cap (`setMaxOutgoingBitrate`)
+ * as a safety net. Audio is never touched, and the recorder's consumers are not the
+ * room's (they stay on the top layer, off the budget).
+ */
+import type { types } from 'mediasoup';
+import type { Logger } from '../../common/logger.js';
+import type { Room } from '../sfu/Room.js';
+import type { Peer } from '../sfu/Peer.js';
+import {
+  type Allocation,
+  type Feed,
+  type Layers,
+  type Receiver,
+  type Subscription,
+  allocate,
+} from './allocate.js';
+import { FeedCosts } from './FeedCosts.js';
+import { LayerSmoother, compare } from './LayerSmoother.js';
+import type { BandwidthStatus } from '../../protocol/bandwidth.js';
+
+export interface BandwidthLimits {
+  /** This session's share of the link for everything it sends across it, kbit/s. */
+  linkKbps: number;
+  /** A delegate's downlink, kbit/s, before headroom. */
+  delegateDownlinkKbps: number;
+  /** Kept free of media on every link: RTCP, bursts (%). */
+  headroomPct: number;
+  /** Central points sit on the server's LAN: what they receive does not cross the link. */
+  centralOnLan: boolean;
+}
+
+/** A new loudest point takes the stage once it has held for this long (ms). */
+const SPEAKER_HOLD_MS = 1000;
+
+export class SessionBandwidth {
+  readonly #room: Room;
+  readonly #log: Logger;
+  readonly #costs = new FeedCosts();
+  readonly #smoother = new LayerSmoother();
+  readonly #lastSpokeAt = new Map<string, number>();
+  readonly #applied = new Map<string, { layers: Layers | null; priority: number }>();
+  readonly #transportCaps = new Map<string, number>();
+  #stageSpeaker: string | null = null;
+  #candidate: { pointId: string; since: number } | null = null;
+  #overheadKbps = 0;
+  #status: BandwidthStatus | null = null;
+
+  constructor(room: Room, log: Logger) {
+    this.#room = room;
+    this.#log = log;
+  }
+
+  get status(): BandwidthStatus | null {
+    return this.#status;
+  }
+
+  /** A point that would cross the link: what it receives counts against the budget. */
+  crossesLink(peer: Peer, limits: BandwidthLimits): boolean {
+    return !(limits.centralOnLan && peer.claims.pointKind === 'central');
+  }
+
+  async tick(limits: BandwidthLimits, now: number): Promise<void> {
+    const room = this.#room;
+    const peers = [...room.peers.values()].filter((p) => !p.closed);
+    this.#followSpeaker(now);
+
+    // What each video feed costs, and what the sound costs each receiver.
+    const feeds: Feed[] = [];
+    const audioKbpsOf = new Map<string, number>();
+    const live = new Set<string>();
+    for (const peer of peers) {
+      for (const producer of peer.producers.values()) {
+        live.add(producer.id);
+        if (producer.kind === 'audio') {
+          const [stat] = (await producer.getStats().catch(() => [])) as types.ProducerStat[];
+          audioKbpsOf.set(producer.id, (stat?.bitrate ?? 0) / 1000);
+          continue;
+        }
+        const costs = await this.#costs.of(producer);
+        if (costs) {
+          const source = (producer.appData as { source?: string }).source;
+          feeds.push({
+            producerId: producer.id,
+            pointId: peer.pointId,
+            source: source === 'screen' ? 'screen' : 'camera',
+            costs,
+          });
+        }
+      }
+    }
+    this.#costs.keep(live);
+
+    const headroom = 1 - limits.headroomPct / 100;
+    const receivers: Receiver[] = [];
+    const subscriptions: Subscription[] = [];
+    const consumers = new Map<string, { consumer: types.Consumer; peer: Peer }>();
+    let audioOnLink = 0;
+    let overhead = 0;
+    for (const peer of peers) {
+      const crosses = this.crossesLink(peer, limits);
+      let audio = 0;
+      for (const consumer of peer.consumers.values()) {
+        if (consumer.kind === 'audio') {
+          if (!consumer.paused && !consumer.producerPaused) {
+            audio += audioKbpsOf.get(consumer.producerId) ?? 0;
+          }
+          continue;
+        }
+        consumers.set(consumer.id, { consumer, peer });
+        subscriptions.push({
+          consumerId: consumer.id,
+          receiverPointId: peer.pointId,
+          producerId: consumer.producerId,
+          wish: room.media.wishOf(consumer.id),
+        });
+      }
+      if (crosses) {
+        audioOnLink += audio;
+        for (const transport of peer.transports.values()) {
+          if ((transport.appData as { direction?: string }).direction !== 'recv') {
+            continue;
+          }
+          const [s] = (await transport.getStats().catch(() => [])) as (
+            types.WebRtcTransportStat | undefined
+          )[];
+          overhead += ((s?.rtxSendBitrate ?? 0) + (s?.probationSendBitrate ?? 0)) / 1000;
+        }
+      }
+      const downlink =
+        peer.claims.pointKind === 'central'
+          ? limits.linkKbps * headroom
+          : limits.delegateDownlinkKbps * headroom;
+      receivers.push({
+        pointId: peer.pointId,
+        crossesLink: crosses,
+        downlinkKbps: Math.max(0, downlink - audio),
+      });
+    }
+    // Retransmissions and probing vary by the second: their recent average is kept free.
+    this.#overheadKbps = this.#overheadKbps * 0.7 + overhead * 0.3;
+    const videoBudget = Math.max(0, limits.linkKbps * headroom - audioOnLink - this.#overheadKbps);
+
+    const central = peers.find((p) => p.claims.pointKind === 'central');
+    const plan = allocate({
+      linkBudgetKbps: videoBudget,
+      feeds,
+      receivers,
+      subscriptions,
+      stage: {
+        speaker: this.#stageSpeaker,
+        spotlight: room.session.spotlight,
+        centralPointId: central?.pointId ?? null,
+        lastSpokeAt: this.#lastSpokeAt,
+      },
+    });
+    const applied = this.#smoother.next(plan.allocations, now);
+    const steppedDown = await this.#apply(plan.allocations, applied, consumers);
+    await this.#capTransports(receivers, peers, limits);
+
+    const byConsumer = new Map(plan.allocations.map((a) => [a.consumerId, a]));
+    let usedVideo = 0;
+    const perReceiver = new Map<string, number>();
+    for (const [consumerId, layers] of applied) {
+      const a = byConsumer.get(consumerId);
+      const c = consumers.get(consumerId);
+      const feed = feeds.find((f) => f.producerId === c?.consumer.producerId);
+      const kbps = layers && feed ? (feed.costs[layers.spatial]?.[layers.temporal] ?? 0) : 0;
+      if (c && a) {
+        perReceiver.set(c.peer.pointId, (perReceiver.get(c.peer.pointId) ?? 0) + kbps);
+        if (this.crossesLink(c.peer, limits)) {
+          usedVideo += kbps;
+        }
+      }
+    }
+    this.#status = {
+      sampledAt: new Date(now).toISOString(),
+      budgetKbps: Math.round(limits.linkKbps),
+      videoBudgetKbps: Math.round(videoBudget),
+      plannedKbps: Math.round(usedVideo + audioOnLink + this.#overheadKbps),
+      videoKbps: Math.round(usedVideo),
+      audioKbps: Math.round(audioOnLink),
+      overheadKbps: Math.round(this.#overheadKbps),
+      stageSpeaker: this.#stageSpeaker,
+      pausedVideo: [...applied.values()].filter((l) => l === null).length,
+      steppedDown,
+      points: receivers.map((r) => ({
+        pointId: r.pointId,
+        crossesLink: r.crossesLink,
+        downlinkKbps: Math.round(r.downlinkKbps),
+        receivingKbps: Math.round(perReceiver.get(r.pointId) ?? 0),
+      })),
+      consumers: plan.allocations.map((a) => {
+        const c = consumers.get(a.consumerId);
+        return {
+          consumerId: a.consumerId,
+          receiverPointId: c?.peer.pointId ?? '',
+          senderPointId: (c?.consumer.appData as { pointId?: string } | undefined)?.pointId ?? '',
+          rank: a.rank,
+          layers: applied.get(a.consumerId) ?? null,
+        };
+      }),
+    };
+    if (steppedDown > 0) {
+      this.#log.info(
+        {
+          budgetKbps: this.#status.budgetKbps,
+          plannedKbps: this.#status.plannedKbps,
+          steppedDown,
+          paused: this.#status.pausedVideo,
+        },
+        'bandwidth: the budget stepped video down',
+      );
+    }
+  }
+
+  /** Applies what changed; returns how many consumers stepped down. */
+  async #apply(
+    plan: readonly Allocation[],
+    applied: ReadonlyMap<string, Layers | null>,
+    consumers: ReadonlyMap<string, { consumer: types.Consumer }>,
+  ): Promise<number> {
+    let down = 0;
+    for (const a of plan) {
+      const c = consumers.get(a.consumerId);
+      const layers = applied.get(a.consumerId);
+      if (!c || layers === undefined || c.consumer.closed) {
+        continue;
+      }
+      const before = this.#applied.get(a.consumerId);
+      // Only a change is sent: a repeated switch while a keyframe is pending would
+      // start it over (versatica/mediasoup#990).
+      if (!before || compare(before.layers, layers) !== 0) {
+        if (before && compare(layers, before.layers) < 0) {
+          down++;
+        }
+        await this.#room.media.setCeiling(c.consumer, layers).catch(() => undefined);
+      }
+      if (!before || before.priority !== a.priority) {
+        await c.consumer.setPriority(a.priority).catch(() => undefined);
+      }
+      this.#applied.set(a.consumerId, { layers, priority: a.priority });
+    }
+    for (const id of this.#applied.keys()) {
+      if (!consumers.has(id)) {
+        this.#applied.delete(id);
+      }
+    }
+    return down;
+  }
+
+  /** Each receiving transport capped at its point's downlink plus its sound: a safety net. */
+  async #capTransports(
+    receivers: readonly Receiver[],
+    peers: readonly Peer[],
+    limits: BandwidthLimits,
+  ): Promise<void> {
+    for (const peer of peers) {
+      const receiver = receivers.find((r) => r.pointId === peer.pointId);
+      if (!receiver || peer.claims.pointKind === 'central') {
+        continue;
+      }
+      const bps = Math.round(limits.delegateDownlinkKbps * 1000);
+      for (const transport of peer.transports.values()) {
+        const webRtc = transport as types.WebRtcTransport;
+        if (
+          (transport.appData as { direction?: string }).direction !== 'recv' ||
+          typeof webRtc.setMaxOutgoingBitrate !== 'function' ||
+          this.#transportCaps.get(transport.id) === bps
+        ) {
+          continue;
+        }
+        await webRtc.setMaxOutgoingBitrate(bps).catch(() => undefined);
+        this.#transportCaps.set(transport.id, bps);
+      }
+    }
+  }
+
+  /** The stage's speaker: the loudest point, once it has held a moment. */
+  #followSpeaker(now: number): void {
+    const loudest = this.#room.media.activeSpeaker;
+    if (loudest) {
+      this.#lastSpokeAt.set(loudest, now);
+    }
+    if (!loudest || loudest === this.#stageSpeaker) {
+      this.#candidate = null;
+      return;
+    }
+    if (this.#stageSpeaker === null) {
+      this.#stageSpeaker = loudest;
+      return;
+    }
+    if (this.#candidate?.pointId !== loudest) {
+      this.#candidate = { pointId: loudest, since: now };
+    }
+    if (now - this.#candidate.since >= SPEAKER_HOLD_MS) {
+      this.#stageSpeaker = loudest;
+      this.#candidate = null;
+    }
+  }
+}
