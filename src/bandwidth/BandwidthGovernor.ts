@@ -74,7 +74,9 @@ export class BandwidthGovernor {
         if (!known || known.room !== room) {
           this.#sessions.set(id, {
             room,
-            governed: new SessionBandwidth(room, this.#log.child({ sessionId: id })),
+            governed: new SessionBandwidth(room, this.#log.child({ sessionId: id }), () => {
+              void this.tick();
+            }),
           });
         }
       }

@@ -3,8 +3,8 @@ import type { types } from 'mediasoup';
 /**
  * What each layer of a video producer costs to forward, kbit/s by [spatial][temporal],
  * from mediasoup's own count (`getStats()` `bitrateByLayer`, each temporal layer
- * including the lower ones), as a moving average: one second of a keyframe must not
- * look like the layer's price. A layer not flowing right now (its sender held it back,
+ * including the lower ones), as a moving average that follows a rise fast and a fall
+ * slowly: the plan must not count on a quiet second. A layer not flowing right now (its sender held it back,
  * or it has just started) is priced at what its encoding may carry, or a typical figure.
  */
 export class FeedCosts {
@@ -26,7 +26,11 @@ export class FeedCosts {
         if (kbps <= 0) {
           return before ?? nominal(source, s, t, temporal.length, encodings[s]?.maxBitrate);
         }
-        return before === undefined ? kbps : before * 0.7 + kbps * 0.3;
+        // Up fast, down slowly: a layer priced low for a second overruns the link.
+        if (before === undefined) {
+          return kbps;
+        }
+        return kbps > before ? before * 0.3 + kbps * 0.7 : before * 0.9 + kbps * 0.1;
       }),
     );
     this.#average.set(producer.id, costs);
@@ -53,9 +57,8 @@ function measure(
     const m = /L\d+T(\d)/.exec(e?.scalabilityMode ?? '');
     return m ? Number(m[1]) : 1;
   };
-  const out: number[][] = Array.from(
-    { length: layers },
-    (_, s) => new Array<number>(temporalOf(encodings[s])).fill(0),
+  const out: number[][] = Array.from({ length: layers }, (_, s) =>
+    new Array<number>(temporalOf(encodings[s])).fill(0),
   );
   for (const stat of stats) {
     let s = encodings.findIndex((e) =>

@@ -51,9 +51,20 @@ export class SessionBandwidth {
   #overheadKbps = 0;
   #status: BandwidthStatus | null = null;
 
-  constructor(room: Room, log: Logger) {
+  /** `nudge`: asks for a tick soon (a new speaker has held long enough to take the stage). */
+  constructor(room: Room, log: Logger, nudge: () => void = () => undefined) {
     this.#room = room;
     this.#log = log;
+    room.media.on('activespeaker', (pointId) => {
+      const now = Date.now();
+      this.#lastSpokeAt.set(pointId, now);
+      if (pointId !== this.#stageSpeaker) {
+        this.#candidate = { pointId, since: now };
+        // Its hold is timed from the event, and the plan follows it at once rather than
+        // at the next second's tick.
+        setTimeout(nudge, SPEAKER_HOLD_MS + 20).unref();
+      }
+    });
   }
 
   get status(): BandwidthStatus | null {
