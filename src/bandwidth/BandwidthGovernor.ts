@@ -1,7 +1,7 @@
 /**
  * The bandwidth governor for the whole server: about once a second, every live session
  * gets its share of the central point's link (`bandwidth.linkMbps`, split evenly among
- * the sessions that send across it) and governs its own within it (SessionBandwidth).
+ * the sessions with a point across it) and governs its own within it (SessionBandwidth).
  */
 import type { Logger } from '../../common/logger.js';
 import type { BandwidthStatus } from '../../protocol/bandwidth.js';
@@ -80,7 +80,12 @@ export class BandwidthGovernor {
           });
         }
       }
-      const limits = this.#limits(live.length);
+      const across = live.filter(({ room }) =>
+        [...room.peers.values()].some(
+          (p) => !p.closed && !(this.#config.centralOnLan && p.claims.pointKind === 'central'),
+        ),
+      ).length;
+      const limits = this.#limits(across);
       for (const [id, s] of this.#sessions) {
         try {
           await s.governed.tick(limits, now);

@@ -48,3 +48,22 @@ t.test('a new speaker on the stage moves at once, and the old one leaves at once
   t.same(s.next(plan(low, 'thumbnail'), 2000).get('c'), low, 'down the tick it leaves it');
   t.end();
 });
+
+t.test('what makes room for a rise goes down in the same tick', (t) => {
+  const s = new LayerSmoother();
+  const low = { spatial: 0, temporal: 0 };
+  const two = (old: Layers, rank: Allocation['rank'], next: Layers): Allocation[] => [
+    { consumerId: 'thumb', layers: old, rank: 'thumbnail', priority: 100, kbps: 0 },
+    { consumerId: 'speaker', layers: next, rank, priority: 255, kbps: 0 },
+  ];
+  s.next(two(MID, 'thumbnail', low), 0);
+  const applied = s.next(two(low, 'stage', TOP), 1000);
+  t.same(applied.get('speaker'), TOP, 'the new speaker up at once');
+  t.same(applied.get('thumb'), low, 'and the thumbnail that made room down with it');
+  const soon = new LayerSmoother();
+  soon.next(plan(TOP), 0);
+  soon.next(plan(MID), 1000);
+  t.same(soon.next(plan(MID), 1100).get('c'), TOP, 'a plan 100 ms later does not count');
+  t.same(soon.next(plan(MID), 2000).get('c'), MID, 'the next second’s does');
+  t.end();
+});

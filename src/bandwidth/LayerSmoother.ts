@@ -9,6 +9,9 @@ export interface SmoothingOptions {
   upHoldMs: number;
 }
 
+/** Plans closer than this (a nudge just before a tick) do not count towards a streak. */
+const MIN_PLAN_INTERVAL_MS = 800;
+
 export const DEFAULT_SMOOTHING: SmoothingOptions = { downTicks: 2, upTicks: 3, upHoldMs: 10_000 };
 
 interface State {
@@ -26,11 +29,13 @@ interface State {
  * that just did not fit is not retried every second (each retry costs a keyframe).
  * A feed that changes rank (a new speaker on the stage, the old one back in the strip)
  * moves at once, both ways in the same tick: the plan already waited for the speaker to
- * hold, and raising one without lowering the other would overrun the link.
+ * hold. Whenever something rises at once (a new rank, a new consumer), every step down
+ * the plan made room with goes in the same tick too: else the link would overrun.
  */
 export class LayerSmoother {
   readonly #options: SmoothingOptions;
   readonly #states = new Map<string, State>();
+  #lastPlanAt = -Infinity;
 
   constructor(options: SmoothingOptions = DEFAULT_SMOOTHING) {
     this.#options = options;
@@ -38,22 +43,29 @@ export class LayerSmoother {
 
   /** The layers to apply now, per consumer; a consumer absent from the plan is forgotten. */
   next(plan: readonly Allocation[], now: number): Map<string, Layers | null> {
+    // A plan soon after the last (a new speaker's nudge) moves what changed rank, and
+    // counts for nothing else: streaks count seconds' figures, not plans.
+    const counts = now - this.#lastPlanAt >= MIN_PLAN_INTERVAL_MS;
+    if (counts) {
+      this.#lastPlanAt = now;
+    }
     const out = new Map<string, Layers | null>();
     const seen = new Set<string>();
+    const waiting: { a: Allocation; s: State }[] = [];
+    let rose = false;
     for (const a of plan) {
       seen.add(a.consumerId);
-      let s = this.#states.get(a.consumerId);
+      const s = this.#states.get(a.consumerId);
       if (!s) {
         // A new consumer starts where the plan puts it.
-        s = {
+        this.#states.set(a.consumerId, {
           applied: a.layers,
           rank: a.rank,
           downStreak: 0,
           upStreak: 0,
           lastDownAt: -Infinity,
-        };
-        this.#states.set(a.consumerId, s);
-        out.set(a.consumerId, a.layers);
+        });
+        rose ||= a.layers !== null;
         continue;
       }
       const c = compare(a.layers, s.applied);
@@ -62,27 +74,40 @@ export class LayerSmoother {
         if (c < 0) {
           s.lastDownAt = now;
         }
+        rose ||= c > 0;
         s.applied = a.layers;
         s.downStreak = 0;
         s.upStreak = 0;
-      } else if (c < 0) {
-        s.upStreak = 0;
-        if (++s.downStreak >= this.#options.downTicks) {
-          s.applied = a.layers;
-          s.downStreak = 0;
-          s.lastDownAt = now;
-        }
-      } else if (c > 0) {
-        s.downStreak = 0;
-        if (++s.upStreak >= this.#options.upTicks && now - s.lastDownAt >= this.#options.upHoldMs) {
-          s.applied = a.layers;
-          s.upStreak = 0;
-        }
+      } else if (c !== 0) {
+        waiting.push({ a, s });
       } else {
         s.downStreak = 0;
         s.upStreak = 0;
       }
-      out.set(a.consumerId, s.applied);
+    }
+    for (const { a, s } of waiting) {
+      if (compare(a.layers, s.applied) < 0) {
+        s.upStreak = 0;
+        // What rose at once this plan made room by lowering these: they go with it.
+        if (rose || (counts && ++s.downStreak >= this.#options.downTicks)) {
+          s.applied = a.layers;
+          s.downStreak = 0;
+          s.lastDownAt = now;
+        }
+      } else {
+        s.downStreak = 0;
+        if (
+          counts &&
+          ++s.upStreak >= this.#options.upTicks &&
+          now - s.lastDownAt >= this.#options.upHoldMs
+        ) {
+          s.applied = a.layers;
+          s.upStreak = 0;
+        }
+      }
+    }
+    for (const a of plan) {
+      out.set(a.consumerId, this.#states.get(a.consumerId)?.applied ?? null);
     }
     for (const id of this.#states.keys()) {
       if (!seen.has(id)) {

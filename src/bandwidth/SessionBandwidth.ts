@@ -93,7 +93,9 @@ export class SessionBandwidth {
           audioKbpsOf.set(producer.id, (stat?.bitrate ?? 0) / 1000);
           continue;
         }
-        const costs = await this.#costs.of(producer);
+        // A camera switched off carries nothing: it costs nothing, and comes back
+        // through the smoothing like any rise.
+        const costs = producer.paused ? [[0]] : await this.#costs.of(producer);
         if (costs) {
           const source = (producer.appData as { source?: string }).source;
           feeds.push({
@@ -246,16 +248,32 @@ export class SessionBandwidth {
       const before = this.#applied.get(a.consumerId);
       // Only a change is sent: a repeated switch while a keyframe is pending would
       // start it over (versatica/mediasoup#990).
+      let done = { layers: before?.layers ?? null, priority: before?.priority ?? 0 };
       if (!before || compare(before.layers, layers) !== 0) {
         if (before && compare(layers, before.layers) < 0) {
           down++;
         }
-        await this.#room.media.setCeiling(c.consumer, layers).catch(() => undefined);
+        // Kept as applied only once mediasoup took it: a failed change is tried again.
+        if (
+          await this.#room.media.setCeiling(c.consumer, layers).then(
+            () => true,
+            () => false,
+          )
+        ) {
+          done = { ...done, layers };
+        }
       }
       if (!before || before.priority !== a.priority) {
-        await c.consumer.setPriority(a.priority).catch(() => undefined);
+        if (
+          await c.consumer.setPriority(a.priority).then(
+            () => true,
+            () => false,
+          )
+        ) {
+          done = { ...done, priority: a.priority };
+        }
       }
-      this.#applied.set(a.consumerId, { layers, priority: a.priority });
+      this.#applied.set(a.consumerId, done);
     }
     for (const id of this.#applied.keys()) {
       if (!consumers.has(id)) {
@@ -265,12 +283,18 @@ export class SessionBandwidth {
     return down;
   }
 
-  /** Each receiving transport capped at its point's downlink plus its sound: a safety net. */
+  /** Each delegate's receiving transport capped at its downlink: a safety net. */
   async #capTransports(
     receivers: readonly Receiver[],
     peers: readonly Peer[],
     limits: BandwidthLimits,
   ): Promise<void> {
+    const open = new Set(peers.flatMap((p) => [...p.transports.keys()]));
+    for (const id of this.#transportCaps.keys()) {
+      if (!open.has(id)) {
+        this.#transportCaps.delete(id);
+      }
+    }
     for (const peer of peers) {
       const receiver = receivers.find((r) => r.pointId === peer.pointId);
       if (!receiver || peer.claims.pointKind === 'central') {

@@ -410,9 +410,9 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     const before = this.#ceilings.get(consumer.id);
     this.#ceilings.set(consumer.id, ceiling);
     if (ceiling === null) {
-      if (!consumer.paused) {
-        await consumer.pause();
-      }
+      // Always: a page's resume may be on its way to the worker (the flag flips only
+      // when the worker answers), and the worker takes requests in order.
+      await consumer.pause();
       return;
     }
     if (consumer.type === 'simulcast' || consumer.type === 'svc') {
