@@ -97,8 +97,8 @@ t.test('the session stays inside its link, the stage sharper than the strip', as
     'what mediasoup sent: the median sample inside the link',
   );
   t.ok(
-    measured.every((kbps) => kbps <= LINK_KBPS * 1.1),
-    'and no sample more than 10 % over it',
+    measured.every((kbps) => kbps <= LINK_KBPS * 1.25),
+    'and no sample a quarter over it (ungoverned, the same room sends twice the link)',
   );
   const consumers = last?.consumers ?? [];
   t.ok(consumers.length >= 12, `${consumers.length} video consumers governed`);
