@@ -6,7 +6,7 @@
 import type { Logger } from '../../common/logger.js';
 import type { BandwidthStatus } from '../../protocol/bandwidth.js';
 import type { Room } from '../sfu/Room.js';
-import { type BandwidthLimits, SessionBandwidth } from './SessionBandwidth.js';
+import { type BandwidthLimits, SessionBandwidth, crossesLink } from './SessionBandwidth.js';
 
 export interface BandwidthConfig {
   enabled: boolean;
@@ -82,7 +82,7 @@ export class BandwidthGovernor {
       }
       const across = live.filter(({ room }) =>
         [...room.peers.values()].some(
-          (p) => !p.closed && !(this.#config.centralOnLan && p.claims.pointKind === 'central'),
+          (p) => !p.closed && crossesLink(p, this.#config.centralOnLan),
         ),
       ).length;
       const limits = this.#limits(across);

@@ -35,6 +35,11 @@ export interface BandwidthLimits {
   centralOnLan: boolean;
 }
 
+/** Whether what a point receives crosses the central link (counts against the budget). */
+export function crossesLink(peer: Peer, centralOnLan: boolean): boolean {
+  return !(centralOnLan && peer.claims.pointKind === 'central');
+}
+
 /** A new loudest point takes the stage once it has held for this long (ms). */
 const SPEAKER_HOLD_MS = 1000;
 
@@ -69,11 +74,6 @@ export class SessionBandwidth {
 
   get status(): BandwidthStatus | null {
     return this.#status;
-  }
-
-  /** A point that would cross the link: what it receives counts against the budget. */
-  crossesLink(peer: Peer, limits: BandwidthLimits): boolean {
-    return !(limits.centralOnLan && peer.claims.pointKind === 'central');
   }
 
   async tick(limits: BandwidthLimits, now: number): Promise<void> {
@@ -116,7 +116,7 @@ export class SessionBandwidth {
     let audioOnLink = 0;
     let overhead = 0;
     for (const peer of peers) {
-      const crosses = this.crossesLink(peer, limits);
+      const crosses = crossesLink(peer, limits.centralOnLan);
       let audio = 0;
       for (const consumer of peer.consumers.values()) {
         if (consumer.kind === 'audio') {
@@ -186,7 +186,7 @@ export class SessionBandwidth {
       const kbps = layers && feed ? (feed.costs[layers.spatial]?.[layers.temporal] ?? 0) : 0;
       if (c && a) {
         perReceiver.set(c.peer.pointId, (perReceiver.get(c.peer.pointId) ?? 0) + kbps);
-        if (this.crossesLink(c.peer, limits)) {
+        if (crossesLink(c.peer, limits.centralOnLan)) {
           usedVideo += kbps;
         }
       }
