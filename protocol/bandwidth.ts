@@ -29,6 +29,11 @@ export interface BandwidthStatus {
     /** The video planned to it, kbit/s. */
     receivingKbps: number;
   }[];
+  /**
+   * Dynacast: which simulcast layers each camera sends (index: spatial layer). A layer
+   * nobody receives for a few seconds is stopped at the sender.
+   */
+  publishers: { pointId: string; producerId: string; sending: boolean[] }[];
   consumers: {
     consumerId: string;
     receiverPointId: string;

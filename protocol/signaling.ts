@@ -254,6 +254,11 @@ export interface SignalingNotifications {
   mediaReset: { reason: 'worker-died' };
   /** The chair or an operator ended the session: the connection closes (4004). */
   sessionEnded: { by: string };
+  /**
+   * Dynacast: send only these simulcast layers of this producer (index: spatial layer;
+   * the lowest is always on). A new producer sends every layer until told otherwise.
+   */
+  publishLayers: { producerId: string; active: boolean[] };
   /** Every point's link quality, as the server sampled it (every 3 s). */
   pointQuality: { points: PointQualityInfo[] };
 }

@@ -215,6 +215,15 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
     await this.#engine.setPreferredLayer(pointId, spatialLayer);
   }
 
+  /**
+   * Which of a source's simulcast layers this point sends now (index: 0 small, 1 medium,
+   * 2 large): the server stops a layer nobody receives, and starts it again when
+   * somebody does. null: every layer.
+   */
+  sendingLayers(source: MediaSource): readonly boolean[] | null {
+    return this.#engine.sendingLayers(source);
+  }
+
   /** What each remote track has received and decoded so far. */
   getStats(): Promise<RemoteTrackStats[]> {
     return this.#engine.getStats();
@@ -393,6 +402,9 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
           source: n.data.source,
           paused: n.method === 'producerPaused',
         });
+        break;
+      case 'publishLayers':
+        void this.#engine.sendLayers(n.data.producerId, n.data.active);
         break;
       case 'recordingAlarm':
         this.emit('recordingAlarm', n.data);

@@ -37,6 +37,8 @@ interface LocalMedia {
   paused: boolean;
   /** Tracks the SDK asked the browser for are stopped by the SDK; yours are not. */
   ownedBySdk: boolean;
+  /** Which simulcast layers the server asked this producer to send; null: all. */
+  sending: boolean[] | null;
 }
 
 interface RemoteMedia {
@@ -65,6 +67,7 @@ export class MediaEngine {
   #send: types.Transport | null = null;
   #recv: types.Transport | null = null;
   #generation = 0;
+  #layerChanges: Promise<void> = Promise.resolve();
 
   constructor(host: EngineHost) {
     this.#host = host;
@@ -131,6 +134,7 @@ export class MediaEngine {
       producer: previous?.producer ?? null,
       paused: previous?.paused ?? false,
       ownedBySdk,
+      sending: previous?.sending ?? null,
     });
     track.addEventListener('ended', () => {
       if (this.#local.get(source)?.track === track) {
@@ -314,6 +318,41 @@ export class MediaEngine {
     );
   }
 
+  /**
+   * Dynacast: the server asks a producer of this point to send only some of its
+   * simulcast layers (nobody receives the others). Changes go one at a time: the
+   * browser refuses parameters read before another change landed.
+   */
+  sendLayers(producerId: string, active: readonly boolean[]): Promise<void> {
+    const entry = [...this.#local.values()].find((e) => e.producer?.id === producerId);
+    if (!entry) {
+      return this.#layerChanges;
+    }
+    this.#layerChanges = this.#layerChanges
+      .then(async () => {
+        const producer = entry.producer;
+        const sender = producer?.rtpSender;
+        if (!producer || producer.id !== producerId || producer.closed || !sender) {
+          return;
+        }
+        const params = sender.getParameters();
+        params.encodings.forEach((encoding, i) => {
+          encoding.active = i === 0 || (active[i] ?? true);
+        });
+        await sender.setParameters(params);
+        entry.sending = params.encodings.map((e) => e.active !== false);
+      })
+      .catch(() => {
+        // A producer closing under the change: its successor sends every layer anew.
+      });
+    return this.#layerChanges;
+  }
+
+  /** Which simulcast layers a source sends now; null: all of them (or not sending). */
+  sendingLayers(source: MediaSource): readonly boolean[] | null {
+    return this.#local.get(source)?.sending ?? null;
+  }
+
   /** What each remote track has received and decoded so far. */
   getStats(): Promise<RemoteTrackStats[]> {
     return remoteTrackStats([...this.#remote.values()]);
@@ -417,6 +456,7 @@ export class MediaEngine {
       appData: { source },
     });
     entry.producer = producer;
+    entry.sending = null;
     const operatorMuted = source === 'mic' && this.#host.mutedByOperator();
     if (entry.paused || operatorMuted) {
       producer.pause();

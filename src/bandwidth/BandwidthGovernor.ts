@@ -14,6 +14,7 @@ export interface BandwidthConfig {
   headroomPct: number;
   delegateDownlinkMbps: number;
   centralOnLan: boolean;
+  dynacast: boolean;
 }
 
 const TICK_MS = 1000;
@@ -113,6 +114,7 @@ export class BandwidthGovernor {
       delegateDownlinkKbps: this.#config.delegateDownlinkMbps * 1000,
       headroomPct: this.#config.headroomPct,
       centralOnLan: this.#config.centralOnLan,
+      dynacast: this.#config.dynacast,
     };
   }
 }

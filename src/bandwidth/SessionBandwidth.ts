@@ -20,6 +20,7 @@ import {
   type Subscription,
   allocate,
 } from './allocate.js';
+import { Dynacast, type PublisherNeeds } from './Dynacast.js';
 import { FeedCosts } from './FeedCosts.js';
 import { LayerSmoother, compare } from './LayerSmoother.js';
 import type { BandwidthStatus } from '../../protocol/bandwidth.js';
@@ -33,6 +34,8 @@ export interface BandwidthLimits {
   headroomPct: number;
   /** Central points sit on the server's LAN: what they receive does not cross the link. */
   centralOnLan: boolean;
+  /** Publishers stop the layers nobody receives; off: every layer is sent. */
+  dynacast: boolean;
 }
 
 /** Whether what a point receives crosses the central link (counts against the budget). */
@@ -42,12 +45,15 @@ export function crossesLink(peer: Peer, centralOnLan: boolean): boolean {
 
 /** A new loudest point takes the stage once it has held for this long (ms). */
 const SPEAKER_HOLD_MS = 1000;
+/** A point that spoke this recently sends every layer: it may take the stage again (ms). */
+const RECENT_SPEAKER_MS = 30_000;
 
 export class SessionBandwidth {
   readonly #room: Room;
   readonly #log: Logger;
   readonly #costs = new FeedCosts();
   readonly #smoother = new LayerSmoother();
+  readonly #dynacast = new Dynacast();
   readonly #lastSpokeAt = new Map<string, number>();
   readonly #applied = new Map<string, { layers: Layers | null; priority: number }>();
   readonly #transportCaps = new Map<string, number>();
@@ -175,6 +181,7 @@ export class SessionBandwidth {
     const applied = this.#smoother.next(plan.allocations, now);
     const steppedDown = await this.#apply(plan.allocations, applied, consumers);
     await this.#capTransports(receivers, peers, limits);
+    const publishers = this.#adaptPublishers(peers, applied, consumers, limits, now);
 
     const byConsumer = new Map(plan.allocations.map((a) => [a.consumerId, a]));
     let usedVideo = 0;
@@ -208,6 +215,7 @@ export class SessionBandwidth {
         downlinkKbps: Math.round(r.downlinkKbps),
         receivingKbps: Math.round(perReceiver.get(r.pointId) ?? 0),
       })),
+      publishers,
       consumers: plan.allocations.map((a) => {
         const c = consumers.get(a.consumerId);
         return {
@@ -281,6 +289,70 @@ export class SessionBandwidth {
       }
     }
     return down;
+  }
+
+  /**
+   * Dynacast: each simulcast camera told to send only the layers somebody receives (the
+   * plan's ceilings of the consumers their pages show, the recorder's top layer), every
+   * layer for the stage and recent speakers. Returns what each publisher sends now.
+   */
+  #adaptPublishers(
+    peers: readonly Peer[],
+    applied: ReadonlyMap<string, Layers | null>,
+    consumers: ReadonlyMap<string, { consumer: types.Consumer }>,
+    limits: BandwidthLimits,
+    now: number,
+  ): BandwidthStatus['publishers'] {
+    const media = this.#room.media;
+    const received = new Map<string, Set<number>>();
+    for (const [consumerId, layers] of applied) {
+      const consumer = consumers.get(consumerId)?.consumer;
+      if (layers && consumer && !consumer.closed && media.shownByPage(consumerId)) {
+        const set = received.get(consumer.producerId) ?? new Set<number>();
+        set.add(layers.spatial);
+        received.set(consumer.producerId, set);
+      }
+    }
+    const onStage = new Set([
+      this.#stageSpeaker,
+      this.#candidate?.pointId ?? null,
+      this.#room.session.spotlight,
+    ]);
+    const needs: PublisherNeeds[] = [];
+    const owners = new Map<string, Peer>();
+    for (const peer of peers) {
+      const spoke = this.#lastSpokeAt.get(peer.pointId) ?? -Infinity;
+      // Dynacast switched off: every layer on again (those stopped before, too).
+      const keepAll =
+        !limits.dynacast || onStage.has(peer.pointId) || now - spoke < RECENT_SPEAKER_MS;
+      for (const producer of peer.producers.values()) {
+        const layers = producer.rtpParameters.encodings?.length ?? 1;
+        if (producer.kind !== 'video' || producer.closed || layers < 2) {
+          continue;
+        }
+        const needed = new Set(received.get(producer.id));
+        if (media.isRecorded(producer.id)) {
+          needed.add(layers - 1);
+        }
+        needs.push({ producerId: producer.id, layers, needed, keepAll });
+        owners.set(producer.id, peer);
+      }
+    }
+    for (const [producerId, active] of this.#dynacast.update(needs, now)) {
+      const owner = owners.get(producerId);
+      owner?.channel.notify('publishLayers', { producerId, active });
+      this.#log.debug(
+        { pointId: owner?.pointId, producerId, active },
+        'bandwidth: a publisher told which layers to send',
+      );
+    }
+    return needs.map((n) => ({
+      pointId: owners.get(n.producerId)?.pointId ?? '',
+      producerId: n.producerId,
+      sending: [
+        ...(this.#dynacast.sending(n.producerId) ?? new Array<boolean>(n.layers).fill(true)),
+      ],
+    }));
   }
 
   /** Each delegate's receiving transport capped at its downlink: a safety net. */

@@ -85,6 +85,8 @@ export interface Config {
     delegateDownlinkMbps: number;
     /** The central point's PCs sit on the server's LAN: what they receive is not counted. */
     centralOnLan: boolean;
+    /** Publishers stop the simulcast layers nobody receives. */
+    dynacast: boolean;
   };
   signaling: {
     maxMessageBytes: number;
@@ -278,6 +280,10 @@ export const schema: Schema<Config> = {
     centralOnLan: {
       type: 'boolean',
       doc: 'Central point PCs on the server LAN: what they receive does not cross the link',
+    },
+    dynacast: {
+      type: 'boolean',
+      doc: 'Publishers stop sending the simulcast layers nobody receives (saves their uplinks)',
     },
   },
   signaling: {

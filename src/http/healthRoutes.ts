@@ -206,6 +206,15 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
         })),
       ),
       metric(
+        'diemcau_bandwidth_layers_stopped',
+        'gauge',
+        'Simulcast layers the publishers were told to stop: nobody receives them (dynacast)',
+        governed.map(({ sessionId, status }) => ({
+          labels: { session: sessionId },
+          value: status.publishers.reduce((n, p) => n + p.sending.filter((on) => !on).length, 0),
+        })),
+      ),
+      metric(
         'diemcau_connectivity_tests',
         'gauge',
         'Connectivity tests kept, by grade',

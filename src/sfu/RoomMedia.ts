@@ -82,6 +82,8 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
   readonly #ceilings = new Map<string, Layers | null>();
   /** Consumers their page has resumed (they start paused); the governor may hold them. */
   readonly #resumedByPage = new Set<string>();
+  /** The recorder's consumers, by producer: what is recorded is sent whole (dynacast). */
+  readonly #recorded = new Map<string, Set<types.Consumer>>();
 
   /** Placed on a worker before it resolves. `peers`: the room's, read, never changed here. */
   static async create(
@@ -191,7 +193,22 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     rtcpPort: number,
   ): Promise<types.Consumer> {
     const { router } = await this.#ready();
-    return createRecordingConsumer(router, producerId, port, rtcpPort);
+    const consumer = await createRecordingConsumer(router, producerId, port, rtcpPort);
+    const recorded = this.#recorded.get(producerId) ?? new Set();
+    recorded.add(consumer);
+    this.#recorded.set(producerId, recorded);
+    consumer.observer.once('close', () => {
+      recorded.delete(consumer);
+      if (recorded.size === 0 && this.#recorded.get(producerId) === recorded) {
+        this.#recorded.delete(producerId);
+      }
+    });
+    return consumer;
+  }
+
+  /** Whether the recorder takes this producer (about to, or does): its top layer is needed. */
+  isRecorded(producerId: string): boolean {
+    return [...(this.#recorded.get(producerId) ?? [])].some((c) => !c.closed);
   }
 
   async connectTransport(peer: Peer, transportId: string, dtlsParameters: object): Promise<void> {
@@ -395,6 +412,11 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     this.#wishes.set(consumerId, wish);
     const ceiling = this.#ceilings.get(consumerId);
     await setLayers(consumer, ceiling ? lowerOf(wish, ceiling) : wish);
+  }
+
+  /** Whether the page shows this consumer (it resumed it; a consumer starts paused). */
+  shownByPage(consumerId: string): boolean {
+    return this.#resumedByPage.has(consumerId);
   }
 
   /** What the page asked for this consumer, if it asked. */

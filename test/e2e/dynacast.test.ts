@@ -1,0 +1,250 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import t from 'tap';
+import type { BandwidthStatus } from '../../protocol/bandwidth.js';
+import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
+import { joinPage, launchBrowser, remoteStats, waitForMediaFrom } from '../helpers/browser.js';
+import { tempDir } from '../helpers/cli.js';
+import { showServerWarningsOnFailure } from '../helpers/serverLogs.js';
+import { startTestServer, tokenFor } from '../helpers/session.js';
+
+// Dynacast in a real session: three Chromium points, nobody speaking (silent
+// microphones), recording off. The chair spotlights Huế: the others' cameras are
+// thumbnails on every page, so after a few seconds they stop sending their medium and
+// large layers (their uplinks carry the thumbnail only), while Huế sends everything.
+// The spotlight moves to Cà Mau: its large layer starts again and the other pages show
+// it full size. Recording starts: what is recorded is sent whole, whoever watches it.
+const silence = path.join(tempDir('dynacast-media'), 'silence.wav');
+if (!existsSync(silence)) {
+  execFileSync(resolveFfmpeg(null).path, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'anullsrc=r=48000:cl=mono',
+    '-t',
+    '5',
+    '-c:a',
+    'pcm_s16le',
+    silence,
+  ]);
+}
+const server = await startTestServer({
+  DIEMCAU_DATA_DIR: tempDir('dynacast'),
+  DIEMCAU_RECORDER_AUTO_START: 'false',
+});
+showServerWarningsOnFailure(server);
+const browser = await launchBrowser([`--use-file-for-fake-audio-capture=${silence}`]);
+t.teardown(async () => {
+  await browser.close();
+  server.child.kill('SIGKILL');
+});
+
+/** Keeps the page's peer connections within reach: what its camera sends, per layer. */
+const TRACK_PCS = `(() => {
+  const Native = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); window.__pcs.push(this); }
+  };
+})();`;
+
+const SESSION = 'dynacast';
+const POINTS = ['central', 'hue', 'ca-mau'];
+const pages = new Map<string, Page>();
+for (const id of POINTS) {
+  pages.set(
+    id,
+    await joinPage(
+      browser,
+      server.url,
+      tokenFor(SESSION, id, id === 'central' ? 'host' : 'delegate'),
+      {
+        initScript: TRACK_PCS,
+      },
+    ),
+  );
+}
+const page = (id: string): Page => pages.get(id) as Page;
+const operator = tokenFor(SESSION, 'ops', 'operator');
+
+/** Which layers a point's camera sends, as its SDK was told (null: all). */
+const sending = (id: string): Promise<boolean[] | null> =>
+  page(id).evaluate(() =>
+    (
+      window as unknown as {
+        diemcauSession: { sendingLayers(s: string): boolean[] | null };
+      }
+    ).diemcauSession.sendingLayers('camera'),
+  );
+
+/** Bytes the page's camera sent per simulcast layer (rid) over `ms`. */
+async function sentPerLayer(id: string, ms: number): Promise<Record<string, number>> {
+  const read = (): Promise<Record<string, number>> =>
+    page(id).evaluate(async () => {
+      const out: Record<string, number> = {};
+      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+        if (pc.connectionState === 'closed') {
+          continue;
+        }
+        (await pc.getStats()).forEach(
+          (s: { type: string; kind?: string; rid?: string; bytesSent?: number }) => {
+            if (s.type === 'outbound-rtp' && s.kind === 'video' && s.rid) {
+              out[s.rid] = (out[s.rid] ?? 0) + (s.bytesSent ?? 0);
+            }
+          },
+        );
+      }
+      return out;
+    });
+  const before = await read();
+  await new Promise((r) => setTimeout(r, ms));
+  const after = await read();
+  return Object.fromEntries(Object.entries(after).map(([rid, b]) => [rid, b - (before[rid] ?? 0)]));
+}
+
+/** Waits until `check` holds (polled every 250 ms); ms taken. */
+async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return Date.now() - started;
+}
+
+const sameLayers = (a: boolean[] | null, b: boolean[]): boolean =>
+  a !== null && a.length === b.length && a.every((x, i) => x === b[i]);
+
+t.test('a camera shown only as a thumbnail sends only its thumbnail', async (t) => {
+  for (const id of POINTS) {
+    await waitForMediaFrom(
+      page(id),
+      POINTS.filter((p) => p !== id),
+      20_000,
+    );
+  }
+  await page('central').evaluate(() =>
+    (
+      window as unknown as { diemcauSession: { setSpotlight(p: string): Promise<void> } }
+    ).diemcauSession.setSpotlight('hue'),
+  );
+  const took = await until(
+    async () => sameLayers(await sending('ca-mau'), [true, false, false]),
+    20_000,
+    'Cà Mau told to send its thumbnail only',
+  );
+  t.pass(`Cà Mau's camera told to send its thumbnail only, ${took} ms after the spotlight moved`);
+  // The browser takes a moment to stop the encodings; then they carry nothing.
+  await new Promise((r) => setTimeout(r, 1000));
+  const caMau = await sentPerLayer('ca-mau', 2000);
+  t.ok((caMau['r0'] ?? 0) > 0, `its thumbnail still flows (${caMau['r0']} bytes in 2 s)`);
+  t.ok(
+    (caMau['r1'] ?? 0) === 0 && (caMau['r2'] ?? 0) === 0,
+    `its medium and large layers carry nothing: ${JSON.stringify(caMau)}`,
+  );
+  // Whether Huế's browser sends its large layer yet is its own ramp-up (its own uplink
+  // estimate); what the server controls is that it was never told to stop one.
+  t.ok(
+    (await sending('hue'))?.every(Boolean) ?? true,
+    'the spotlit Huế was never told to stop any',
+  );
+  for (const id of ['central', 'hue']) {
+    await waitForMediaFrom(page(id), ['ca-mau'], 10_000);
+    t.pass(`${id} still decodes Cà Mau`);
+  }
+
+  const live = (await (
+    await fetch(`${server.url}/api/v1/sessions/${SESSION}/live`, {
+      headers: { authorization: `Bearer ${operator}` },
+    })
+  ).json()) as { bandwidth: BandwidthStatus | null };
+  const publisher = live.bandwidth?.publishers.find((p) => p.pointId === 'ca-mau');
+  t.same(publisher?.sending, [true, false, false], 'the live view says what Cà Mau sends');
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  const stopped = Number(
+    new RegExp(`diemcau_bandwidth_layers_stopped\\{session="${SESSION}"\\} (\\d+)`).exec(
+      metrics,
+    )?.[1],
+  );
+  t.ok(stopped >= 2, `/metrics counts ${stopped} layers stopped`);
+});
+
+t.test(
+  'the spotlight moves: the stopped camera sends its large layer, shown full size',
+  async (t) => {
+    const captured = await page('ca-mau').evaluate(
+      () =>
+        (
+          window as unknown as {
+            diemcauSession: { localTrack(s: string): MediaStreamTrack | null };
+          }
+        ).diemcauSession
+          .localTrack('camera')
+          ?.getSettings().width ?? 0,
+    );
+    t.ok(captured > 0, `Cà Mau captures ${captured} px wide`);
+    const started = Date.now();
+    await page('central').evaluate(() =>
+      (
+        window as unknown as { diemcauSession: { setSpotlight(p: string): Promise<void> } }
+      ).diemcauSession.setSpotlight('ca-mau'),
+    );
+    const widthAt = async (id: string): Promise<number> =>
+      Math.max(
+        0,
+        ...(await remoteStats(page(id)))
+          .filter((s) => s.pointId === 'ca-mau' && s.kind === 'video')
+          .map((s) => (s as { frameWidth?: number }).frameWidth ?? 0),
+      );
+    await Promise.all(
+      ['central', 'hue'].map((id) =>
+        until(async () => (await widthAt(id)) >= captured, 15_000, `${id} shows Cà Mau full size`),
+      ),
+    );
+    t.pass(
+      `both pages show Cà Mau full size (${captured} px), ${Date.now() - started} ms after the spotlight moved`,
+    );
+    t.ok((await sending('ca-mau'))?.every(Boolean), 'Cà Mau sends every layer again');
+    const caMau = await sentPerLayer('ca-mau', 2000);
+    t.ok((caMau['r2'] ?? 0) > 0, `its large layer flows: ${JSON.stringify(caMau)}`);
+  },
+);
+
+t.test('what is recorded is sent whole, whoever watches it', async (t) => {
+  // Huế, out of the spotlight, is a thumbnail everywhere again: its large layer stops.
+  await until(
+    async () => (await sending('hue'))?.[2] === false,
+    20_000,
+    'Huế told to stop its large layer',
+  );
+  t.pass('Huế, now a thumbnail, stopped its large layer');
+  await page('central').evaluate(() =>
+    (
+      window as unknown as { diemcauSession: { setRecording(r: boolean): Promise<void> } }
+    ).diemcauSession.setRecording(true),
+  );
+  const took = await until(
+    async () => (await sending('hue'))?.[2] === true,
+    15_000,
+    'Huế told to send its large layer for the recorder',
+  );
+  t.pass(`recording on: Huế sends its large layer again (${took} ms)`);
+  // Its browser ramps the layer up on its own time (its own uplink estimate).
+  const flowed = await until(
+    async () => ((await sentPerLayer('hue', 1000))['r2'] ?? 0) > 0,
+    15_000,
+    "Huế's large layer flowing",
+  );
+  t.pass(`and it flows, ${flowed} ms later`);
+});
