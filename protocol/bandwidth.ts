@@ -30,10 +30,11 @@ export interface BandwidthStatus {
     receivingKbps: number;
   }[];
   /**
-   * Dynacast: which simulcast layers each camera sends (index: spatial layer). A layer
-   * nobody receives for a few seconds is stopped at the sender.
+   * Dynacast: each simulcast camera, its layers, and the highest it was told to send
+   * (`layers - 1`: all). Layers above what anybody receives for a few seconds are
+   * stopped at the sender.
    */
-  publishers: { pointId: string; producerId: string; sending: boolean[] }[];
+  publishers: { pointId: string; producerId: string; layers: number; maxSpatialLayer: number }[];
   consumers: {
     consumerId: string;
     receiverPointId: string;

@@ -255,10 +255,11 @@ export interface SignalingNotifications {
   /** The chair or an operator ended the session: the connection closes (4004). */
   sessionEnded: { by: string };
   /**
-   * Dynacast: send only these simulcast layers of this producer (index: spatial layer;
-   * the lowest is always on). A new producer sends every layer until told otherwise.
+   * Dynacast: send this producer's simulcast layers up to this one only (the ones above
+   * nobody receives). A new producer sends every layer until told otherwise; the same
+   * may be told again (in case it did not take).
    */
-  publishLayers: { producerId: string; active: boolean[] };
+  publishLayers: { producerId: string; maxSpatialLayer: number };
   /** Every point's link quality, as the server sampled it (every 3 s). */
   pointQuality: { points: PointQualityInfo[] };
 }

@@ -216,11 +216,11 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
   }
 
   /**
-   * Which of a source's simulcast layers this point sends now (index: 0 small, 1 medium,
-   * 2 large): the server stops a layer nobody receives, and starts it again when
-   * somebody does. null: every layer.
+   * Which of a source's simulcast layers this point's browser has on now (index: 0
+   * small, 1 medium, 2 large): the server stops the layers above what anybody receives,
+   * and starts them again when somebody does. null: the source is not sent in layers.
    */
-  sendingLayers(source: MediaSource): readonly boolean[] | null {
+  sendingLayers(source: MediaSource): boolean[] | null {
     return this.#engine.sendingLayers(source);
   }
 
@@ -404,7 +404,7 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
         });
         break;
       case 'publishLayers':
-        void this.#engine.sendLayers(n.data.producerId, n.data.active);
+        void this.#engine.sendLayers(n.data.producerId, n.data.maxSpatialLayer);
         break;
       case 'recordingAlarm':
         this.emit('recordingAlarm', n.data);

@@ -37,8 +37,6 @@ interface LocalMedia {
   paused: boolean;
   /** Tracks the SDK asked the browser for are stopped by the SDK; yours are not. */
   ownedBySdk: boolean;
-  /** Which simulcast layers the server asked this producer to send; null: all. */
-  sending: boolean[] | null;
 }
 
 interface RemoteMedia {
@@ -67,7 +65,6 @@ export class MediaEngine {
   #send: types.Transport | null = null;
   #recv: types.Transport | null = null;
   #generation = 0;
-  #layerChanges: Promise<void> = Promise.resolve();
 
   constructor(host: EngineHost) {
     this.#host = host;
@@ -134,7 +131,6 @@ export class MediaEngine {
       producer: previous?.producer ?? null,
       paused: previous?.paused ?? false,
       ownedBySdk,
-      sending: previous?.sending ?? null,
     });
     track.addEventListener('ended', () => {
       if (this.#local.get(source)?.track === track) {
@@ -319,38 +315,40 @@ export class MediaEngine {
   }
 
   /**
-   * Dynacast: the server asks a producer of this point to send only some of its
-   * simulcast layers (nobody receives the others). Changes go one at a time: the
-   * browser refuses parameters read before another change landed.
+   * Dynacast: the server asks a producer of this point to send its simulcast layers up
+   * to `maxSpatialLayer` only (nobody receives the others). Through mediasoup-client, so
+   * a later renegotiation keeps them off.
    */
-  sendLayers(producerId: string, active: readonly boolean[]): Promise<void> {
-    const entry = [...this.#local.values()].find((e) => e.producer?.id === producerId);
-    if (!entry) {
-      return this.#layerChanges;
+  async sendLayers(producerId: string, maxSpatialLayer: number): Promise<void> {
+    const producer = [...this.#local.values()].find((e) => e.producer?.id === producerId)?.producer;
+    if (!producer || producer.closed || producer.kind !== 'video') {
+      return;
     }
-    this.#layerChanges = this.#layerChanges
-      .then(async () => {
-        const producer = entry.producer;
-        const sender = producer?.rtpSender;
-        if (!producer || producer.id !== producerId || producer.closed || !sender) {
-          return;
-        }
-        const params = sender.getParameters();
-        params.encodings.forEach((encoding, i) => {
-          encoding.active = i === 0 || (active[i] ?? true);
-        });
+    try {
+      await producer.setMaxSpatialLayer(maxSpatialLayer);
+      // mediasoup-client skips a layer it believes set and swallows a failed change:
+      // what the sender does is checked, and put right where it differs.
+      const sender = producer.rtpSender;
+      if (!sender || producer.closed) {
+        return;
+      }
+      const params = sender.getParameters();
+      const on = (i: number): boolean => i <= maxSpatialLayer;
+      if (params.encodings.some((e, i) => (e.active !== false) !== on(i))) {
+        params.encodings.forEach((e, i) => (e.active = on(i)));
         await sender.setParameters(params);
-        entry.sending = params.encodings.map((e) => e.active !== false);
-      })
-      .catch(() => {
-        // A producer closing under the change: its successor sends every layer anew.
-      });
-    return this.#layerChanges;
+      }
+    } catch {
+      // A producer closing under the change: its successor sends every layer anew.
+    }
   }
 
-  /** Which simulcast layers a source sends now; null: all of them (or not sending). */
-  sendingLayers(source: MediaSource): readonly boolean[] | null {
-    return this.#local.get(source)?.sending ?? null;
+  /** Which simulcast layers a source's sender has on now; null: not sending it simulcast. */
+  sendingLayers(source: MediaSource): boolean[] | null {
+    const producer = this.#local.get(source)?.producer;
+    const encodings =
+      producer && !producer.closed ? producer.rtpSender?.getParameters().encodings : undefined;
+    return encodings && encodings.length > 1 ? encodings.map((e) => e.active !== false) : null;
   }
 
   /** What each remote track has received and decoded so far. */
@@ -456,7 +454,6 @@ export class MediaEngine {
       appData: { source },
     });
     entry.producer = producer;
-    entry.sending = null;
     const operatorMuted = source === 'mic' && this.#host.mutedByOperator();
     if (entry.paused || operatorMuted) {
       producer.pause();

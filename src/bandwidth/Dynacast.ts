@@ -1,11 +1,13 @@
 /**
- * Dynacast: a publisher sends only the simulcast layers somebody receives. A layer that
- * no receiver (nor the recorder) has needed for a few seconds is stopped at the sender,
- * saving its uplink and the central link's ingress; it starts again at the tick that
- * needs it. The lowest layer is never stopped (a new receiver starts on it), nor any
- * layer of the speaker, the spotlight and recent speakers: the stage must not wait for
- * an encoder to wake. After LiveKit's dynacast (its `DynacastManager` keeps a quality
- * on while any subscriber wants it, and stops it a few seconds after the last one left).
+ * Dynacast: a publisher sends its simulcast layers only up to the highest one somebody
+ * receives. A layer above what any receiver (or the recorder) has needed for a few
+ * seconds is stopped at the sender, saving its uplink and the central link's ingress;
+ * it starts again at the tick that needs it. The layers below the highest needed stay
+ * on: when the sender's browser holds its top layer back (a busy PC, a thin uplink),
+ * mediasoup falls back to the next one down, not to the thumbnail. The lowest layer is
+ * never stopped (a new receiver starts on it), nor any layer of the speaker, the
+ * spotlight and recent speakers: the stage must not wait for an encoder to wake. After
+ * LiveKit's dynacast, which keeps every quality up to the highest any subscriber wants.
  */
 
 /** What one simulcast producer's receivers need now. */
@@ -21,34 +23,42 @@ export interface PublisherNeeds {
 
 /** A layer nobody needed for this long is stopped (ms). */
 export const STOP_AFTER_MS = 5000;
+/** What a publisher was told is told again this often, in case it did not take (ms). */
+export const RETELL_AFTER_MS = 10_000;
 
 export class Dynacast {
   readonly #lastNeeded = new Map<string, number[]>();
-  readonly #sent = new Map<string, boolean[]>();
+  readonly #sent = new Map<string, { maxSpatialLayer: number; at: number }>();
 
   /**
-   * The publishers whose layers change at `now`, and which of their layers each sends
-   * from now on. A producer first seen sends everything (as a new producer does) until
-   * a layer has gone unneeded for {@link STOP_AFTER_MS}.
+   * The publishers to tell at `now`, and the highest layer each sends from now on: those
+   * whose layers change, and those told long enough ago to be told again. A producer
+   * first seen sends everything (as a new producer does) until a layer has gone
+   * unneeded for {@link STOP_AFTER_MS}.
    */
-  update(publishers: readonly PublisherNeeds[], now: number): Map<string, boolean[]> {
-    const changes = new Map<string, boolean[]>();
+  update(publishers: readonly PublisherNeeds[], now: number): Map<string, number> {
+    const tell = new Map<string, number>();
     const seen = new Set<string>();
     for (const p of publishers) {
       seen.add(p.producerId);
       const last = this.#lastNeeded.get(p.producerId) ?? new Array<number>(p.layers).fill(now);
-      for (let s = 0; s < p.layers; s++) {
-        if (s === 0 || p.keepAll || p.needed.has(s)) {
-          last[s] = now;
-        }
+      const highest = p.keepAll ? p.layers - 1 : Math.max(0, ...p.needed);
+      for (let s = 0; s <= Math.min(highest, p.layers - 1); s++) {
+        last[s] = now;
       }
       this.#lastNeeded.set(p.producerId, last);
-      const active = last.map((at) => now - at < STOP_AFTER_MS);
-      const before = this.#sent.get(p.producerId) ?? new Array<boolean>(p.layers).fill(true);
-      if (active.some((a, s) => a !== before[s])) {
-        changes.set(p.producerId, active);
+      let maxSpatialLayer = 0;
+      for (let s = 1; s < p.layers; s++) {
+        if (now - (last[s] ?? -Infinity) < STOP_AFTER_MS) {
+          maxSpatialLayer = s;
+        }
       }
-      this.#sent.set(p.producerId, active);
+      const before = this.#sent.get(p.producerId);
+      const changed = (before?.maxSpatialLayer ?? p.layers - 1) !== maxSpatialLayer;
+      if (changed || (before && now - before.at >= RETELL_AFTER_MS)) {
+        tell.set(p.producerId, maxSpatialLayer);
+        this.#sent.set(p.producerId, { maxSpatialLayer, at: now });
+      }
     }
     for (const id of [...this.#lastNeeded.keys()]) {
       if (!seen.has(id)) {
@@ -56,11 +66,11 @@ export class Dynacast {
         this.#sent.delete(id);
       }
     }
-    return changes;
+    return tell;
   }
 
-  /** Which layers a producer was last told to send; null: all (never told). */
-  sending(producerId: string): readonly boolean[] | null {
-    return this.#sent.get(producerId) ?? null;
+  /** The highest layer a producer was last told to send; null: never told (all of them). */
+  maxSpatialLayer(producerId: string): number | null {
+    return this.#sent.get(producerId)?.maxSpatialLayer ?? null;
   }
 }

@@ -66,6 +66,8 @@ export class SessionBandwidth {
   constructor(room: Room, log: Logger, nudge: () => void = () => undefined) {
     this.#room = room;
     this.#log = log;
+    // A layer the recorder needs starts at once, before its first keyframe is written.
+    room.media.on('recorded', nudge);
     room.media.on('activespeaker', (pointId) => {
       const now = Date.now();
       this.#lastSpokeAt.set(pointId, now);
@@ -292,9 +294,10 @@ export class SessionBandwidth {
   }
 
   /**
-   * Dynacast: each simulcast camera told to send only the layers somebody receives (the
-   * plan's ceilings of the consumers their pages show, the recorder's top layer), every
-   * layer for the stage and recent speakers. Returns what each publisher sends now.
+   * Dynacast: each simulcast camera told to send its layers up to the highest somebody
+   * receives (the plan's ceilings of the consumers their pages resumed, the recorder's
+   * top layer), every layer for the stage and recent speakers. Returns what each
+   * publisher was told.
    */
   #adaptPublishers(
     peers: readonly Peer[],
@@ -338,20 +341,19 @@ export class SessionBandwidth {
         owners.set(producer.id, peer);
       }
     }
-    for (const [producerId, active] of this.#dynacast.update(needs, now)) {
+    for (const [producerId, maxSpatialLayer] of this.#dynacast.update(needs, now)) {
       const owner = owners.get(producerId);
-      owner?.channel.notify('publishLayers', { producerId, active });
+      owner?.channel.notify('publishLayers', { producerId, maxSpatialLayer });
       this.#log.debug(
-        { pointId: owner?.pointId, producerId, active },
+        { pointId: owner?.pointId, producerId, maxSpatialLayer },
         'bandwidth: a publisher told which layers to send',
       );
     }
     return needs.map((n) => ({
       pointId: owners.get(n.producerId)?.pointId ?? '',
       producerId: n.producerId,
-      sending: [
-        ...(this.#dynacast.sending(n.producerId) ?? new Array<boolean>(n.layers).fill(true)),
-      ],
+      layers: n.layers,
+      maxSpatialLayer: this.#dynacast.maxSpatialLayer(n.producerId) ?? n.layers - 1,
     }));
   }
 

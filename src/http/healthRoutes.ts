@@ -211,7 +211,7 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
         'Simulcast layers the publishers were told to stop: nobody receives them (dynacast)',
         governed.map(({ sessionId, status }) => ({
           labels: { session: sessionId },
-          value: status.publishers.reduce((n, p) => n + p.sending.filter((on) => !on).length, 0),
+          value: status.publishers.reduce((n, p) => n + p.layers - 1 - p.maxSpatialLayer, 0),
         })),
       ),
       metric(

@@ -34,6 +34,8 @@ export type RoomMediaEvents = {
   producerpause: [peer: Peer, producer: types.Producer, paused: boolean];
   /** The loudest point changed. */
   activespeaker: [pointId: string];
+  /** The recorder takes a producer: what it records must be sent whole. */
+  recorded: [producerId: string];
   /** The worker died: the points' media is gone; it is being placed on another. */
   lost: [workerPid: number];
   /** The media runs on another worker now: every point rebuilds. */
@@ -203,6 +205,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
         this.#recorded.delete(producerId);
       }
     });
+    this.safeEmit('recorded', producerId);
     return consumer;
   }
 
