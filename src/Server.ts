@@ -151,7 +151,13 @@ export class Server {
     const quality = new LiveQuality(live, pool, logger);
     const bandwidth = new BandwidthGovernor(
       config.bandwidth,
-      () => live.opened().map((l) => ({ id: l.id, room: l.room })),
+      () =>
+        live.opened().map((l) => ({
+          id: l.id,
+          room: l.room,
+          // Read at each tick: an operator may change it while the session runs.
+          linkMbps: linkMbpsOf(planning.sessions, l.id),
+        })),
       logger,
     );
     const probes = new ConnectivityProbes({
@@ -382,4 +388,16 @@ async function buildApp(
   });
   await app.register(openApiRoutes);
   return app;
+}
+
+/** A live session's own share of the link; null (an even share) if it has none, or is gone. */
+function linkMbpsOf(
+  sessions: { get(id: string): { linkMbps: number | null } },
+  id: string,
+): number | null {
+  try {
+    return sessions.get(id).linkMbps;
+  } catch {
+    return null;
+  }
 }

@@ -196,6 +196,50 @@ t.test('bad input to the routes: coded 4xx, nothing stored, nothing executed', a
   db.close();
 });
 
+t.test(
+  "a session's share of the central link: planned, changed, cleared; nonsense refused",
+  async (t) => {
+    t.equal(
+      (await api('GET', `/sessions/${plan.id}`)).body.linkMbps,
+      null,
+      'by default an even share',
+    );
+    const province = await api('POST', '/sessions', {
+      ...plan,
+      id: 'link-share',
+      linkMbps: 12,
+      points: [],
+    });
+    t.equal(province.status, 201, JSON.stringify(province.body));
+    t.equal(province.body.linkMbps, 12, 'planned with 12 Mbit/s of its own');
+    const raised = await api('PATCH', '/sessions/link-share', { linkMbps: 20 });
+    t.equal(raised.body.linkMbps, 20, 'changed to 20');
+    const cleared = await api('PATCH', '/sessions/link-share', { linkMbps: null });
+    t.equal(cleared.body.linkMbps, null, 'cleared: an even share again');
+    for (const bad of [0, -5, 1.5, 'lots', 200_000, true]) {
+      const res = await api('PATCH', '/sessions/link-share', { linkMbps: bad });
+      t.equal(res.status, 400, `${JSON.stringify(bad)}: refused`);
+      t.match(res.body.error?.code, /^DC_ERR_/, `${JSON.stringify(bad)}: coded`);
+    }
+    t.equal((await api('GET', '/sessions/link-share')).body.linkMbps, null, 'nothing bad stored');
+    const byCli = await cli(['session', 'edit', 'link-share', '--link-mbps', '8', '--json']);
+    t.equal(byCli.code, 0, byCli.stderr);
+    t.equal(
+      (JSON.parse(byCli.stdout) as { linkMbps: number }).linkMbps,
+      8,
+      'the command line sets it',
+    );
+    const badCli = await cli(['session', 'edit', 'link-share', '--link-mbps', 'eight']);
+    t.not(badCli.code, 0, 'and refuses nonsense');
+    t.match(badCli.stderr, /linkMbps/, `saying what: ${badCli.stderr.trim()}`);
+    t.equal(
+      (await api('DELETE', '/sessions/link-share')).body.state,
+      'cancelled',
+      'cancelled again',
+    );
+  },
+);
+
 let hanoi: { joinUrl: string; login: string; password: string; expiresAt: string };
 const tokenOf = (joinUrl: string): string => decodeURIComponent(joinUrl.split('token=')[1] ?? '');
 

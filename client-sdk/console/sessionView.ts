@@ -9,6 +9,7 @@
 import type { Api } from './api.js';
 import { button, byId, el, fmtBytes, fmtDuration, formValues } from './dom.js';
 import type { Words } from './i18n.js';
+import { linkMbpsOf } from './sessionFields.js';
 import type { LiveView, ReadinessRow, SessionSummary, TestCell } from './types.js';
 
 const REFRESH_MS = 3000;
@@ -54,6 +55,7 @@ export class SessionView {
           chair: f['chair'] ?? '',
           startsAt: new Date(f['startsAt'] ?? '').toISOString(),
           endsAt: new Date(f['endsAt'] ?? '').toISOString(),
+          linkMbps: linkMbpsOf(f['linkMbps']),
           ...(revision !== undefined ? { revision } : {}),
         });
         byId<HTMLDetailsElement>('edit-session').open = false;
@@ -515,6 +517,8 @@ export class SessionView {
     (form.elements.namedItem('chair') as HTMLInputElement).value = s.chair;
     (form.elements.namedItem('startsAt') as HTMLInputElement).value = local(s.startsAt);
     (form.elements.namedItem('endsAt') as HTMLInputElement).value = local(s.endsAt);
+    (form.elements.namedItem('linkMbps') as HTMLInputElement).value =
+      s.linkMbps === null ? '' : String(s.linkMbps);
   }
 
   #toggle(pointId: string): void {

@@ -5,6 +5,7 @@
 import type { Api } from './api.js';
 import { byId, el, formValues } from './dom.js';
 import type { Words } from './i18n.js';
+import { linkMbpsOf } from './sessionFields.js';
 import type { SessionSummary } from './types.js';
 
 export class SessionsView {
@@ -114,6 +115,7 @@ export class SessionsView {
         ...(f['chair'] ? { chair: f['chair'] } : {}),
         startsAt: new Date(f['startsAt'] ?? '').toISOString(),
         endsAt: new Date(f['endsAt'] ?? '').toISOString(),
+        ...(f['linkMbps'] ? { linkMbps: linkMbpsOf(f['linkMbps']) } : {}),
         ...(points.length ? { points } : {}),
       });
       form.reset();

@@ -9,6 +9,8 @@ export interface SessionSummary {
   startsAt: string;
   endsAt: string;
   chair: string;
+  /** Its share of the central link, Mbit/s; null: an even share. */
+  linkMbps: number | null;
   category: string;
   hostLevel: string;
   late: string[];

@@ -1,12 +1,22 @@
 /**
  * The bandwidth governor for the whole server: about once a second, every live session
- * gets its share of the central point's link (`bandwidth.linkMbps`, split evenly among
- * the sessions with a point across it) and governs its own within it (SessionBandwidth).
+ * gets its share of the central point's link (`bandwidth.linkMbps` among the sessions
+ * with a point across it: a session's own `linkMbps` caps its share, the rest is split
+ * evenly, `shareLink`) and governs its own within it (SessionBandwidth).
  */
 import type { Logger } from '../../common/logger.js';
 import type { BandwidthStatus } from '../../protocol/bandwidth.js';
 import type { Room } from '../sfu/Room.js';
 import { type BandwidthLimits, SessionBandwidth, crossesLink } from './SessionBandwidth.js';
+import { shareLink } from './shareLink.js';
+
+/** A live session as the governor sees it: its room and its own share of the link, if any. */
+export interface GovernedRoom {
+  id: string;
+  room: Room;
+  /** Its plan's share of the central link (Mbit/s); null: an even share. */
+  linkMbps: number | null;
+}
 
 export interface BandwidthConfig {
   enabled: boolean;
@@ -21,7 +31,7 @@ const TICK_MS = 1000;
 
 export class BandwidthGovernor {
   readonly #config: Readonly<BandwidthConfig>;
-  readonly #rooms: () => Iterable<{ id: string; room: Room }>;
+  readonly #rooms: () => Iterable<GovernedRoom>;
   readonly #log: Logger;
   readonly #sessions = new Map<string, { room: Room; governed: SessionBandwidth }>();
   readonly #timer: NodeJS.Timeout | null;
@@ -30,7 +40,7 @@ export class BandwidthGovernor {
 
   constructor(
     config: Readonly<BandwidthConfig>,
-    rooms: () => Iterable<{ id: string; room: Room }>,
+    rooms: () => Iterable<GovernedRoom>,
     log: Logger,
     tickMs = TICK_MS,
   ) {
@@ -81,15 +91,25 @@ export class BandwidthGovernor {
           });
         }
       }
+      const linkKbps = this.#config.linkMbps * 1000;
       const across = live.filter(({ room }) =>
         [...room.peers.values()].some(
           (p) => !p.closed && crossesLink(p, this.#config.centralOnLan),
         ),
-      ).length;
-      const limits = this.#limits(across);
+      );
+      const shares = shareLink(
+        linkKbps,
+        new Map(across.map((l) => [l.id, l.linkMbps === null ? null : l.linkMbps * 1000])),
+      );
+      const capOf = new Map(live.map((l) => [l.id, l.linkMbps]));
       for (const [id, s] of this.#sessions) {
+        // Nothing of a session with no point across the link crosses it: its own cap.
+        const cap = capOf.get(id);
+        const share =
+          shares.get(id) ??
+          Math.min(linkKbps, cap === null || cap === undefined ? Infinity : cap * 1000);
         try {
-          await s.governed.tick(limits, now);
+          await s.governed.tick(this.#limits(share), now);
         } catch (err) {
           // A session closing under the tick: its next round, if any, starts afresh.
           this.#log.debug({ err, sessionId: id }, 'bandwidth tick failed');
@@ -108,9 +128,9 @@ export class BandwidthGovernor {
     this.#sessions.clear();
   }
 
-  #limits(sessions: number): BandwidthLimits {
+  #limits(linkKbps: number): BandwidthLimits {
     return {
-      linkKbps: (this.#config.linkMbps * 1000) / Math.max(1, sessions),
+      linkKbps,
       delegateDownlinkKbps: this.#config.delegateDownlinkMbps * 1000,
       headroomPct: this.#config.headroomPct,
       centralOnLan: this.#config.centralOnLan,

@@ -105,7 +105,7 @@ Prints the effective configuration (defaults, the file, DIEMCAU_* variables), se
   session: `Usage: diemcau session create --title T --category a|b|c|d|e|other
                               --host-level ttcp|ban-tcd|ministry|province|district
                               --start ISO --end ISO [--case TEXT] [--chair NAME]
-                              [--rehearsal ISO] [--id ID] [--json]
+                              [--rehearsal ISO] [--link-mbps N] [--id ID] [--json]
        diemcau session list [--json]
        diemcau session show SESSION [--json]
        diemcau session edit SESSION [--title …] [--start ISO] … [--json]

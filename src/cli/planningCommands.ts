@@ -63,6 +63,7 @@ const SESSION_FLAGS = {
   start: { type: 'string' },
   end: { type: 'string' },
   rehearsal: { type: 'string' },
+  'link-mbps': { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -81,6 +82,10 @@ function sessionFields(v: Record<string, string | boolean | undefined>): Session
     ...(str('start') !== undefined ? { startsAt: str('start') } : {}),
     ...(str('end') !== undefined ? { endsAt: str('end') } : {}),
     ...(str('rehearsal') !== undefined ? { rehearsalAt: str('rehearsal') || null } : {}),
+    // An empty value gives the session back its even share of the link.
+    ...(str('link-mbps') !== undefined
+      ? { linkMbps: str('link-mbps') ? Number(str('link-mbps')) : null }
+      : {}),
   };
 }
 

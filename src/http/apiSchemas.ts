@@ -69,6 +69,7 @@ const SESSION_FIELDS = {
   startsAt: TIME,
   endsAt: TIME,
   rehearsalAt: { anyOf: [TIME, { type: 'null' }] },
+  linkMbps: { anyOf: [{ type: 'integer', minimum: 1, maximum: 100_000 }, { type: 'null' }] },
 } as const;
 
 export const NEW_SESSION_BODY = {
@@ -138,6 +139,7 @@ export const SESSION = {
     endsAt: TIME,
     rehearsalAt: { type: ['string', 'null'] },
     rehearsalOpen: { type: 'boolean' },
+    linkMbps: { type: ['integer', 'null'] },
     state: { type: 'string', enum: SESSION_STATES },
     readyOverride: {
       anyOf: [

@@ -30,6 +30,7 @@ import {
   checkSchedule,
   hostLevel,
   id,
+  linkMbps,
   oneOf,
   people,
   slug,
@@ -52,6 +53,8 @@ export interface SessionView {
   rehearsalOpen: boolean;
   state: SessionState;
   readyOverride: PlannedSession['readyOverride'];
+  /** Its share of the central point's link, Mbit/s; null: an even share. */
+  linkMbps: number | null;
   due: Record<keyof DueTimes, string>;
   late: LateStep[];
   revision: number;
@@ -119,6 +122,7 @@ export class SessionService {
       createdAt: now,
       updatedAt: now,
       revision: 1,
+      linkMbps: input.linkMbps === undefined ? null : linkMbps(input.linkMbps),
     };
     const points = (input.points ?? []).map((p, i) => this.#newPoint(p, i));
     this.#store.transaction(() => {
@@ -181,6 +185,8 @@ export class SessionService {
             }
           : {}),
         ...(fields.rehearsalOpen !== undefined ? { rehearsalOpen: fields.rehearsalOpen } : {}),
+        // Live too: the chair may give a session more of the link, or less, as it runs.
+        ...(fields.linkMbps !== undefined ? { linkMbps: linkMbps(fields.linkMbps) } : {}),
       };
       if (s.state === 'live' && (patch.startsAt || patch.rehearsalOpen !== undefined)) {
         throw new errors.SESSION_NOT_EDITABLE('live: its start and rehearsal are past');
@@ -292,6 +298,7 @@ export class SessionService {
         createdAt: now,
         updatedAt: now,
         revision: 1,
+        linkMbps: null,
       };
       this.#store.insertSession(session);
       return session;
@@ -468,6 +475,7 @@ export class SessionService {
       rehearsalOpen: s.rehearsalOpen,
       state: s.state,
       readyOverride: s.readyOverride,
+      linkMbps: s.linkMbps,
       due: {
         plan: due.plan.toISOString(),
         invitations: due.invitations.toISOString(),

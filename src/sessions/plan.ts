@@ -64,6 +64,11 @@ export interface PlannedSession {
   updatedAt: Date;
   /** Counts every change: an edit based on an older revision is refused. */
   revision: number;
+  /**
+   * This session's share of the central point's link, Mbit/s: a cap the bandwidth
+   * governor keeps it under (what it leaves goes to the others). null: an even share.
+   */
+  linkMbps: number | null;
 }
 
 export interface DueTimes {

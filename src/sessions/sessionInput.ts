@@ -23,6 +23,7 @@ export interface SessionFields {
   endsAt?: string;
   rehearsalAt?: string | null;
   rehearsalOpen?: boolean;
+  linkMbps?: number | null;
 }
 
 export interface PointFields {
@@ -36,6 +37,17 @@ export interface PointFields {
 const bad = (what: string): never => {
   throw new errors.BAD_REQUEST(what);
 };
+
+/** A session's share of the central link: whole Mbit/s, or null for an even share. */
+export function linkMbps(value: unknown): number | null {
+  if (value === null) {
+    return null;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100_000) {
+    return bad('linkMbps: a whole number of Mbit/s from 1 to 100000, or null');
+  }
+  return value;
+}
 
 export function text(value: unknown, field: string, max: number, required: boolean): string {
   if (value === undefined && !required) {

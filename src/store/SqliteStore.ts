@@ -39,6 +39,7 @@ interface SessionRow {
   created_at: string;
   updated_at: string;
   revision: number;
+  link_mbps: number | null;
 }
 
 interface PointRow {
@@ -111,6 +112,7 @@ function session(r: SessionRow): PlannedSession {
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
     revision: r.revision,
+    linkMbps: r.link_mbps,
   };
 }
 
@@ -178,6 +180,7 @@ const SESSION_COLUMNS: Record<keyof SessionPatch, string> = {
   rehearsalOpen: 'rehearsal_open',
   state: 'state',
   readyOverride: 'ready_override',
+  linkMbps: 'link_mbps',
 };
 
 export class SqliteStore implements Store {
@@ -210,8 +213,8 @@ export class SqliteStore implements Store {
     this.#db.run(
       `INSERT INTO sessions (id, ad_hoc, title, case_summary, category, host_level, chair,
          starts_at, ends_at, rehearsal_at, rehearsal_open, state, ready_override,
-         created_at, updated_at, revision)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         created_at, updated_at, revision, link_mbps)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       s.id,
       s.adHoc ? 1 : 0,
       s.title,
@@ -228,6 +231,7 @@ export class SqliteStore implements Store {
       iso(s.createdAt),
       iso(s.updatedAt),
       s.revision,
+      s.linkMbps,
     );
   }
 

@@ -21,6 +21,7 @@ export type SessionPatch = Partial<
     | 'rehearsalOpen'
     | 'state'
     | 'readyOverride'
+    | 'linkMbps'
   >
 >;
 

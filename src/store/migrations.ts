@@ -86,4 +86,8 @@ export const MIGRATIONS: readonly string[] = [
     expires_at      TEXT NOT NULL
   );
   `,
+  // 2: a session's own share of the central point's link (null: an even share).
+  `
+  ALTER TABLE sessions ADD COLUMN link_mbps INTEGER;
+  `,
 ];

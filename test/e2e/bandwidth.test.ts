@@ -131,6 +131,33 @@ t.test('everyone still sees and hears everyone', async (t) => {
   t.equal(body.bandwidth?.pausedVideo, 0, 'no picture paused at 2 Mbit/s for four points');
 });
 
+t.test("the session's own share of the link, changed while it runs", async (t) => {
+  const budget = async (kbps: number): Promise<number> => {
+    const started = Date.now();
+    while ((await live()).bandwidth?.budgetKbps !== kbps) {
+      if (Date.now() - started > 10_000) {
+        throw new Error(`the budget never became ${kbps} kbit/s`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return Date.now() - started;
+  };
+  const set = async (linkMbps: number | null): Promise<number> =>
+    (await apiCall(server.url, 'PATCH', `/sessions/${SESSION}`, { token, body: { linkMbps } }))
+      .status;
+  t.equal(await set(1), 200, 'the operator gives the session 1 Mbit/s of the link');
+  t.pass(`the governor keeps it to 1000 kbit/s, ${await budget(1000)} ms later`);
+  // A step down waits its second tick.
+  await new Promise((r) => setTimeout(r, 3000));
+  const body = await live();
+  t.ok(
+    (body.bandwidth?.plannedKbps ?? Infinity) <= 1100,
+    `and plans inside it: ${body.bandwidth?.plannedKbps} kbit/s`,
+  );
+  t.equal(await set(null), 200, 'cleared');
+  t.pass(`the whole link again, ${await budget(LINK_KBPS)} ms later`);
+});
+
 t.test('the budget in /metrics', async (t) => {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   t.match(
