@@ -1,91 +1,131 @@
 /**
- * The bandwidth governor side by side with no governor, in one run: the same session of
- * real Chromium points (BENCH_BROWSERS, default 5: the central point and four
- * delegates, every one across the link), the speaker changing every 10 s (every other
- * microphone muted), on a central link of BENCH_LINK_MBPS (default 2) and delegate
- * downlinks of BENCH_DOWNLINK_MBPS (default 1), BENCH_SECONDS (default 40) each.
+ * The bandwidth governor side by side with none, in one run, on the issue's session:
+ * 1 central point + 10 delegates, every one publishing a 3-layer simulcast camera and
+ * Opus and receiving everyone else, all across the central link (`centralOnLan` off).
+ * Two are real Chromium pages (the central point and one delegate, their microphones
+ * muted); nine are synthetic (bench/simulcastPublisher.ts: pre-encoded layers at the
+ * SDK's sizes and bitrates, receiving on PlainTransports and asking, as the room page
+ * does, for the speaker large and everyone else as a thumbnail). The speaker changes
+ * every 10 s among the synthetic points (the others' sound paused); one of them shares
+ * a screen through the middle third. BENCH_SECONDS (default 120) per phase: once
+ * without the governor, then with it at each budget of BENCH_BUDGETS (default
+ * 10,30,50 Mbit/s); the ungoverned windows are held against each budget.
  *
- * Measured by the server in this process, in 1 s windows: its egress to the points
- * (every receiving transport's bytes sent), each delegate's share, audio consumers
- * paused, layer changes per video consumer, and how long the new speaker's picture
- * takes to reach, for every receiver, the layer it holds on the stage.
- *
- * Smaller than the issue's 11 points with synthetic simulcast publishers (not written
- * yet): what this machine's two cores carry in real browsers. Last line: JSON.
+ * Measured by the server in this process, in 1 s windows: its egress (every receiving
+ * transport's bytes sent), each delegate's share against its 5 Mbit/s downlink, its
+ * ingress (what the publishers send: dynacast's saving), audio consumers paused, layer
+ * changes per video consumer, how long the new speaker's picture takes to reach, for
+ * every receiver, its top layer, and the workers' CPU. Last line: JSON.
  */
-import { mkdtempSync } from 'node:fs';
+import dgram from 'node:dgram';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { types } from 'mediasoup';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
+import type { Peer, PeerChannel } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import type { Server } from '../src/Server.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { tokens } from '../test/helpers/session.js';
-import { round } from './procStats.js';
+import { cpuSeconds, percentile, round } from './procStats.js';
+import { joinSyntheticPoint } from './publishClip.js';
+import { SimulcastPublisher, makeSimulcastClips } from './simulcastPublisher.js';
 
-const BROWSERS = Number(process.env['BENCH_BROWSERS'] ?? 5);
-const LINK_MBPS = Number(process.env['BENCH_LINK_MBPS'] ?? 2);
-const DOWNLINK_MBPS = Number(process.env['BENCH_DOWNLINK_MBPS'] ?? 1);
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 40);
+const SYNTHETIC = 9;
+const BUDGETS = (process.env['BENCH_BUDGETS'] ?? '10,30,50').split(',').map(Number);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 120);
+const DOWNLINK_MBPS = 5;
 const TURN_MS = 10_000;
 const SESSION = 'bench-bandwidth';
+/** The budget the top-level figures are held against: the decision's 30 Mbit/s. */
+const MAIN = BUDGETS.includes(30) ? 30 : (BUDGETS[0] as number);
 
 interface Figures {
   egressWithinBudgetPct: number;
   egressP50Kbps: number;
   egressMaxKbps: number;
+  ingressP50Kbps: number;
   delegatesWithinDownlinkPct: number;
-  /** null when a turn never reached it (then see the two counts). */
+  /**
+   * From a change of speaker to every receiver decoding its top layer, p90 over the
+   * turns that got there (null: none did); how many did is beside it.
+   */
   speakerTopLayerP90Ms: number | null;
   speakerTurns: number;
   speakerTurnsReached: number;
   audioPausedCount: number;
   layerChangesPerConsumerMinute: number;
+  workersCpuPct: number;
 }
 
+const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-bw-'));
+const ffmpeg = resolveFfmpeg(null).path;
+console.log('encoding the simulcast clips (once)…');
+const clips = makeSimulcastClips(dir);
+const sink = dgram.createSocket('udp4');
+await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+sink.on('message', () => undefined);
 const browser = await launchBrowser();
 try {
   console.log(
-    `${BROWSERS} Chromium points, link ${LINK_MBPS} Mbit/s, delegates ${DOWNLINK_MBPS} Mbit/s, ${SECONDS} s each way`,
+    `11 points (2 Chromium + ${SYNTHETIC} synthetic simulcast), delegates ${DOWNLINK_MBPS} Mbit/s, ${SECONDS} s per phase`,
   );
-  const governed = await phase(browser, true);
-  console.log(`with the governor: ${JSON.stringify(governed)}`);
-  const baseline = await phase(browser, false);
-  console.log(`without:           ${JSON.stringify(baseline)}`);
+  const { figures: baseline, windows: ungoverned } = await phase(null);
+  console.log(`without the governor: ${JSON.stringify(baseline)}`);
+  const byBudget: Record<string, Figures> = {};
+  for (const budget of BUDGETS) {
+    byBudget[budget] = (await phase(budget)).figures;
+    console.log(`with it at ${budget} Mbit/s: ${JSON.stringify(byBudget[budget])}`);
+  }
+  const within = (budget: number): number =>
+    round((ungoverned.filter((k) => k <= budget * 1000).length / ungoverned.length) * 100);
+  const main = byBudget[MAIN] as Figures;
   console.log(
     JSON.stringify({
       bench: 'bandwidth',
-      points: BROWSERS,
-      linkMbps: LINK_MBPS,
-      delegateDownlinkMbps: DOWNLINK_MBPS,
+      points: 11,
+      chromiumPoints: 2,
+      syntheticPoints: SYNTHETIC,
       seconds: SECONDS,
-      ...governed,
+      budgetMbps: MAIN,
+      delegateDownlinkMbps: DOWNLINK_MBPS,
+      ...main,
       // Ratios from the same run travel better between noisy machines.
-      egressP50VsBaseline: round(governed.egressP50Kbps / baseline.egressP50Kbps, 2),
-      baseline,
+      egressP50VsBaseline: round(main.egressP50Kbps / baseline.egressP50Kbps, 2),
+      ingressP50VsBaseline: round(main.ingressP50Kbps / baseline.ingressP50Kbps, 2),
+      byBudget,
+      baseline: {
+        ...baseline,
+        egressWithinBudgetPct: within(MAIN),
+        egressWithinBudgetPctAt: Object.fromEntries(BUDGETS.map((b) => [b, within(b)])),
+      },
     }),
   );
 } finally {
   await browser.close();
+  sink.close();
 }
 
-async function phase(browser: Browser, governor: boolean): Promise<Figures> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-bw-'));
-  const server: Server = await startInProcessServer(path.join(dir, 'data'), {
+/** One phase: the governor at `budgetMbps`, or none (null). */
+async function phase(budgetMbps: number | null): Promise<{ figures: Figures; windows: number[] }> {
+  const data = path.join(dir, `phase-${budgetMbps ?? 'none'}`);
+  mkdirSync(data, { recursive: true });
+  const server: Server = await startInProcessServer(data, {
     env: {
       DIEMCAU_RECORDER_AUTO_START: 'false',
-      DIEMCAU_BANDWIDTH_ENABLED: String(governor),
-      DIEMCAU_BANDWIDTH_LINK_MBPS: String(LINK_MBPS),
+      DIEMCAU_BANDWIDTH_ENABLED: String(budgetMbps !== null),
+      DIEMCAU_BANDWIDTH_LINK_MBPS: String(budgetMbps ?? 30),
       DIEMCAU_BANDWIDTH_DELEGATE_DOWNLINK_MBPS: String(DOWNLINK_MBPS),
       DIEMCAU_BANDWIDTH_CENTRAL_ON_LAN: 'false',
     },
   });
   const pages: Page[] = [];
+  const synthetic: { peer: Peer; publisher: SimulcastPublisher }[] = [];
   try {
-    const ids = Array.from({ length: BROWSERS }, (_, i) => (i === 0 ? 'central' : `d${i}`));
-    for (const [i, id] of ids.entries()) {
+    for (const [i, id] of ['central', 'd1'].entries()) {
       const token = tokens.issue(
         {
           sessionId: SESSION,
@@ -96,57 +136,99 @@ async function phase(browser: Browser, governor: boolean): Promise<Figures> {
         },
         3600,
       );
-      pages.push(await joinPage(browser, server.url, token));
+      const page = await joinPage(browser, server.url, token);
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { diemcauSession: { setMicMuted(m: boolean): Promise<void> } }
+        ).diemcauSession.setMicMuted(true),
+      );
+      pages.push(page);
     }
     const room: Room = (await server.sessions.open(SESSION)).room;
+    for (let i = 2; i < 2 + SYNTHETIC; i++) {
+      synthetic.push(await addSyntheticPoint(room, `d${i}`));
+    }
     await new Promise((r) => setTimeout(r, 5000));
 
+    const workerPids = server.pool.health().workers.map((w) => w.pid as number);
+    const cpu0 = workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const changes = new Map<string, number>();
     const watched = new WeakSet<types.Consumer>();
-    const videoConsumers = (): { consumer: types.Consumer; receiver: string }[] =>
+    const videoConsumers = (): { consumer: types.Consumer; receiver: Peer }[] =>
       [...room.peers.values()].flatMap((p) =>
         [...p.consumers.values()]
           .filter((c) => c.kind === 'video' && !c.closed)
-          .map((consumer) => ({ consumer, receiver: p.pointId })),
+          .map((consumer) => ({ consumer, receiver: p })),
       );
+    const sourceOf = (c: types.Consumer): string =>
+      (c.appData as { source?: string }).source ?? 'camera';
 
-    const windows: number[] = [];
+    const egress: number[] = [];
+    const ingress: number[] = [];
     let delegateWindows = 0;
     let delegateWithin = 0;
     let audioPaused = 0;
     const speakerDelays: number[] = [];
-    const sent = new Map<string, number>();
+    const counters = new Map<string, number>();
     let turn = -1;
     let turnStarted = 0;
     let reached: number | null = null;
+    let screen: 'before' | 'on' | 'off' = 'before';
     const started = Date.now();
     let lastWindow = started;
 
     while (Date.now() - started < SECONDS * 1000) {
       const now = Date.now();
       const t = Math.floor((now - started) / TURN_MS);
+      const speaker = synthetic[t % SYNTHETIC] as (typeof synthetic)[number];
       if (t !== turn) {
-        // A new speaker: every other microphone muted.
         if (turn >= 0 && reached === null) {
           speakerDelays.push(Infinity);
+        }
+        if (process.env['BENCH_DEBUG'] && turn >= 0) {
+          const previous = synthetic[turn % SYNTHETIC];
+          console.log(
+            `turn ${turn}: speaker ${previous?.peer.pointId}, loudest ${room.media.activeSpeaker}:`,
+            videoConsumers()
+              .filter((c) => c.consumer.producerId === previous?.publisher.cameraProducerId)
+              .map(
+                (c) =>
+                  `${c.receiver.pointId}:${c.consumer.preferredLayers?.spatialLayer}/${c.consumer.currentLayers?.spatialLayer}`,
+              )
+              .join(' '),
+          );
         }
         turn = t;
         turnStarted = now;
         reached = null;
-        const speaker = t % pages.length;
-        await Promise.all(
-          pages.map((p, i) =>
-            p.evaluate(
-              (muted) =>
-                (
-                  globalThis as unknown as {
-                    diemcauSession: { setMicMuted(m: boolean): Promise<void> };
-                  }
-                ).diemcauSession.setMicMuted(muted),
-              i !== speaker,
-            ),
-          ),
-        );
+        for (const s of synthetic) {
+          const mic = s.peer.producerBySource('mic');
+          if (mic) {
+            await room.setProducerPaused(s.peer, mic.id, s !== speaker);
+          }
+        }
+      }
+      // As the room page asks: the speaker large, everyone else as a thumbnail.
+      for (const s of synthetic) {
+        for (const consumer of s.peer.consumers.values()) {
+          if (consumer.kind !== 'video' || consumer.type !== 'simulcast') {
+            continue;
+          }
+          const wish = consumer.producerId === speaker.publisher.cameraProducerId ? 2 : 0;
+          if (room.media.wishOf(consumer.id)?.spatial !== wish) {
+            await room.media
+              .setConsumerPreferredLayers(s.peer, consumer.id, wish, undefined)
+              .catch(() => undefined);
+          }
+        }
+      }
+      const share = synthetic[1] as (typeof synthetic)[number];
+      if (screen === 'before' && now - started > (SECONDS * 1000) / 3) {
+        screen = 'on';
+        await share.publisher.shareScreen();
+      } else if (screen === 'on' && now - started > (SECONDS * 2000) / 3) {
+        screen = 'off';
+        share.publisher.stopScreen();
       }
       for (const { consumer } of videoConsumers()) {
         if (!watched.has(consumer)) {
@@ -156,38 +238,45 @@ async function phase(browser: Browser, governor: boolean): Promise<Figures> {
           );
         }
       }
-      // The speaker's picture at its stage layer for everyone: the highest layer its
-      // consumers reach in this turn, reached by all of them.
+      // The speaker's picture at its top layer for every receiver.
       if (reached === null && now - turnStarted > 300) {
-        const speakerId = ids[turn % pages.length];
         const of = videoConsumers().filter(
-          (c) => (c.consumer.appData as { pointId?: string }).pointId === speakerId,
+          (c) =>
+            c.consumer.producerId === speaker.publisher.cameraProducerId &&
+            !c.consumer.paused &&
+            sourceOf(c.consumer) === 'camera',
         );
-        const layers = of.map((c) => c.consumer.currentLayers?.spatialLayer ?? -1);
-        const top = Math.max(...of.map((c) => c.consumer.preferredLayers?.spatialLayer ?? 0));
-        if (of.length > 0 && layers.every((l) => l >= top) && top >= 1) {
+        if (of.length > 0 && of.every((c) => (c.consumer.currentLayers?.spatialLayer ?? -1) >= 2)) {
           reached = now - turnStarted;
           speakerDelays.push(reached);
         }
       }
       if (now - lastWindow >= 1000) {
         lastWindow = now;
-        let total = 0;
+        let out = 0;
+        let inbound = 0;
         for (const peer of room.peers.values()) {
           let peerSent = 0;
           for (const transport of peer.transports.values()) {
-            if ((transport.appData as { direction?: string }).direction !== 'recv') {
+            const direction = (transport.appData as { direction?: string }).direction;
+            const [s] = (await transport.getStats().catch(() => [])) as {
+              bytesSent: number;
+              bytesReceived: number;
+            }[];
+            const key = `${transport.id}/${direction}`;
+            const value = direction === 'recv' ? (s?.bytesSent ?? 0) : (s?.bytesReceived ?? 0);
+            const before = counters.get(key);
+            counters.set(key, value);
+            if (before === undefined) {
               continue;
             }
-            const [s] = (await transport.getStats()) as { bytesSent: number }[];
-            const key = transport.id;
-            const before = sent.get(key);
-            sent.set(key, s?.bytesSent ?? 0);
-            if (before !== undefined) {
-              peerSent += ((s?.bytesSent ?? 0) - before) * 8;
+            if (direction === 'recv') {
+              peerSent += (value - before) * 8;
+            } else {
+              inbound += (value - before) * 8;
             }
           }
-          total += peerSent;
+          out += peerSent;
           if (peer.pointId !== 'central') {
             delegateWindows++;
             if (peerSent / 1000 <= DOWNLINK_MBPS * 1000) {
@@ -195,44 +284,121 @@ async function phase(browser: Browser, governor: boolean): Promise<Figures> {
             }
           }
           for (const c of peer.consumers.values()) {
-            if (c.kind === 'audio' && c.paused) {
+            if (c.kind === 'audio' && c.paused && !c.producerPaused) {
               audioPaused++;
             }
           }
         }
-        windows.push(total / 1000);
+        egress.push(out / 1000);
+        ingress.push(inbound / 1000);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
     if (reached === null) {
       speakerDelays.push(Infinity);
     }
-    const measured = windows.slice(1);
-    const sorted = [...measured].sort((a, b) => a - b);
-    const delays = [...speakerDelays].sort((a, b) => a - b);
-    const p90 = delays[Math.min(delays.length - 1, Math.ceil(delays.length * 0.9) - 1)];
-    const consumers = Math.max(1, changes.size);
-    const minutes = SECONDS / 60;
+    const elapsed = (Date.now() - started) / 1000;
+    const cpu = workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpu0;
+    // The first window of each counter has no "before": dropped with it.
+    const windows = egress.slice(1);
+    const sorted = [...windows].sort((a, b) => a - b);
+    const delays = speakerDelays.filter((d) => Number.isFinite(d));
+    const budget = (budgetMbps ?? MAIN) * 1000;
     return {
-      egressWithinBudgetPct: round(
-        (measured.filter((k) => k <= LINK_MBPS * 1000).length / Math.max(1, measured.length)) * 100,
-      ),
-      egressP50Kbps: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
-      egressMaxKbps: round(sorted[sorted.length - 1] ?? 0),
-      delegatesWithinDownlinkPct: round((delegateWithin / Math.max(1, delegateWindows)) * 100),
-      speakerTopLayerP90Ms: p90 === undefined || !Number.isFinite(p90) ? null : round(p90),
-      speakerTurns: speakerDelays.length,
-      speakerTurnsReached: speakerDelays.filter((d) => Number.isFinite(d)).length,
-      audioPausedCount: audioPaused,
-      layerChangesPerConsumerMinute: round(
-        [...changes.values()].reduce((a, b) => a + b, 0) / consumers / minutes,
-        2,
-      ),
+      windows,
+      figures: {
+        egressWithinBudgetPct: round(
+          (windows.filter((k) => k <= budget).length / Math.max(1, windows.length)) * 100,
+        ),
+        egressP50Kbps: round(percentile(windows, 50)),
+        egressMaxKbps: round(sorted[sorted.length - 1] ?? 0),
+        ingressP50Kbps: round(percentile(ingress.slice(1), 50)),
+        delegatesWithinDownlinkPct: round((delegateWithin / Math.max(1, delegateWindows)) * 100),
+        speakerTopLayerP90Ms: delays.length > 0 ? round(percentile(delays, 90)) : null,
+        speakerTurns: speakerDelays.length,
+        speakerTurnsReached: delays.length,
+        audioPausedCount: audioPaused,
+        layerChangesPerConsumerMinute: round(
+          [...changes.values()].reduce((a, b) => a + b, 0) /
+            Math.max(1, changes.size) /
+            (SECONDS / 60),
+          2,
+        ),
+        workersCpuPct: round((cpu / elapsed) * 100),
+      },
     };
   } finally {
+    for (const s of synthetic) {
+      s.publisher.close();
+    }
     for (const p of pages) {
       await p.context().close();
     }
     await server.close();
   }
+}
+
+/**
+ * A synthetic point: publishes through a SimulcastPublisher (which follows the
+ * server's `publishLayers`), receives everyone on a PlainTransport into the sink.
+ */
+async function addSyntheticPoint(
+  room: Room,
+  pointId: string,
+): Promise<{ peer: Peer; publisher: SimulcastPublisher }> {
+  const pending: string[] = [];
+  let recv: types.PlainTransport | null = null;
+  let publisher: SimulcastPublisher | null = null;
+  const consume = async (producerId: string): Promise<void> => {
+    if (!recv) {
+      pending.push(producerId);
+      return;
+    }
+    const consumer = await room.media.consume(peer, recv.id, producerId).catch(() => null);
+    if (consumer) {
+      await room.media.resumeConsumer(peer, consumer.id).catch(() => undefined);
+    }
+  };
+  const channel: PeerChannel = {
+    notify: (method, data) => {
+      if (method === 'newProducer') {
+        void consume((data as { producerId: string }).producerId);
+      } else if (method === 'publishLayers') {
+        const d = data as { producerId: string; maxSpatialLayer: number };
+        publisher?.setMaxSpatialLayer(d.producerId, d.maxSpatialLayer);
+      }
+    },
+    close: () => undefined,
+  };
+  const { peer, joined } = await joinSyntheticPoint(room, pointId, {
+    channel,
+    rtpCapabilities: withoutFeedback(await room.rtpCapabilities()),
+  });
+  recv = await room.media.createPlainTransport(peer, 'recv');
+  await recv.connect({ ip: '127.0.0.1', port: (sink.address() as { port: number }).port });
+  for (const p of [...joined.producers.map((x) => x.producerId), ...pending]) {
+    await consume(p);
+  }
+  publisher = await SimulcastPublisher.start(room, peer, clips, ffmpeg);
+  return { peer, publisher };
+}
+
+/**
+ * A receiver that sends no congestion feedback (transport-cc, REMB, abs-send-time): a
+ * sink on loopback has no link to estimate, and with those negotiated mediasoup would
+ * wait for feedback that never comes and hold it at its starting estimate. Without
+ * them, what it gets is what it asked for under the governor's ceiling.
+ */
+function withoutFeedback(caps: types.RtpCapabilities): types.RtpCapabilities {
+  const congestion = /transport-wide-cc|abs-send-time/;
+  return {
+    ...caps,
+    codecs: (caps.codecs ?? []).map((c) => ({
+      ...c,
+      rtcpFeedback: (c.rtcpFeedback ?? []).filter(
+        (f) => f.type !== 'transport-cc' && f.type !== 'goog-remb',
+      ),
+    })),
+    headerExtensions: (caps.headerExtensions ?? []).filter((h) => !congestion.test(h.uri)),
+  };
 }

@@ -3,6 +3,7 @@
  * time by ffmpeg (`-c copy`) into two PlainTransports as the peer's mic and camera.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { types } from 'mediasoup';
 import type { PointKind } from '../src/auth/roles.js';
 import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
 import type { JoinResult, Room } from '../src/sfu/Room.js';
@@ -71,7 +72,13 @@ export async function publishClip(
 export async function joinSyntheticPoint(
   room: Room,
   pointId: string,
-  options: { channel?: PeerChannel; kind?: PointKind; name?: string } = {},
+  options: {
+    channel?: PeerChannel;
+    kind?: PointKind;
+    name?: string;
+    /** What it can receive; the router's own by default. */
+    rtpCapabilities?: types.RtpCapabilities;
+  } = {},
 ): Promise<{ peer: Peer; joined: JoinResult }> {
   const kind = options.kind ?? 'delegate';
   const claims = tokens.verify(
@@ -90,6 +97,6 @@ export async function joinSyntheticPoint(
     claims,
     options.channel ?? { notify: () => undefined, close: () => undefined },
   );
-  const joined = await room.join(peer, await room.rtpCapabilities());
+  const joined = await room.join(peer, options.rtpCapabilities ?? (await room.rtpCapabilities()));
   return { peer, joined };
 }
