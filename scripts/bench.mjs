@@ -10,7 +10,9 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 if (!name || !existsSync(file)) {
-  console.error(`usage: npm run bench -- <name>   (join, session-cost, recorder, bandwidth, bandwidth-browsers)`);
+  console.error(
+    `usage: npm run bench -- <name>   (join, session-cost, recorder, bandwidth, bandwidth-browsers)`,
+  );
   process.exit(2);
 }
 const run = spawnSync(process.execPath, [file, ...process.argv.slice(3)], { stdio: 'inherit' });
