@@ -180,7 +180,13 @@ export class SessionBandwidth {
         lastSpokeAt: this.#lastSpokeAt,
       },
     });
-    const applied = this.#smoother.next(plan.allocations, now);
+    const applied = this.#fallsFirst(
+      this.#smoother.next(plan.allocations, now),
+      feeds,
+      consumers,
+      limits,
+      videoBudget,
+    );
     const steppedDown = await this.#apply(plan.allocations, applied, consumers);
     await this.#capTransports(receivers, peers, limits);
     const publishers = this.#adaptPublishers(peers, applied, consumers, limits, now);
@@ -240,6 +246,48 @@ export class SessionBandwidth {
         'bandwidth: the budget stepped video down',
       );
     }
+  }
+
+  /**
+   * A consumer changes layer only at a keyframe: until then the old layer flows, so a
+   * tick that raises some and lowers others briefly sends both. When that would overrun
+   * the budget, the falls go now and the rises at the next tick, once the room they
+   * make is there.
+   */
+  #fallsFirst(
+    next: ReadonlyMap<string, Layers | null>,
+    feeds: readonly Feed[],
+    consumers: ReadonlyMap<string, { consumer: types.Consumer; peer: Peer }>,
+    limits: BandwidthLimits,
+    videoBudgetKbps: number,
+  ): ReadonlyMap<string, Layers | null> {
+    const costs = new Map(feeds.map((f) => [f.producerId, f.costs]));
+    const cost = (producerId: string, l: Layers | null): number =>
+      l === null ? 0 : (costs.get(producerId)?.[l.spatial]?.[l.temporal] ?? 0);
+    let rises = false;
+    let falls = false;
+    let transient = 0;
+    for (const [id, layers] of next) {
+      const c = consumers.get(id);
+      const before = this.#applied.get(id);
+      if (!c || !crossesLink(c.peer, limits.centralOnLan)) {
+        continue;
+      }
+      const was = before ? cost(c.consumer.producerId, before.layers) : 0;
+      const will = cost(c.consumer.producerId, layers);
+      rises ||= before !== undefined && will > was;
+      falls ||= will < was;
+      transient += Math.max(was, will);
+    }
+    if (!rises || !falls || transient <= videoBudgetKbps) {
+      return next;
+    }
+    return new Map(
+      [...next].map(([id, layers]) => {
+        const before = this.#applied.get(id);
+        return [id, before && compare(layers, before.layers) > 0 ? before.layers : layers];
+      }),
+    );
   }
 
   /** Applies what changed; returns how many consumers stepped down. */
