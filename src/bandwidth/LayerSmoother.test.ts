@@ -67,3 +67,13 @@ t.test('what makes room for a rise goes down in the same tick', (t) => {
   t.same(soon.next(plan(MID), 2000).get('c'), MID, 'the next second’s does');
   t.end();
 });
+
+t.test('far over the budget, a step down goes at once', (t) => {
+  const s = new LayerSmoother();
+  s.next(plan(TOP), 0);
+  t.same(s.next(plan(MID), 1000).get('c'), TOP, 'a first tick over waits, as a dip would');
+  const fresh = new LayerSmoother();
+  fresh.next(plan(TOP), 0);
+  t.same(fresh.next(plan(MID), 1000, true).get('c'), MID, 'an overrun does not wait');
+  t.end();
+});

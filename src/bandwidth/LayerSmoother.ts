@@ -41,8 +41,12 @@ export class LayerSmoother {
     this.#options = options;
   }
 
-  /** The layers to apply now, per consumer; a consumer absent from the plan is forgotten. */
-  next(plan: readonly Allocation[], now: number): Map<string, Layers | null> {
+  /**
+   * The layers to apply now, per consumer; a consumer absent from the plan is forgotten.
+   * `overrun`: what is applied now is far over the budget (not a one-tick dip): every
+   * step down goes at once.
+   */
+  next(plan: readonly Allocation[], now: number, overrun = false): Map<string, Layers | null> {
     // A plan soon after the last (a new speaker's nudge) moves what changed rank, and
     // counts for nothing else: streaks count seconds' figures, not plans.
     const counts = now - this.#lastPlanAt >= MIN_PLAN_INTERVAL_MS;
@@ -89,7 +93,7 @@ export class LayerSmoother {
       if (compare(a.layers, s.applied) < 0) {
         s.upStreak = 0;
         // What rose at once this plan made room by lowering these: they go with it.
-        if (rose || (counts && ++s.downStreak >= this.#options.downTicks)) {
+        if (rose || overrun || (counts && ++s.downStreak >= this.#options.downTicks)) {
           s.applied = a.layers;
           s.downStreak = 0;
           s.lastDownAt = now;

@@ -45,6 +45,8 @@ export function crossesLink(peer: Peer, centralOnLan: boolean): boolean {
 
 /** A new loudest point takes the stage once it has held for this long (ms). */
 const SPEAKER_HOLD_MS = 1000;
+/** Applied layers this far over the budget step down at once, not after a second tick. */
+const OVERRUN = 1.1;
 /** A point that spoke this recently sends every layer: it may take the stage again (ms). */
 const RECENT_SPEAKER_MS = 30_000;
 
@@ -181,7 +183,11 @@ export class SessionBandwidth {
       },
     });
     const applied = this.#fallsFirst(
-      this.#smoother.next(plan.allocations, now),
+      this.#smoother.next(
+        plan.allocations,
+        now,
+        this.#overrun(feeds, consumers, limits, videoBudget),
+      ),
       feeds,
       consumers,
       limits,
@@ -246,6 +252,27 @@ export class SessionBandwidth {
         'bandwidth: the budget stepped video down',
       );
     }
+  }
+
+  /**
+   * Whether the layers applied now, at this tick's costs, are far over the video budget
+   * (more than OVERRUN): then a step down is not left to wait for a second tick.
+   */
+  #overrun(
+    feeds: readonly Feed[],
+    consumers: ReadonlyMap<string, { consumer: types.Consumer; peer: Peer }>,
+    limits: BandwidthLimits,
+    videoBudgetKbps: number,
+  ): boolean {
+    const costs = new Map(feeds.map((f) => [f.producerId, f.costs]));
+    let held = 0;
+    for (const [id, { consumer, peer }] of consumers) {
+      const layers = this.#applied.get(id)?.layers;
+      if (layers && crossesLink(peer, limits.centralOnLan)) {
+        held += costs.get(consumer.producerId)?.[layers.spatial]?.[layers.temporal] ?? 0;
+      }
+    }
+    return held > videoBudgetKbps * OVERRUN;
   }
 
   /**
