@@ -24,14 +24,14 @@ import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { Page } from 'playwright-core';
 import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
-import type { Peer, PeerChannel } from '../src/sfu/Peer.js';
+import type { Peer } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import type { Server } from '../src/Server.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { tokens } from '../test/helpers/session.js';
 import { cpuSeconds, percentile, round } from './procStats.js';
-import { joinSyntheticPoint } from './publishClip.js';
+import { joinSyntheticReceiver } from './publishClip.js';
 import { SimulcastPublisher, makeSimulcastClips } from './simulcastPublisher.js';
 
 const SYNTHETIC = 9;
@@ -346,39 +346,21 @@ async function addSyntheticPoint(
   room: Room,
   pointId: string,
 ): Promise<{ peer: Peer; publisher: SimulcastPublisher }> {
-  const pending: string[] = [];
-  let recv: types.PlainTransport | null = null;
   let publisher: SimulcastPublisher | null = null;
-  const consume = async (producerId: string): Promise<void> => {
-    if (!recv) {
-      pending.push(producerId);
-      return;
-    }
-    const consumer = await room.media.consume(peer, recv.id, producerId).catch(() => null);
-    if (consumer) {
-      await room.media.resumeConsumer(peer, consumer.id).catch(() => undefined);
-    }
-  };
-  const channel: PeerChannel = {
-    notify: (method, data) => {
-      if (method === 'newProducer') {
-        void consume((data as { producerId: string }).producerId);
-      } else if (method === 'publishLayers') {
-        const d = data as { producerId: string; maxSpatialLayer: number };
-        publisher?.setMaxSpatialLayer(d.producerId, d.maxSpatialLayer);
-      }
+  const peer = await joinSyntheticReceiver(
+    room,
+    pointId,
+    (sink.address() as { port: number }).port,
+    {
+      rtpCapabilities: withoutFeedback(await room.rtpCapabilities()),
+      onNotify: (method, data) => {
+        if (method === 'publishLayers') {
+          const d = data as { producerId: string; maxSpatialLayer: number };
+          publisher?.setMaxSpatialLayer(d.producerId, d.maxSpatialLayer);
+        }
+      },
     },
-    close: () => undefined,
-  };
-  const { peer, joined } = await joinSyntheticPoint(room, pointId, {
-    channel,
-    rtpCapabilities: withoutFeedback(await room.rtpCapabilities()),
-  });
-  recv = await room.media.createPlainTransport(peer, 'recv');
-  await recv.connect({ ip: '127.0.0.1', port: (sink.address() as { port: number }).port });
-  for (const p of [...joined.producers.map((x) => x.producerId), ...pending]) {
-    await consume(p);
-  }
+  );
   publisher = await SimulcastPublisher.start(room, peer, clips, ffmpeg);
   return { peer, publisher };
 }

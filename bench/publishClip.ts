@@ -100,3 +100,51 @@ export async function joinSyntheticPoint(
   const joined = await room.join(peer, options.rtpCapabilities ?? (await room.rtpCapabilities()));
   return { peer, joined };
 }
+
+/**
+ * A synthetic point that receives like a browser: every point's media, and whoever
+ * publishes later, on a PlainTransport into `sinkPort`, each consumer resumed as a page
+ * resumes it. `onNotify` hears the rest of what the server tells it.
+ */
+export async function joinSyntheticReceiver(
+  room: Room,
+  pointId: string,
+  sinkPort: number,
+  options: {
+    rtpCapabilities?: types.RtpCapabilities;
+    onNotify?: (method: string, data: unknown) => void;
+  } = {},
+): Promise<Peer> {
+  const pending: string[] = [];
+  let recv: types.PlainTransport | null = null;
+  const consume = async (producerId: string): Promise<void> => {
+    if (!recv) {
+      pending.push(producerId);
+      return;
+    }
+    const consumer = await room.media.consume(peer, recv.id, producerId).catch(() => null);
+    if (consumer) {
+      await room.media.resumeConsumer(peer, consumer.id).catch(() => undefined);
+    }
+  };
+  const channel: PeerChannel = {
+    notify: (method, data) => {
+      if (method === 'newProducer') {
+        void consume((data as { producerId: string }).producerId);
+      } else {
+        options.onNotify?.(method, data);
+      }
+    },
+    close: () => undefined,
+  };
+  const { peer, joined } = await joinSyntheticPoint(room, pointId, {
+    channel,
+    ...(options.rtpCapabilities ? { rtpCapabilities: options.rtpCapabilities } : {}),
+  });
+  recv = await room.media.createPlainTransport(peer, 'recv');
+  await recv.connect({ ip: '127.0.0.1', port: sinkPort });
+  for (const p of [...joined.producers.map((x) => x.producerId), ...pending]) {
+    await consume(p);
+  }
+  return peer;
+}

@@ -14,15 +14,13 @@ import dgram from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import type { types } from 'mediasoup';
-import type { PeerChannel } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { makeTestClip } from '../test/helpers/media.js';
 import { tokens } from '../test/helpers/session.js';
-import { joinSyntheticPoint, publishClip } from './publishClip.js';
+import { joinSyntheticReceiver, publishClip } from './publishClip.js';
 import { cpuSeconds, round, rssBytes } from './procStats.js';
 
 const POINTS = 11;
@@ -154,32 +152,7 @@ async function transportBytes(room: Room): Promise<{ sent: number; received: num
  * every other point's media on another PlainTransport, like a browser would.
  */
 async function addSyntheticPoint(room: Room, pointId: string): Promise<void> {
-  const pending: string[] = [];
-  let recv: types.PlainTransport | null = null;
-  const consume = async (producerId: string): Promise<void> => {
-    if (!recv) {
-      pending.push(producerId);
-      return;
-    }
-    const consumer = await room.media.consume(peer, recv.id, producerId).catch(() => null);
-    if (consumer) {
-      await room.media.resumeConsumer(peer, consumer.id);
-    }
-  };
-  const channel: PeerChannel = {
-    notify: (method, data) => {
-      if (method === 'newProducer') {
-        void consume((data as { producerId: string }).producerId);
-      }
-    },
-    close: () => undefined,
-  };
-  const { peer, joined } = await joinSyntheticPoint(room, pointId, { channel });
-  recv = await room.media.createPlainTransport(peer, 'recv');
-  await recv.connect({ ip: '127.0.0.1', port: sink.address().port });
-  for (const p of [...joined.producers.map((x) => x.producerId), ...pending]) {
-    await consume(p);
-  }
+  const peer = await joinSyntheticReceiver(room, pointId, sink.address().port);
   const child = await publishClip(room, peer, path.join(dir, 'clip.webm'), ffmpeg);
   children.push(child);
 }
