@@ -5,7 +5,13 @@ import type { Page } from 'playwright-core';
 import t from 'tap';
 import type { BandwidthStatus } from '../../protocol/bandwidth.js';
 import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
-import { joinPage, launchBrowser, remoteStats, waitForMediaFrom } from '../helpers/browser.js';
+import {
+  TRACK_PEER_CONNECTIONS_SCRIPT,
+  joinPage,
+  launchBrowser,
+  remoteStats,
+  waitForMediaFrom,
+} from '../helpers/browser.js';
 import { tempDir } from '../helpers/cli.js';
 import { showServerWarningsOnFailure } from '../helpers/serverLogs.js';
 import { startTestServer, tokenFor } from '../helpers/session.js';
@@ -44,15 +50,6 @@ t.teardown(async () => {
   server.child.kill('SIGKILL');
 });
 
-/** Keeps the page's peer connections within reach: what its camera sends, per layer. */
-const TRACK_PCS = `(() => {
-  const Native = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-})();`;
-
 const SESSION = 'dynacast';
 const POINTS = ['central', 'hue', 'ca-mau'];
 const pages = new Map<string, Page>();
@@ -64,7 +61,7 @@ for (const id of POINTS) {
       server.url,
       tokenFor(SESSION, id, id === 'central' ? 'host' : 'delegate'),
       {
-        initScript: TRACK_PCS,
+        initScript: TRACK_PEER_CONNECTIONS_SCRIPT,
       },
     ),
   );

@@ -14,8 +14,14 @@ const RANK = { lost: 0, poor: 1, good: 2, excellent: 3 } as const;
 async function degradedRun(): Promise<void> {
   execFileSync('ip', ['link', 'set', 'lo', 'up']);
   const { default: t } = await import('tap');
-  const { OUTAGE_SCRIPT, joinPage, launchBrowser, setOffline, waitForState } =
-    await import('../helpers/browser.js');
+  const {
+    OUTAGE_SCRIPT,
+    TRACK_PEER_CONNECTIONS_SCRIPT,
+    joinPage,
+    launchBrowser,
+    setOffline,
+    waitForState,
+  } = await import('../helpers/browser.js');
   const { showServerWarningsOnFailure } = await import('../helpers/serverLogs.js');
   const { startTestServer, tokenFor } = await import('../helpers/session.js');
   const { tempDir } = await import('../helpers/cli.js');
@@ -50,13 +56,7 @@ async function degradedRun(): Promise<void> {
         // and its signaling link can be dropped.
         id === DEGRADED
           ? {
-              initScript: `${OUTAGE_SCRIPT}{
-                const Native = RTCPeerConnection;
-                globalThis.__pcs = [];
-                globalThis.RTCPeerConnection = class extends Native {
-                  constructor(...args) { super(...args); globalThis.__pcs.push(this); }
-                };
-              }`,
+              initScript: OUTAGE_SCRIPT + TRACK_PEER_CONNECTIONS_SCRIPT,
             }
           : {},
       ),

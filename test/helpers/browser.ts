@@ -189,6 +189,17 @@ export const TRACK_SOCKETS_SCRIPT = `
   })();
 `;
 
+/** Makes the page's peer connections reachable (`__pcs`): a test can read their stats. */
+export const TRACK_PEER_CONNECTIONS_SCRIPT = `
+  (() => {
+    const Native = window.RTCPeerConnection;
+    window.__pcs = [];
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args) { super(...args); window.__pcs.push(this); }
+    };
+  })();
+`;
+
 /**
  * A network that can go away: while `__offline`, the page's new WebSockets go nowhere
  * (a dead port); `setOffline` closes the open ones, as a dropped link would.
