@@ -201,8 +201,12 @@ interface Snapshot {
   at: number;
   bytesSent: number;
   bytesReceived: number;
-  packetsReceived: number;
-  packetsLost: number;
+  /**
+   * Per inbound stream, packets received and lost so far. Kept apart because a stream's
+   * lost count falls when retransmissions fill its gaps (a slow link's NACKs), so only a
+   * stream's own rise counts as loss, never a sum that fell.
+   */
+  packets: Map<string, { received: number; lost: number }>;
   /** RTCP receiver reports of the SFU about what we send: loss fraction and jitter. */
   remoteLoss: number[];
   remoteJitterMs: number[];
@@ -219,8 +223,7 @@ async function snapshot(send: types.Transport, recv: types.Transport): Promise<S
     at: performance.now(),
     bytesSent: 0,
     bytesReceived: 0,
-    packetsReceived: 0,
-    packetsLost: 0,
+    packets: new Map(),
     remoteLoss: [],
     remoteJitterMs: [],
     jitterMs: [],
@@ -248,8 +251,10 @@ async function snapshot(send: types.Transport, recv: types.Transport): Promise<S
   for (const r of recvStats.values() as IterableIterator<Record<string, unknown>>) {
     if (r.type === 'inbound-rtp') {
       out.bytesReceived += num(r.bytesReceived);
-      out.packetsReceived += num(r.packetsReceived);
-      out.packetsLost += Math.max(0, num(r.packetsLost));
+      out.packets.set(String(r.id), {
+        received: num(r.packetsReceived),
+        lost: num(r.packetsLost),
+      });
       if (typeof r.jitter === 'number') {
         out.jitterMs.push(r.jitter * 1000);
       }
@@ -296,8 +301,13 @@ function figuresOf(
 ): ClientFigures {
   const seconds = Math.max(0.001, (last.at - first.at) / 1000);
   const kbps = (bytes: number): number => round((bytes * 8) / seconds / 1000);
-  const received = last.packetsReceived - first.packetsReceived;
-  const lost = last.packetsLost - first.packetsLost;
+  let received = 0;
+  let lost = 0;
+  for (const [id, now] of last.packets) {
+    const before = first.packets.get(id) ?? { received: 0, lost: 0 };
+    received += Math.max(0, now.received - before.received);
+    lost += Math.max(0, now.lost - before.lost);
+  }
   const expected = received + lost;
   const average = (xs: number[]): number | null =>
     xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null;
@@ -316,7 +326,7 @@ function figuresOf(
     availableIncomingKbps:
       last.availableIncomingBps === null ? null : round(last.availableIncomingBps / 1000),
     rttMs: rtts.length ? round(median(rtts)) : null,
-    upLossPct: fromSamples((s) => s.remoteLoss),
+    upLossPct: clampPct(fromSamples((s) => s.remoteLoss)),
     downLossPct: expected > 0 ? round((100 * lost) / expected) : null,
     upJitterMs: fromSamples((s) => s.remoteJitterMs),
     downJitterMs: fromSamples((s) => s.jitterMs),
@@ -442,3 +452,6 @@ function sleep(ms: number, tick?: () => void): Promise<void> {
     }, ms);
   });
 }
+/** The server refuses a loss figure outside 0–100 %, and a refused report loses the test. */
+const clampPct = (x: number | null): number | null =>
+  x === null ? null : Math.min(100, Math.max(0, x));
