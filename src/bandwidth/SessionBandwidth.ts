@@ -49,6 +49,8 @@ const SPEAKER_HOLD_MS = 1000;
 const OVERRUN = 1.1;
 /** A point that spoke this recently sends every layer: it may take the stage again (ms). */
 const RECENT_SPEAKER_MS = 30_000;
+/** Opus runs at a steady rate: its figure is read again this often, not every tick. */
+const AUDIO_REREAD_MS = 5000;
 
 export class SessionBandwidth {
   readonly #room: Room;
@@ -62,6 +64,7 @@ export class SessionBandwidth {
   #stageSpeaker: string | null = null;
   #candidate: { pointId: string; since: number } | null = null;
   #overheadKbps = 0;
+  readonly #audioKbps = new Map<string, { kbps: number; at: number }>();
   #status: BandwidthStatus | null = null;
 
   /** `nudge`: asks for a tick soon (a new speaker has held long enough to take the stage). */
@@ -82,6 +85,18 @@ export class SessionBandwidth {
     });
   }
 
+  async #audioKbpsOf(producer: types.Producer, now: number): Promise<number> {
+    const known = this.#audioKbps.get(producer.id);
+    if (known && now - known.at < AUDIO_REREAD_MS) {
+      return known.kbps;
+    }
+    const [stat] = (await producer.getStats().catch(() => [])) as types.ProducerStat[];
+    const kbps = (stat?.bitrate ?? 0) / 1000;
+    // A sound that has just started reads 0: asked again next tick.
+    this.#audioKbps.set(producer.id, { kbps, at: kbps > 0 ? now : 0 });
+    return kbps;
+  }
+
   get status(): BandwidthStatus | null {
     return this.#status;
   }
@@ -99,8 +114,7 @@ export class SessionBandwidth {
       for (const producer of peer.producers.values()) {
         live.add(producer.id);
         if (producer.kind === 'audio') {
-          const [stat] = (await producer.getStats().catch(() => [])) as types.ProducerStat[];
-          audioKbpsOf.set(producer.id, (stat?.bitrate ?? 0) / 1000);
+          audioKbpsOf.set(producer.id, await this.#audioKbpsOf(producer, now));
           continue;
         }
         // A camera switched off carries nothing: it costs nothing, and comes back
@@ -118,6 +132,11 @@ export class SessionBandwidth {
       }
     }
     this.#costs.keep(live);
+    for (const id of this.#audioKbps.keys()) {
+      if (!live.has(id)) {
+        this.#audioKbps.delete(id);
+      }
+    }
 
     const headroom = 1 - limits.headroomPct / 100;
     const receivers: Receiver[] = [];
