@@ -31,8 +31,9 @@ import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { tokens } from '../test/helpers/session.js';
 import { cpuSeconds, percentile, round } from './procStats.js';
-import { joinSyntheticReceiver } from './publishClip.js';
-import { SimulcastPublisher, makeSimulcastClips } from './simulcastPublisher.js';
+import { joinSyntheticReceiver, withoutFeedback } from './publishClip.js';
+import { makeSimulcastClips } from './rtpSenders.js';
+import { SimulcastPublisher } from './simulcastPublisher.js';
 
 const SYNTHETIC = 9;
 const BUDGETS = (process.env['BENCH_BUDGETS'] ?? '10,30,50').split(',').map(Number);
@@ -363,24 +364,4 @@ async function addSyntheticPoint(
   );
   publisher = await SimulcastPublisher.start(room, peer, clips, ffmpeg);
   return { peer, publisher };
-}
-
-/**
- * A receiver that sends no congestion feedback (transport-cc, REMB, abs-send-time): a
- * sink on loopback has no link to estimate, and with those negotiated mediasoup would
- * wait for feedback that never comes and hold it at its starting estimate. Without
- * them, what it gets is what it asked for under the governor's ceiling.
- */
-function withoutFeedback(caps: types.RtpCapabilities): types.RtpCapabilities {
-  const congestion = /transport-wide-cc|abs-send-time/;
-  return {
-    ...caps,
-    codecs: (caps.codecs ?? []).map((c) => ({
-      ...c,
-      rtcpFeedback: (c.rtcpFeedback ?? []).filter(
-        (f) => f.type !== 'transport-cc' && f.type !== 'goog-remb',
-      ),
-    })),
-    headerExtensions: (caps.headerExtensions ?? []).filter((h) => !congestion.test(h.uri)),
-  };
 }

@@ -111,6 +111,7 @@ export async function joinSyntheticReceiver(
   pointId: string,
   sinkPort: number,
   options: {
+    kind?: PointKind;
     rtpCapabilities?: types.RtpCapabilities;
     onNotify?: (method: string, data: unknown) => void;
   } = {},
@@ -139,6 +140,7 @@ export async function joinSyntheticReceiver(
   };
   const { peer, joined } = await joinSyntheticPoint(room, pointId, {
     channel,
+    ...(options.kind ? { kind: options.kind } : {}),
     ...(options.rtpCapabilities ? { rtpCapabilities: options.rtpCapabilities } : {}),
   });
   recv = await room.media.createPlainTransport(peer, 'recv');
@@ -147,4 +149,24 @@ export async function joinSyntheticReceiver(
     await consume(p);
   }
   return peer;
+}
+
+/**
+ * A receiver that sends no congestion feedback (transport-cc, REMB, abs-send-time): a
+ * sink on loopback has no link to estimate, and with those negotiated mediasoup would
+ * wait for feedback that never comes and hold it at its starting estimate. Without
+ * them, what it gets is what it asked for under the governor's ceiling.
+ */
+export function withoutFeedback(caps: types.RtpCapabilities): types.RtpCapabilities {
+  const congestion = /transport-wide-cc|abs-send-time/;
+  return {
+    ...caps,
+    codecs: (caps.codecs ?? []).map((c) => ({
+      ...c,
+      rtcpFeedback: (c.rtcpFeedback ?? []).filter(
+        (f) => f.type !== 'transport-cc' && f.type !== 'goog-remb',
+      ),
+    })),
+    headerExtensions: (caps.headerExtensions ?? []).filter((h) => !congestion.test(h.uri)),
+  };
 }

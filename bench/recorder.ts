@@ -20,7 +20,7 @@ import { verifyArchive } from '../archive/verifyArchive.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { makeTestClip } from '../test/helpers/media.js';
 import { joinSyntheticPoint, publishClip } from './publishClip.js';
-import { cpuSeconds, round } from './procStats.js';
+import { cpuSeconds, recordingFfmpegs, round, safeCpu, waitFor } from './procStats.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
 const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-recorder-'));
@@ -147,30 +147,6 @@ async function phase(points: number): Promise<Phase> {
   };
 }
 
-function safeCpu(pid: number): number {
-  try {
-    return cpuSeconds(pid);
-  } catch {
-    return 0;
-  }
-}
-
-/** ffmpeg processes recording into `archive` (their output pattern names it). */
-function recordingFfmpegs(archive: string): number[] {
-  const pids: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmd.includes(path.join(archive, 'media')) && cmd.includes('.sdp')) {
-        pids.push(Number(pid));
-      }
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
-}
-
 function bytesIn(media: string): number {
   if (!existsSync(media)) {
     return 0;
@@ -190,23 +166,6 @@ async function producerBytes(room: Room): Promise<number> {
     }
   }
   return bytes;
-}
-
-async function waitFor(ms: number, ready: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (ready()) {
-        return;
-      }
-    } catch {
-      // Not there yet.
-    }
-    if (Date.now() > deadline) {
-      throw new Error('bench: timed out');
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** A point publishing the 720p clip through ffmpeg into PlainTransports. */

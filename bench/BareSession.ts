@@ -1,0 +1,171 @@
+/**
+ * The session-cost bench's yardstick: one session's media on bare mediasoup, no
+ * diemcau (no signaling, governor, stats, recorder process). The same points as
+ * diemcau's bench session: each publishes a 3-layer simulcast camera and Opus into
+ * PlainTransports (the senders run elsewhere, `launch`), receives every other point on
+ * a PlainTransport into a sink, asks for the speaker's top layer and everyone else's
+ * lowest, and is "recorded": its camera's top layer and its sound consumed into the
+ * sink, as diemcau's recorder consumes them.
+ */
+import type { types } from 'mediasoup';
+import { MEDIA_CODECS } from '../src/sfu/codecs.js';
+import { recordingRtpCapabilities } from '../src/recording/recordingConsumer.js';
+import { withoutFeedback } from './publishClip.js';
+import {
+  AUDIO_LEVEL,
+  type CameraSpec,
+  newSsrc,
+  OPUS,
+  type SimulcastClips,
+  VP8,
+} from './rtpSenders.js';
+import type { CameraSending } from './simulcastPublisher.js';
+
+interface BarePoint {
+  id: string;
+  producers: types.Producer[];
+  camera: types.Producer;
+  recv: types.PlainTransport;
+  consumers: types.Consumer[];
+}
+
+export class BareSession {
+  readonly #router: types.Router;
+  readonly #sinkPort: number;
+  readonly #points: BarePoint[] = [];
+  /** Points' sending and receiving transports: what crosses the link, in and out. */
+  readonly #send: types.PlainTransport[] = [];
+  readonly #recv: types.PlainTransport[] = [];
+  readonly #cameras: CameraSending[] = [];
+  #speaker: string | null = null;
+
+  private constructor(router: types.Router, sinkPort: number) {
+    this.#router = router;
+    this.#sinkPort = sinkPort;
+  }
+
+  static async start(worker: types.Worker, sinkPort: number): Promise<BareSession> {
+    const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    return new BareSession(router, sinkPort);
+  }
+
+  get consumerCount(): number {
+    return this.#points.reduce((sum, p) => sum + p.consumers.length, 0);
+  }
+
+  async addPoint(
+    id: string,
+    clips: SimulcastClips,
+    ffmpeg: string,
+    launch: (spec: CameraSpec) => Promise<CameraSending>,
+  ): Promise<void> {
+    const layerSsrcs: [number, number, number] = [newSsrc(), newSsrc(), newSsrc()];
+    const audioSsrc = newSsrc();
+    const video = await this.#plain({ comedia: true });
+    const audio = await this.#plain({ comedia: true });
+    const recv = await this.#plain({ comedia: false });
+    this.#send.push(video, audio);
+    this.#recv.push(recv);
+    const camera = await video.produce({
+      kind: 'video',
+      rtpParameters: { codecs: [VP8], encodings: layerSsrcs.map((ssrc) => ({ ssrc })) },
+    });
+    const mic = await audio.produce({
+      kind: 'audio',
+      rtpParameters: {
+        codecs: [OPUS],
+        encodings: [{ ssrc: audioSsrc }],
+        headerExtensions: [AUDIO_LEVEL],
+      },
+    });
+    await recv.connect({ ip: '127.0.0.1', port: this.#sinkPort });
+    const point: BarePoint = { id, producers: [camera, mic], camera, recv, consumers: [] };
+    for (const other of this.#points) {
+      for (const producer of other.producers) {
+        await this.#consume(point, producer, other);
+      }
+      for (const producer of point.producers) {
+        await this.#consume(other, producer, point);
+      }
+    }
+    this.#points.push(point);
+    for (const producer of point.producers) {
+      await this.#record(producer);
+    }
+    this.#cameras.push(
+      await launch({
+        ffmpeg,
+        clips,
+        layerSsrcs,
+        audioSsrc,
+        videoPort: video.tuple.localPort,
+        audioPort: audio.tuple.localPort,
+      }),
+    );
+  }
+
+  /** As the room page asks: the speaker's picture large, everyone else's a thumbnail. */
+  async setSpeaker(pointId: string): Promise<void> {
+    this.#speaker = pointId;
+    for (const point of this.#points) {
+      for (const consumer of point.consumers) {
+        await this.#wish(consumer);
+      }
+    }
+  }
+
+  /** Bytes the points sent in and the session sent out to them, so far. */
+  async bytes(): Promise<{ received: number; sent: number }> {
+    const sum = async (ts: types.PlainTransport[], key: 'bytesReceived' | 'bytesSent') =>
+      (await Promise.all(ts.map((t) => t.getStats()))).flat().reduce((n, s) => n + s[key], 0);
+    return {
+      received: await sum(this.#send, 'bytesReceived'),
+      sent: await sum(this.#recv, 'bytesSent'),
+    };
+  }
+
+  close(): void {
+    for (const camera of this.#cameras) {
+      camera.close();
+    }
+    this.#router.close();
+  }
+
+  async #consume(receiver: BarePoint, producer: types.Producer, owner: BarePoint): Promise<void> {
+    const consumer = await receiver.recv.consume({
+      producerId: producer.id,
+      rtpCapabilities: withoutFeedback(this.#router.rtpCapabilities),
+      appData: { pointId: owner.id },
+    });
+    receiver.consumers.push(consumer);
+    await this.#wish(consumer);
+  }
+
+  async #wish(consumer: types.Consumer): Promise<void> {
+    if (consumer.type === 'simulcast') {
+      const large = (consumer.appData as { pointId: string }).pointId === this.#speaker;
+      await consumer.setPreferredLayers({ spatialLayer: large ? 2 : 0 });
+    }
+  }
+
+  async #record(producer: types.Producer): Promise<void> {
+    const transport = await this.#router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: false,
+      comedia: false,
+    });
+    await transport.connect({ ip: '127.0.0.1', port: this.#sinkPort, rtcpPort: this.#sinkPort });
+    await transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: recordingRtpCapabilities(this.#router.rtpCapabilities),
+    });
+  }
+
+  #plain(options: { comedia: boolean }): Promise<types.PlainTransport> {
+    return this.#router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: true,
+      comedia: options.comedia,
+    });
+  }
+}
