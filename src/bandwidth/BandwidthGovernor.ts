@@ -36,6 +36,7 @@ export class BandwidthGovernor {
   readonly #sessions = new Map<string, { room: Room; governed: SessionBandwidth }>();
   readonly #timer: NodeJS.Timeout | null;
   #ticking = false;
+  #again = false;
   #closed = false;
 
   constructor(
@@ -66,9 +67,17 @@ export class BandwidthGovernor {
     );
   }
 
-  /** One round over every live session; a round still running is not doubled. */
+  /**
+   * One round over every live session. A round still running is not doubled: one more
+   * follows it, so what asked for it (a new picture held until it is fitted in) does
+   * not wait for the next second.
+   */
   async tick(now = Date.now()): Promise<void> {
-    if (this.#ticking || this.#closed) {
+    if (this.#closed) {
+      return;
+    }
+    if (this.#ticking) {
+      this.#again = true;
       return;
     }
     this.#ticking = true;
@@ -117,6 +126,10 @@ export class BandwidthGovernor {
       }
     } finally {
       this.#ticking = false;
+      if (this.#again) {
+        this.#again = false;
+        setImmediate(() => void this.tick());
+      }
     }
   }
 

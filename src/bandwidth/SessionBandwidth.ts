@@ -67,12 +67,18 @@ export class SessionBandwidth {
   readonly #audioKbps = new Map<string, { kbps: number; at: number }>();
   #status: BandwidthStatus | null = null;
 
-  /** `nudge`: asks for a tick soon (a new speaker has held long enough to take the stage). */
+  /**
+   * `nudge`: asks for a tick soon (a new speaker has held long enough to take the stage,
+   * a new picture waits to be fitted in).
+   */
   constructor(room: Room, log: Logger, nudge: () => void = () => undefined) {
     this.#room = room;
     this.#log = log;
     // A layer the recorder needs starts at once, before its first keyframe is written.
     room.media.on('recorded', nudge);
+    // A new picture waits for its first ceiling: the next tick, now.
+    room.media.governNewVideo();
+    room.media.on('videoheld', nudge);
     room.media.on('activespeaker', (pointId) => {
       const now = Date.now();
       this.#lastSpokeAt.set(pointId, now);

@@ -36,6 +36,8 @@ export type RoomMediaEvents = {
   activespeaker: [pointId: string];
   /** The recorder takes a producer: what it records must be sent whole. */
   recorded: [producerId: string];
+  /** A new video consumer waits for the governor to fit it in (see `governNewVideo`). */
+  videoheld: [consumerId: string];
   /** The worker died: the points' media is gone; it is being placed on another. */
   lost: [workerPid: number];
   /** The media runs on another worker now: every point rebuilds. */
@@ -74,6 +76,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
   readonly #peers: ReadonlyMap<string, Peer>;
   readonly #log: Logger;
   #media: MediaState | null = null;
+  #governed = false;
   #placing: Promise<void> | null = null;
   #activeSpeaker: string | null = null;
   #closed = false;
@@ -360,6 +363,12 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
       }),
     );
     peer.consumers.set(consumer.id, consumer);
+    if (this.#governed && consumer.kind === 'video') {
+      // Held until a tick has fitted it in: every page resumes a newly shared screen
+      // at once, and its consumers overran a 10 Mbit/s link until the next tick.
+      this.#ceilings.set(consumer.id, null);
+      this.safeEmit('videoheld', consumer.id);
+    }
     consumer.observer.once('close', () => {
       peer.consumers.delete(consumer.id);
       this.#wishes.delete(consumer.id);
@@ -447,6 +456,14 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     if (before === null && consumer.paused && this.#resumedByPage.has(consumer.id)) {
       await consumer.resume();
     }
+  }
+
+  /**
+   * From now on a new video consumer flows only once the governor has set its first
+   * ceiling (it asks for a tick on `videoheld`), never at whatever layer it starts on.
+   */
+  governNewVideo(): void {
+    this.#governed = true;
   }
 
   /** What the server measures of a point's media. */

@@ -1,0 +1,146 @@
+import t, { type Test } from 'tap';
+import type { types } from 'mediasoup';
+import { TokenService } from '../auth/TokenService.js';
+import { createLogger } from '../../common/logger.js';
+import { Session } from '../sessions/Session.js';
+import { Peer } from '../sfu/Peer.js';
+import { Room } from '../sfu/Room.js';
+import { freePortBlock } from '../../test/helpers/ports.js';
+import { WorkerPool } from '../../workers/WorkerPool.js';
+import { resolveWorkerBinary } from '../../workers/workerBinary.js';
+import { BandwidthGovernor, type GovernedRoom } from './BandwidthGovernor.js';
+
+// A new picture under the governor: held until a tick has fitted it in (the tick it
+// asks for, not the next second's), never flowing at whatever layer it starts on.
+const logger = createLogger('silent');
+const pool = await WorkerPool.create({
+  size: 1,
+  workerBin: resolveWorkerBinary(null).path,
+  logLevel: 'none',
+  listenIp: '127.0.0.1',
+  announcedAddress: null,
+  firstPort: await freePortBlock(1),
+  logger,
+});
+t.teardown(() => pool.close());
+const tokens = new TokenService(Buffer.from('governor-test-secret-0123456789-0123456789'));
+
+function peer(id: string, kind: 'central' | 'delegate'): Peer {
+  const claims = tokens.verify(
+    tokens.issue(
+      {
+        sessionId: 's',
+        pointId: id,
+        role: kind === 'central' ? 'host' : 'delegate',
+        pointName: id,
+        pointKind: kind,
+      },
+      600,
+    ),
+  );
+  return new Peer(claims, { notify: () => undefined, close: () => undefined });
+}
+
+/**
+ * A session where the central point sends a simulcast camera (120/350/900 kbit/s
+ * encodings) and a delegate is about to receive it; a governor that never ticks by
+ * itself (an hour between ticks), its share of the link `linkMbps`.
+ */
+async function setUp(t: Test, linkMbps: number) {
+  const room = await Room.create({
+    session: new Session('s', { maxDelegatePoints: 5 }),
+    pool,
+    logger,
+    reconnectGraceMs: 60_000,
+  });
+  const governed: GovernedRoom = { id: 's', room, linkMbps };
+  const governor = new BandwidthGovernor(
+    {
+      enabled: true,
+      linkMbps: 30,
+      headroomPct: 10,
+      delegateDownlinkMbps: 5,
+      centralOnLan: true,
+      dynacast: false,
+    },
+    () => [governed],
+    logger,
+    3_600_000,
+  );
+  t.teardown(() => {
+    governor.close();
+    room.close();
+  });
+  const caps = await room.rtpCapabilities();
+  const central = peer('central', 'central');
+  const hue = peer('hue', 'delegate');
+  await room.join(central, caps);
+  await room.join(hue, caps);
+  const send = await room.media.createPlainTransport(central, 'send');
+  const { id: producerId } = await room.produce(central, {
+    transportId: send.id,
+    kind: 'video',
+    source: 'camera',
+    rtpParameters: {
+      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+      encodings: [120_000, 350_000, 900_000].map((maxBitrate, i) => ({
+        ssrc: 1111 + i,
+        maxBitrate,
+      })),
+    },
+  });
+  // The governor takes the session in hand before anyone receives.
+  await governor.tick();
+  const recv = await room.media.createPlainTransport(hue, 'recv');
+  await recv.connect({ ip: '127.0.0.1', port: 9 });
+  /** The delegate's page takes the camera and resumes it at once, as pages do. */
+  const receive = async (): Promise<types.Consumer> => {
+    const { id } = await room.media.consume(hue, recv.id, producerId);
+    const consumer = hue.consumers.get(id) as types.Consumer;
+    await room.media.resumeConsumer(hue, id);
+    return consumer;
+  };
+  return { governor, receive };
+}
+
+async function until(ms: number, ready: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) {
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+t.test('a new picture that fits flows once the tick it asked for has fitted it', async (t) => {
+  const { governor, receive } = await setUp(t, 30);
+  const consumer = await receive();
+  t.ok(consumer.paused, 'held after the page resumed it: not at the layer it starts on');
+  t.ok(
+    await until(3000, () => !consumer.paused),
+    'flowing without waiting for a periodic tick (there is none within the hour)',
+  );
+  const planned = governor.status('s')?.consumers.find((c) => c.consumerId === consumer.id);
+  t.same(planned?.layers?.spatial, 2, 'at the layer the plan gave it (the large one fits)');
+  t.equal(consumer.preferredLayers?.spatialLayer, 2, 'and mediasoup was told that layer');
+});
+
+t.test('a new picture that does not fit is never sent, not even for a moment', async (t) => {
+  // 0.1 Mbit/s: not even the 120 kbit/s thumbnail fits.
+  const { governor, receive } = await setUp(t, 0.1);
+  let resumed = 0;
+  const consumer = await receive();
+  consumer.observer.on('resume', () => resumed++);
+  t.ok(
+    await until(3000, () =>
+      (governor.status('s')?.consumers ?? []).some((c) => c.consumerId === consumer.id),
+    ),
+    'the tick it asked for planned it',
+  );
+  const planned = governor.status('s')?.consumers.find((c) => c.consumerId === consumer.id);
+  t.equal(planned?.layers, null, 'planned paused');
+  t.ok(consumer.paused, 'still paused');
+  t.equal(resumed, 0, 'never resumed in between');
+});
