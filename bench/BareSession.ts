@@ -12,12 +12,11 @@ import { MEDIA_CODECS } from '../src/sfu/codecs.js';
 import { recordingRtpCapabilities } from '../src/recording/recordingConsumer.js';
 import { withoutFeedback } from './publishClip.js';
 import {
-  AUDIO_LEVEL,
   type CameraSpec,
+  cameraRtpParameters,
+  micRtpParameters,
   newSsrc,
-  OPUS,
   type SimulcastClips,
-  VP8,
 } from './rtpSenders.js';
 import type { CameraSending } from './simulcastPublisher.js';
 
@@ -68,15 +67,11 @@ export class BareSession {
     this.#recv.push(recv);
     const camera = await video.produce({
       kind: 'video',
-      rtpParameters: { codecs: [VP8], encodings: layerSsrcs.map((ssrc) => ({ ssrc })) },
+      rtpParameters: cameraRtpParameters(layerSsrcs),
     });
     const mic = await audio.produce({
       kind: 'audio',
-      rtpParameters: {
-        codecs: [OPUS],
-        encodings: [{ ssrc: audioSsrc }],
-        headerExtensions: [AUDIO_LEVEL],
-      },
+      rtpParameters: micRtpParameters(audioSsrc),
     });
     await recv.connect({ ip: '127.0.0.1', port: this.#sinkPort });
     const point: BarePoint = { id, producers: [camera, mic], camera, recv, consumers: [] };

@@ -16,29 +16,44 @@
  * ingress (what the publishers send: dynacast's saving), audio consumers paused, layer
  * changes per video consumer, how long the new speaker's picture takes to reach, for
  * every receiver, its top layer, and the workers' CPU. Last line: JSON.
+ *
+ * The Chromium delegate sits behind a narrow line (BENCH_CONSTRAINED_KBPS, default
+ * 1500 kbit/s, 0 for none): what reaches its page is shaped with `tc` (htb, a 50-packet
+ * queue) on the loopback of a network namespace the bench runs in (root needed). Its
+ * page is sampled every second: what it received, whether the picture on its stage
+ * showed a new frame, whether sound arrived.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { types } from 'mediasoup';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
 import type { Peer } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import type { Server } from '../src/Server.js';
-import { joinPage, launchBrowser } from '../test/helpers/browser.js';
+import {
+  TRACK_PEER_CONNECTIONS_SCRIPT,
+  joinPage,
+  launchBrowser,
+  peerConnectionPorts,
+} from '../test/helpers/browser.js';
+import { inOwnNetworkNamespace, narrowPorts } from '../test/helpers/netns.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { tokens } from '../test/helpers/session.js';
 import { cpuSeconds, percentile, round } from './procStats.js';
 import { joinSyntheticReceiver, withoutFeedback } from './publishClip.js';
-import { makeSimulcastClips } from './rtpSenders.js';
+import { makeSimulcastClips, type SimulcastClips } from './rtpSenders.js';
 import { SimulcastPublisher } from './simulcastPublisher.js';
 
 const SYNTHETIC = 9;
 const BUDGETS = (process.env['BENCH_BUDGETS'] ?? '10,30,50').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 120);
 const DOWNLINK_MBPS = 5;
+/** The Chromium delegate's narrow line, kbit/s (0: none, and no network namespace). */
+const CONSTRAINED_KBPS = Number(process.env['BENCH_CONSTRAINED_KBPS'] ?? 1500);
 const TURN_MS = 10_000;
 const SESSION = 'bench-bandwidth';
 /** The budget the top-level figures are held against: the decision's 30 Mbit/s. */
@@ -60,54 +75,88 @@ interface Figures {
   audioPausedCount: number;
   layerChangesPerConsumerMinute: number;
   workersCpuPct: number;
+  /** The Chromium delegate behind its narrow line (null: none). */
+  constrainedDelegate: ConstrainedFigures | null;
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-bw-'));
-const ffmpeg = resolveFfmpeg(null).path;
-console.log('encoding the simulcast clips (once)…');
-const clips = makeSimulcastClips(dir);
-const sink = dgram.createSocket('udp4');
-await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
-sink.on('message', () => undefined);
-const browser = await launchBrowser();
-try {
-  console.log(
-    `11 points (2 Chromium + ${SYNTHETIC} synthetic simulcast), delegates ${DOWNLINK_MBPS} Mbit/s, ${SECONDS} s per phase`,
-  );
-  const { figures: baseline, windows: ungoverned } = await phase(null);
-  console.log(`without the governor: ${JSON.stringify(baseline)}`);
-  const byBudget: Record<string, Figures> = {};
-  for (const budget of BUDGETS) {
-    byBudget[budget] = (await phase(budget)).figures;
-    console.log(`with it at ${budget} Mbit/s: ${JSON.stringify(byBudget[budget])}`);
+interface ConstrainedFigures {
+  lineKbps: number;
+  /** What its page received, median of 1 s windows. */
+  receivedKbpsP50: number;
+  /** 1 s windows in which the stage's picture showed no new frame. */
+  stageFrozenPct: number;
+  /** 1 s windows in which no sound arrived. */
+  audioStalledPct: number;
+  windows: number;
+}
+
+let dir: string;
+let ffmpeg: string;
+let clips: SimulcastClips;
+let sink: dgram.Socket;
+let browser: Browser;
+
+// The constrained delegate's line is shaped with tc on a loopback of the bench's own.
+if (CONSTRAINED_KBPS > 0) {
+  await inOwnNetworkNamespace(import.meta.url, run);
+} else {
+  await run();
+}
+
+async function run(): Promise<void> {
+  if (CONSTRAINED_KBPS > 0) {
+    execFileSync('ip', ['link', 'set', 'lo', 'up']);
   }
-  const within = (budget: number): number =>
-    round((ungoverned.filter((k) => k <= budget * 1000).length / ungoverned.length) * 100);
-  const main = byBudget[MAIN] as Figures;
-  console.log(
-    JSON.stringify({
-      bench: 'bandwidth',
-      points: 11,
-      chromiumPoints: 2,
-      syntheticPoints: SYNTHETIC,
-      seconds: SECONDS,
-      budgetMbps: MAIN,
-      delegateDownlinkMbps: DOWNLINK_MBPS,
-      ...main,
-      // Ratios from the same run travel better between noisy machines.
-      egressP50VsBaseline: round(main.egressP50Kbps / baseline.egressP50Kbps, 2),
-      ingressP50VsBaseline: round(main.ingressP50Kbps / baseline.ingressP50Kbps, 2),
-      byBudget,
-      baseline: {
-        ...baseline,
-        egressWithinBudgetPct: within(MAIN),
-        egressWithinBudgetPctAt: Object.fromEntries(BUDGETS.map((b) => [b, within(b)])),
-      },
-    }),
+  dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-bw-'));
+  ffmpeg = resolveFfmpeg(null).path;
+  console.log('encoding the simulcast clips (once)…');
+  clips = makeSimulcastClips(dir);
+  sink = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+  sink.on('message', () => undefined);
+  // Alone in its namespace, loopback is the pages' only interface.
+  browser = await launchBrowser(
+    CONSTRAINED_KBPS > 0 ? ['--allow-loopback-in-peer-connection'] : [],
   );
-} finally {
-  await browser.close();
-  sink.close();
+  try {
+    console.log(
+      `11 points (2 Chromium + ${SYNTHETIC} synthetic simulcast), delegates ${DOWNLINK_MBPS} Mbit/s, ${SECONDS} s per phase`,
+    );
+    const { figures: baseline, windows: ungoverned } = await phase(null);
+    console.log(`without the governor: ${JSON.stringify(baseline)}`);
+    const byBudget: Record<string, Figures> = {};
+    for (const budget of BUDGETS) {
+      byBudget[budget] = (await phase(budget)).figures;
+      console.log(`with it at ${budget} Mbit/s: ${JSON.stringify(byBudget[budget])}`);
+    }
+    const within = (budget: number): number =>
+      round((ungoverned.filter((k) => k <= budget * 1000).length / ungoverned.length) * 100);
+    const main = byBudget[MAIN] as Figures;
+    console.log(
+      JSON.stringify({
+        bench: 'bandwidth',
+        points: 11,
+        chromiumPoints: 2,
+        syntheticPoints: SYNTHETIC,
+        seconds: SECONDS,
+        budgetMbps: MAIN,
+        delegateDownlinkMbps: DOWNLINK_MBPS,
+        ...main,
+        // Ratios from the same run travel better between noisy machines.
+        egressP50VsBaseline: round(main.egressP50Kbps / baseline.egressP50Kbps, 2),
+        ingressP50VsBaseline: round(main.ingressP50Kbps / baseline.ingressP50Kbps, 2),
+        byBudget,
+        baseline: {
+          ...baseline,
+          egressWithinBudgetPct: within(MAIN),
+          egressWithinBudgetPctAt: Object.fromEntries(BUDGETS.map((b) => [b, within(b)])),
+        },
+      }),
+    );
+  } finally {
+    await browser.close();
+    sink.close();
+  }
 }
 
 /** One phase: the governor at `budgetMbps`, or none (null). */
@@ -137,7 +186,12 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
         },
         3600,
       );
-      const page = await joinPage(browser, server.url, token);
+      const page = await joinPage(
+        browser,
+        server.url,
+        token,
+        id === 'd1' ? { initScript: TRACK_PEER_CONNECTIONS_SCRIPT } : {},
+      );
       await page.evaluate(() =>
         (
           globalThis as unknown as { diemcauSession: { setMicMuted(m: boolean): Promise<void> } }
@@ -150,6 +204,12 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
       synthetic.push(await addSyntheticPoint(room, `d${i}`));
     }
     await new Promise((r) => setTimeout(r, 5000));
+    const constrained = pages[1] as Page;
+    if (CONSTRAINED_KBPS > 0) {
+      // What reaches the delegate's page goes through its narrow line; what it sends does not.
+      narrowPorts(await peerConnectionPorts(constrained), CONSTRAINED_KBPS, ['dport'], 50);
+    }
+    const line: LineSample[] = [];
 
     const workerPids = server.pool.health().workers.map((w) => w.pid as number);
     const cpu0 = workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
@@ -245,7 +305,9 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
           (c) =>
             c.consumer.producerId === speaker.publisher.cameraProducerId &&
             !c.consumer.paused &&
-            sourceOf(c.consumer) === 'camera',
+            sourceOf(c.consumer) === 'camera' &&
+            // Its narrow line holds the top layer out: its own figures say how it fares.
+            !(CONSTRAINED_KBPS > 0 && c.receiver.pointId === 'd1'),
         );
         if (of.length > 0 && of.every((c) => (c.consumer.currentLayers?.spatialLayer ?? -1) >= 2)) {
           reached = now - turnStarted;
@@ -292,6 +354,9 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
         }
         egress.push(out / 1000);
         ingress.push(inbound / 1000);
+        if (CONSTRAINED_KBPS > 0) {
+          line.push(await sampleLine(constrained));
+        }
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -326,9 +391,13 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
           2,
         ),
         workersCpuPct: round((cpu / elapsed) * 100),
+        constrainedDelegate: CONSTRAINED_KBPS > 0 ? lineFigures(line) : null,
       },
     };
   } finally {
+    if (CONSTRAINED_KBPS > 0) {
+      spawnSync('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
+    }
     for (const s of synthetic) {
       s.publisher.close();
     }
@@ -364,4 +433,78 @@ async function addSyntheticPoint(
   );
   publisher = await SimulcastPublisher.start(room, peer, clips, ffmpeg);
   return { peer, publisher };
+}
+
+interface LineSample {
+  at: number;
+  /** Who is on the page's stage, and the frames its picture has shown so far. */
+  stage: string | null;
+  stageFrames: number | null;
+  audioPackets: number;
+  bytesReceived: number;
+}
+
+/** What the constrained page shows and receives now (its peer connections tracked). */
+function sampleLine(page: Page): Promise<LineSample> {
+  return page.evaluate(async () => {
+    const tile = document.querySelector<HTMLElement>('.tile[data-stage="true"]');
+    const video = tile?.querySelector('video');
+    let audioPackets = 0;
+    let bytesReceived = 0;
+    for (const pc of (globalThis as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      (await pc.getStats()).forEach(
+        (r: { type: string; kind?: string } & Record<string, unknown>) => {
+          if (r.type === 'inbound-rtp') {
+            bytesReceived += Number(r['bytesReceived'] ?? 0);
+            if (r.kind === 'audio') {
+              audioPackets += Number(r['packetsReceived'] ?? 0);
+            }
+          }
+        },
+      );
+    }
+    return {
+      at: Date.now(),
+      stage: tile?.dataset['pointId'] ?? null,
+      stageFrames: video ? video.getVideoPlaybackQuality().totalVideoFrames : null,
+      audioPackets,
+      bytesReceived,
+    };
+  });
+}
+
+/** Per 1 s window: what the page received, whether its stage froze, whether sound came. */
+function lineFigures(samples: readonly LineSample[]): ConstrainedFigures {
+  const kbps: number[] = [];
+  let stageWindows = 0;
+  let frozen = 0;
+  let stalled = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const [a, b] = [samples[i - 1] as LineSample, samples[i] as LineSample];
+    const seconds = Math.max(0.001, (b.at - a.at) / 1000);
+    kbps.push(((b.bytesReceived - a.bytesReceived) * 8) / seconds / 1000);
+    if (b.audioPackets <= a.audioPackets) {
+      stalled++;
+    }
+    // A window in which the stage changed hands is a change of picture, not a freeze.
+    if (
+      a.stage !== null &&
+      a.stage === b.stage &&
+      a.stageFrames !== null &&
+      b.stageFrames !== null
+    ) {
+      stageWindows++;
+      if (b.stageFrames <= a.stageFrames) {
+        frozen++;
+      }
+    }
+  }
+  const windows = Math.max(1, samples.length - 1);
+  return {
+    lineKbps: CONSTRAINED_KBPS,
+    receivedKbpsP50: round(kbps.length ? percentile(kbps, 50) : 0),
+    stageFrozenPct: round((frozen / Math.max(1, stageWindows)) * 100, 1),
+    audioStalledPct: round((stalled / windows) * 100, 1),
+    windows,
+  };
 }

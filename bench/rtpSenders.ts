@@ -54,6 +54,19 @@ export const OPUS = {
 /** The sound's level in each packet: mediasoup's speaker detection reads nothing else. */
 export const AUDIO_LEVEL = { uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', id: 10 } as const;
 
+/** What a synthetic camera's producer is told it receives: VP8, one encoding per layer. */
+export const cameraRtpParameters = (layerSsrcs: readonly number[]) => ({
+  codecs: [VP8],
+  encodings: layerSsrcs.map((ssrc) => ({ ssrc })),
+});
+
+/** What a synthetic microphone's producer is told: Opus with the audio level extension. */
+export const micRtpParameters = (ssrc: number) => ({
+  codecs: [OPUS],
+  encodings: [{ ssrc }],
+  headerExtensions: [AUDIO_LEVEL],
+});
+
 // ffmpeg's RTP muxer takes a signed 32-bit SSRC.
 export const newSsrc = (): number => 10_000_000 + Math.floor(Math.random() * 2e9);
 

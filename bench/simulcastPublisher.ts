@@ -8,11 +8,11 @@ import type { types } from 'mediasoup';
 import type { Peer } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import {
-  AUDIO_LEVEL,
   CameraSender,
   type CameraSpec,
+  cameraRtpParameters,
+  micRtpParameters,
   newSsrc,
-  OPUS,
   ScreenSender,
   type SimulcastClips,
   VP8,
@@ -102,7 +102,7 @@ export class SimulcastPublisher {
       transportId: video.id,
       kind: 'video',
       source: 'camera',
-      rtpParameters: { codecs: [VP8], encodings: layerSsrcs.map((ssrc) => ({ ssrc })) },
+      rtpParameters: cameraRtpParameters(layerSsrcs),
     });
     this.cameraProducerId = id;
     const audio = await this.#plainTransport();
@@ -110,11 +110,7 @@ export class SimulcastPublisher {
       transportId: audio.id,
       kind: 'audio',
       source: 'mic',
-      rtpParameters: {
-        codecs: [OPUS],
-        encodings: [{ ssrc: audioSsrc }],
-        headerExtensions: [AUDIO_LEVEL],
-      },
+      rtpParameters: micRtpParameters(audioSsrc),
     });
     this.#camera = await launch({
       ffmpeg: this.#ffmpeg,

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
-import { inOwnNetworkNamespace } from '../helpers/netns.js';
+import { inOwnNetworkNamespace, narrowPorts } from '../helpers/netns.js';
 
 // A point whose link degrades shows a worse grade on everyone else's tiles than the
 // healthy points do. Four points in Chromium; Huế's two peer connections (its send and
@@ -19,6 +19,7 @@ async function degradedRun(): Promise<void> {
     TRACK_PEER_CONNECTIONS_SCRIPT,
     joinPage,
     launchBrowser,
+    peerConnectionPorts,
     setOffline,
     waitForState,
   } = await import('../helpers/browser.js');
@@ -66,57 +67,12 @@ async function degradedRun(): Promise<void> {
 
   t.test('Huế’s link, lossy: Huế graded worse than every healthy point', async (t) => {
     // Its local UDP port on each connection's selected candidate pair.
-    const huePorts = await portsOf(degraded);
+    const huePorts = await peerConnectionPorts(degraded);
     t.comment(`Huế's ports: ${huePorts.join(', ')}`);
-    const tc = (...args: string[]) => execFileSync('tc', args);
     // netem is not in every kernel (not in this machine's): a link too narrow for what
-    // is sent over it, an htb class of 150 kbit/s with a short queue, loses and delays
-    // packets as a congested province's line does. Everything else goes through an
-    // unlimited class.
-    tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '1000');
-    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
-    tc(
-      'class',
-      'add',
-      'dev',
-      'lo',
-      'parent',
-      '1:',
-      'classid',
-      '1:4',
-      'htb',
-      'rate',
-      '150kbit',
-      'ceil',
-      '150kbit',
-      'quantum',
-      '1514',
-    );
-    tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:4', 'handle', '40:', 'pfifo', 'limit', '20');
-    for (const port of huePorts) {
-      for (const field of ['sport', 'dport']) {
-        tc(
-          'filter',
-          'add',
-          'dev',
-          'lo',
-          'parent',
-          '1:',
-          'protocol',
-          'ip',
-          'prio',
-          '1',
-          'u32',
-          'match',
-          'ip',
-          field,
-          String(port),
-          '0xffff',
-          'flowid',
-          '1:4',
-        );
-      }
-    }
+    // is sent over it, with a short queue, loses and delays packets as a congested
+    // province's line does.
+    narrowPorts(huePorts, 150, ['sport', 'dport']);
 
     for (const viewer of HEALTHY) {
       const page = pages.get(viewer) as Page;
@@ -203,39 +159,4 @@ async function degradedRun(): Promise<void> {
       t.pass(`${HEALTHY[i]}: back, the notice gone`);
     }
   });
-}
-
-/** The page's local UDP port on each of its connected peer connections' selected pair. */
-async function portsOf(page: Page): Promise<number[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const ports = await page.evaluate(async () => {
-      const found: number[] = [];
-      for (const pc of (globalThis as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-        if (pc.connectionState !== 'connected') {
-          continue;
-        }
-        const stats = await pc.getStats();
-        stats.forEach((r: { type: string; selectedCandidatePairId?: string }) => {
-          const pair = (
-            r.type === 'transport' ? stats.get(r.selectedCandidatePairId ?? '') : undefined
-          ) as RTCIceCandidatePairStats | undefined;
-          const local = (pair ? stats.get(pair.localCandidateId) : undefined) as
-            { port?: number } | undefined;
-          if (local?.port) {
-            found.push(local.port);
-          }
-        });
-      }
-      return found;
-    });
-    // Its send and its receive transport.
-    if (ports.length >= 2) {
-      return ports;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`the page's peer connections did not both connect: ports ${ports.join()}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }

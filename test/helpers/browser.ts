@@ -240,3 +240,50 @@ export async function framesDecodedFrom(
   const stats = await remoteStats(page);
   return stats.find((s) => s.pointId === pointId && s.source === source)?.framesDecoded ?? 0;
 }
+
+/**
+ * The page's local UDP port on each of its connected peer connections' selected pair
+ * (its send and its receive transport); the page was joined with
+ * TRACK_PEER_CONNECTIONS_SCRIPT.
+ */
+export async function peerConnectionPorts(page: Page): Promise<number[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ports = await page.evaluate(async () => {
+      const found: number[] = [];
+      // Typed here as far as used: this file is compiled without the DOM's types.
+      type Stats = Map<
+        string,
+        { type: string; selectedCandidatePairId?: string; localCandidateId?: string; port?: number }
+      >;
+      const pcs = (
+        globalThis as unknown as {
+          __pcs: { connectionState: string; getStats(): Promise<Stats> }[];
+        }
+      ).__pcs;
+      for (const pc of pcs) {
+        if (pc.connectionState !== 'connected') {
+          continue;
+        }
+        const stats = await pc.getStats();
+        stats.forEach((r) => {
+          const pair =
+            r.type === 'transport' ? stats.get(r.selectedCandidatePairId ?? '') : undefined;
+          const local = pair ? stats.get(pair.localCandidateId ?? '') : undefined;
+          if (local?.port) {
+            found.push(local.port);
+          }
+        });
+      }
+      return found;
+    });
+    // Its send and its receive transport.
+    if (ports.length >= 2) {
+      return ports;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the page's peer connections did not both connect: ports ${ports.join()}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

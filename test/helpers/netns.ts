@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -27,4 +27,92 @@ export async function inOwnNetworkNamespace(
     );
   }
   process.exitCode = inner.status ?? 1;
+}
+
+/**
+ * Narrows the namespace's loopback for these UDP ports to `kbit` kbit/s with a short
+ * queue (`queuePackets`), as a congested line loses and delays packets (netem is not in
+ * every kernel). `fields`: the packets from the ports (`sport`: what they send), to them
+ * (`dport`: what they receive), or both. Everything else goes through an unlimited class.
+ * Once per namespace.
+ */
+export function narrowPorts(
+  ports: readonly number[],
+  kbit: number,
+  fields: readonly ('sport' | 'dport')[],
+  queuePackets = 20,
+): void {
+  const tc = (...args: string[]) => execFileSync('tc', args);
+  tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '1000');
+  // The unlimited class's quantum set, or tc warns that r2q makes it too big.
+  tc(
+    'class',
+    'add',
+    'dev',
+    'lo',
+    'parent',
+    '1:',
+    'classid',
+    '1:1',
+    'htb',
+    'rate',
+    '10gbit',
+    'quantum',
+    '200000',
+  );
+  const rate = `${kbit}kbit`;
+  tc(
+    'class',
+    'add',
+    'dev',
+    'lo',
+    'parent',
+    '1:',
+    'classid',
+    '1:4',
+    'htb',
+    'rate',
+    rate,
+    'ceil',
+    rate,
+    'quantum',
+    '1514',
+  );
+  tc(
+    'qdisc',
+    'add',
+    'dev',
+    'lo',
+    'parent',
+    '1:4',
+    'handle',
+    '40:',
+    'pfifo',
+    'limit',
+    String(queuePackets),
+  );
+  for (const port of ports) {
+    for (const field of fields) {
+      tc(
+        'filter',
+        'add',
+        'dev',
+        'lo',
+        'parent',
+        '1:',
+        'protocol',
+        'ip',
+        'prio',
+        '1',
+        'u32',
+        'match',
+        'ip',
+        field,
+        String(port),
+        '0xffff',
+        'flowid',
+        '1:4',
+      );
+    }
+  }
 }
