@@ -38,6 +38,15 @@ export interface BandwidthLimits {
   dynacast: boolean;
 }
 
+/** What a producer's layers cost to forward at this tick's figures, kbit/s (null: paused). */
+type CostOf = (producerId: string, layers: Layers | null) => number;
+
+function layerCosts(feeds: readonly Feed[]): CostOf {
+  const costs = new Map(feeds.map((f) => [f.producerId, f.costs]));
+  return (producerId, l) =>
+    l === null ? 0 : (costs.get(producerId)?.[l.spatial]?.[l.temporal] ?? 0);
+}
+
 /** Whether what a point receives crosses the central link (counts against the budget). */
 export function crossesLink(peer: Peer, centralOnLan: boolean): boolean {
   return !(centralOnLan && peer.claims.pointKind === 'central');
@@ -207,13 +216,14 @@ export class SessionBandwidth {
         lastSpokeAt: this.#lastSpokeAt,
       },
     });
+    const costOf = layerCosts(feeds);
     const applied = this.#fallsFirst(
       this.#smoother.next(
         plan.allocations,
         now,
-        this.#overrun(feeds, consumers, limits, videoBudget),
+        this.#overrun(costOf, consumers, limits, videoBudget),
       ),
-      feeds,
+      costOf,
       consumers,
       limits,
       videoBudget,
@@ -228,8 +238,7 @@ export class SessionBandwidth {
     for (const [consumerId, layers] of applied) {
       const a = byConsumer.get(consumerId);
       const c = consumers.get(consumerId);
-      const feed = feeds.find((f) => f.producerId === c?.consumer.producerId);
-      const kbps = layers && feed ? (feed.costs[layers.spatial]?.[layers.temporal] ?? 0) : 0;
+      const kbps = c ? costOf(c.consumer.producerId, layers) : 0;
       if (c && a) {
         perReceiver.set(c.peer.pointId, (perReceiver.get(c.peer.pointId) ?? 0) + kbps);
         if (crossesLink(c.peer, limits.centralOnLan)) {
@@ -284,17 +293,15 @@ export class SessionBandwidth {
    * (more than OVERRUN): then a step down is not left to wait for a second tick.
    */
   #overrun(
-    feeds: readonly Feed[],
+    costOf: CostOf,
     consumers: ReadonlyMap<string, { consumer: types.Consumer; peer: Peer }>,
     limits: BandwidthLimits,
     videoBudgetKbps: number,
   ): boolean {
-    const costs = new Map(feeds.map((f) => [f.producerId, f.costs]));
     let held = 0;
     for (const [id, { consumer, peer }] of consumers) {
-      const layers = this.#applied.get(id)?.layers;
-      if (layers && crossesLink(peer, limits.centralOnLan)) {
-        held += costs.get(consumer.producerId)?.[layers.spatial]?.[layers.temporal] ?? 0;
+      if (crossesLink(peer, limits.centralOnLan)) {
+        held += costOf(consumer.producerId, this.#applied.get(id)?.layers ?? null);
       }
     }
     return held > videoBudgetKbps * OVERRUN;
@@ -308,14 +315,11 @@ export class SessionBandwidth {
    */
   #fallsFirst(
     next: ReadonlyMap<string, Layers | null>,
-    feeds: readonly Feed[],
+    cost: CostOf,
     consumers: ReadonlyMap<string, { consumer: types.Consumer; peer: Peer }>,
     limits: BandwidthLimits,
     videoBudgetKbps: number,
   ): ReadonlyMap<string, Layers | null> {
-    const costs = new Map(feeds.map((f) => [f.producerId, f.costs]));
-    const cost = (producerId: string, l: Layers | null): number =>
-      l === null ? 0 : (costs.get(producerId)?.[l.spatial]?.[l.temporal] ?? 0);
     let rises = false;
     let falls = false;
     let transient = 0;
