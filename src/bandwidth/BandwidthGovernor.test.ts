@@ -5,23 +5,13 @@ import { createLogger } from '../../common/logger.js';
 import { Session } from '../sessions/Session.js';
 import { Peer } from '../sfu/Peer.js';
 import { Room } from '../sfu/Room.js';
-import { freePortBlock } from '../../test/helpers/ports.js';
-import { WorkerPool } from '../../workers/WorkerPool.js';
-import { resolveWorkerBinary } from '../../workers/workerBinary.js';
 import { BandwidthGovernor, type GovernedRoom } from './BandwidthGovernor.js';
+import { oneWorkerPool } from '../../test/helpers/workerPool.js';
 
 // A new picture under the governor: held until a tick has fitted it in (the tick it
 // asks for, not the next second's), never flowing at whatever layer it starts on.
 const logger = createLogger('silent');
-const pool = await WorkerPool.create({
-  size: 1,
-  workerBin: resolveWorkerBinary(null).path,
-  logLevel: 'none',
-  listenIp: '127.0.0.1',
-  announcedAddress: null,
-  firstPort: await freePortBlock(1),
-  logger,
-});
+const pool = await oneWorkerPool(logger);
 t.teardown(() => pool.close());
 const tokens = new TokenService(Buffer.from('governor-test-secret-0123456789-0123456789'));
 
@@ -143,4 +133,13 @@ t.test('a new picture that does not fit is never sent, not even for a moment', a
   t.equal(planned?.layers, null, 'planned paused');
   t.ok(consumer.paused, 'still paused');
   t.equal(resumed, 0, 'never resumed in between');
+});
+
+t.test('a governor that does not answer keeps no picture out of sight for long', async (t) => {
+  const { governor, receive } = await setUp(t, 30);
+  // Stopped after taking the session in hand: the tick a new picture asks for never comes.
+  governor.close();
+  const consumer = await receive();
+  t.ok(consumer.paused, 'held at first');
+  t.ok(await until(6000, () => !consumer.paused), 'flowing after the hold (3 s), ungoverned');
 });

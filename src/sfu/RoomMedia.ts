@@ -63,6 +63,11 @@ async function setLayers(consumer: types.Consumer, layers: Layers): Promise<void
 /** Transports and consumers a single point may hold: generous, but bounded against abuse. */
 const MAX_TRANSPORTS_PER_PEER = 4;
 const MAX_CONSUMERS_PER_PEER = 200;
+/**
+ * A new picture held for the governor flows anyway after this long (ms): a governor
+ * that does not answer must not keep anyone out of sight.
+ */
+const HOLD_FOR_GOVERNOR_MS = 3000;
 
 interface MediaState {
   pooled: PooledWorker;
@@ -77,6 +82,8 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
   readonly #log: Logger;
   #media: MediaState | null = null;
   #governed = false;
+  /** New video consumers still waiting for the governor's first ceiling. */
+  readonly #held = new Set<string>();
   #placing: Promise<void> | null = null;
   #activeSpeaker: string | null = null;
   #closed = false;
@@ -367,6 +374,8 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
       // Held until a tick has fitted it in: every page resumes a newly shared screen
       // at once, and its consumers overran a 10 Mbit/s link until the next tick.
       this.#ceilings.set(consumer.id, null);
+      this.#held.add(consumer.id);
+      setTimeout(() => void this.#release(peer, consumer), HOLD_FOR_GOVERNOR_MS).unref();
       this.safeEmit('videoheld', consumer.id);
     }
     consumer.observer.once('close', () => {
@@ -374,6 +383,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
       this.#wishes.delete(consumer.id);
       this.#ceilings.delete(consumer.id);
       this.#resumedByPage.delete(consumer.id);
+      this.#held.delete(consumer.id);
     });
     consumer.on('producerclose', () => {
       peer.channel.notify('consumerClosed', { consumerId: consumer.id, producerId });
@@ -441,6 +451,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
    * (even its lowest layer does not fit) until a ceiling gives it room again.
    */
   async setCeiling(consumer: types.Consumer, ceiling: Layers | null): Promise<void> {
+    this.#held.delete(consumer.id);
     const before = this.#ceilings.get(consumer.id);
     this.#ceilings.set(consumer.id, ceiling);
     if (ceiling === null) {
@@ -464,6 +475,21 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
    */
   governNewVideo(): void {
     this.#governed = true;
+  }
+
+  /** A held picture the governor never fitted in: flows at the page's wish, as ungoverned. */
+  async #release(peer: Peer, consumer: types.Consumer): Promise<void> {
+    if (!this.#held.delete(consumer.id) || consumer.closed) {
+      return;
+    }
+    this.#log.warn(
+      { pointId: peer.pointId, consumerId: consumer.id },
+      'bandwidth: a new picture was not fitted in by the governor in time; it flows ungoverned',
+    );
+    this.#ceilings.delete(consumer.id);
+    if (consumer.paused && this.#resumedByPage.has(consumer.id)) {
+      await consumer.resume().catch(() => undefined);
+    }
   }
 
   /** What the server measures of a point's media. */
