@@ -23,6 +23,7 @@ import type { Server } from '../src/Server.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { tokens } from '../test/helpers/session.js';
+import { LinkMeter } from './LinkMeter.js';
 import { round } from './procStats.js';
 
 const BROWSERS = Number(process.env['BENCH_BROWSERS'] ?? 5);
@@ -115,7 +116,7 @@ async function phase(browser: Browser, governor: boolean): Promise<Figures> {
     let delegateWithin = 0;
     let audioPaused = 0;
     const speakerDelays: number[] = [];
-    const sent = new Map<string, number>();
+    const meter = new LinkMeter();
     let turn = -1;
     let turnStarted = 0;
     let reached: number | null = null;
@@ -172,25 +173,14 @@ async function phase(browser: Browser, governor: boolean): Promise<Figures> {
       }
       if (now - lastWindow >= 1000) {
         lastWindow = now;
+        const link = await meter.window(room);
         let total = 0;
         for (const peer of room.peers.values()) {
-          let peerSent = 0;
-          for (const transport of peer.transports.values()) {
-            if ((transport.appData as { direction?: string }).direction !== 'recv') {
-              continue;
-            }
-            const [s] = (await transport.getStats()) as { bytesSent: number }[];
-            const key = transport.id;
-            const before = sent.get(key);
-            sent.set(key, s?.bytesSent ?? 0);
-            if (before !== undefined) {
-              peerSent += ((s?.bytesSent ?? 0) - before) * 8;
-            }
-          }
+          const peerSent = link.sentKbit.get(peer.pointId) ?? 0;
           total += peerSent;
           if (peer.pointId !== 'central') {
             delegateWindows++;
-            if (peerSent / 1000 <= DOWNLINK_MBPS * 1000) {
+            if (peerSent <= DOWNLINK_MBPS * 1000) {
               delegateWithin++;
             }
           }
@@ -200,7 +190,7 @@ async function phase(browser: Browser, governor: boolean): Promise<Figures> {
             }
           }
         }
-        windows.push(total / 1000);
+        windows.push(total);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

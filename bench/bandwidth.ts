@@ -44,6 +44,7 @@ import { inOwnNetworkNamespace, narrowPorts } from '../test/helpers/netns.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { tokens } from '../test/helpers/session.js';
 import { cpuSeconds, percentile, round } from './procStats.js';
+import { LinkMeter } from './LinkMeter.js';
 import { joinSyntheticReceiver, withoutFeedback } from './publishClip.js';
 import { makeSimulcastClips, type SimulcastClips } from './rtpSenders.js';
 import { SimulcastPublisher } from './simulcastPublisher.js';
@@ -230,7 +231,7 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
     let delegateWithin = 0;
     let audioPaused = 0;
     const speakerDelays: number[] = [];
-    const counters = new Map<string, number>();
+    const meter = new LinkMeter();
     let turn = -1;
     let turnStarted = 0;
     let reached: number | null = null;
@@ -316,33 +317,14 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
       }
       if (now - lastWindow >= 1000) {
         lastWindow = now;
+        const link = await meter.window(room);
         let out = 0;
-        let inbound = 0;
         for (const peer of room.peers.values()) {
-          let peerSent = 0;
-          for (const transport of peer.transports.values()) {
-            const direction = (transport.appData as { direction?: string }).direction;
-            const [s] = (await transport.getStats().catch(() => [])) as {
-              bytesSent: number;
-              bytesReceived: number;
-            }[];
-            const key = `${transport.id}/${direction}`;
-            const value = direction === 'recv' ? (s?.bytesSent ?? 0) : (s?.bytesReceived ?? 0);
-            const before = counters.get(key);
-            counters.set(key, value);
-            if (before === undefined) {
-              continue;
-            }
-            if (direction === 'recv') {
-              peerSent += (value - before) * 8;
-            } else {
-              inbound += (value - before) * 8;
-            }
-          }
+          const peerSent = link.sentKbit.get(peer.pointId) ?? 0;
           out += peerSent;
           if (peer.pointId !== 'central') {
             delegateWindows++;
-            if (peerSent / 1000 <= DOWNLINK_MBPS * 1000) {
+            if (peerSent <= DOWNLINK_MBPS * 1000) {
               delegateWithin++;
             }
           }
@@ -352,8 +334,8 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
             }
           }
         }
-        egress.push(out / 1000);
-        ingress.push(inbound / 1000);
+        egress.push(out);
+        ingress.push(link.receivedKbit);
         if (CONSTRAINED_KBPS > 0) {
           line.push(await sampleLine(constrained));
         }
