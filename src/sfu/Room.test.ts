@@ -3,22 +3,12 @@ import { TokenService } from '../auth/TokenService.js';
 import type { Role } from '../auth/roles.js';
 import { createLogger } from '../../common/logger.js';
 import { Session, type SessionEvent } from '../sessions/Session.js';
-import { freePortBlock } from '../../test/helpers/ports.js';
-import { WorkerPool } from '../../workers/WorkerPool.js';
-import { resolveWorkerBinary } from '../../workers/workerBinary.js';
 import { Peer } from './Peer.js';
 import { Room } from './Room.js';
+import { oneWorkerPool } from '../../test/helpers/workerPool.js';
 
 const logger = createLogger('silent');
-const pool = await WorkerPool.create({
-  size: 1,
-  workerBin: resolveWorkerBinary(null).path,
-  logLevel: 'none',
-  listenIp: '127.0.0.1',
-  announcedAddress: null,
-  firstPort: await freePortBlock(1),
-  logger,
-});
+const pool = await oneWorkerPool(logger);
 t.teardown(() => pool.close());
 const tokens = new TokenService(Buffer.from('room-test-secret-0123456789-0123456789'));
 

@@ -6,7 +6,7 @@ import t from 'tap';
 import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 import type { Manifest } from '../../archive/manifest.js';
 import { joinPage, launchBrowser } from '../helpers/browser.js';
-import { firstVideoPacket } from '../helpers/media.js';
+import { firstVideoPacket, lavfiWav } from '../helpers/media.js';
 import { tempDir } from '../helpers/cli.js';
 import { showServerWarningsOnFailure } from '../helpers/serverLogs.js';
 import { startTestServer, tokenFor } from '../helpers/session.js';
@@ -21,7 +21,11 @@ const PERIOD = 2;
 const ffmpeg = resolveFfmpeg(null).path;
 const media = tempDir('av-sync');
 const y4m = path.join(media, 'flash.y4m');
-const wav = path.join(media, 'beep.wav');
+// A loud sweep: a steady tone would be learnt away by the page's noise suppression.
+const wav = lavfiWav(
+  path.join(media, 'beep.wav'),
+  `aevalsrc='if(lt(t,0.1),0.9*sin(2*PI*(600+9000*t)*t),0)':s=48000:d=${PERIOD}`,
+);
 if (!existsSync(y4m)) {
   execFileSync(ffmpeg, [
     '-hide_banner',
@@ -36,21 +40,6 @@ if (!existsSync(y4m)) {
     '-pix_fmt',
     'yuv420p',
     y4m,
-  ]);
-  // A loud sweep: a steady tone would be learnt away by the page's noise suppression.
-  execFileSync(ffmpeg, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `aevalsrc='if(lt(t,0.1),0.9*sin(2*PI*(600+9000*t)*t),0)':s=48000:d=${PERIOD}`,
-    '-ac',
-    '1',
-    '-c:a',
-    'pcm_s16le',
-    wav,
   ]);
 }
 

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import type { Page } from 'playwright-core';
 import t from 'tap';
 import type { BandwidthStatus } from '../../protocol/bandwidth.js';
 import { apiCall } from '../helpers/api.js';
-import { joinPage, launchBrowser, waitForMediaFrom } from '../helpers/browser.js';
+import { joinPoints, launchBrowser, waitForMediaFrom } from '../helpers/browser.js';
 import { DIEMCAU_BIN, cleanEnv, runCli, tempDir } from '../helpers/cli.js';
 import { showServerWarningsOnFailure } from '../helpers/serverLogs.js';
-import { TEST_SECRET, startTestServer, tokenFor } from '../helpers/session.js';
+import { TEST_SECRET, startTestServer } from '../helpers/session.js';
 
 // The bandwidth governor in a real session: four Chromium points (every one across the
 // link: `centralOnLan` off) on a 2 Mbit/s central link, where what the pages ask for
@@ -30,17 +29,7 @@ t.teardown(async () => {
 
 const SESSION = 'bandwidth';
 const POINTS = ['central', 'ha-noi', 'hue', 'ca-mau'];
-const pages = new Map<string, Page>();
-for (const id of POINTS) {
-  pages.set(
-    id,
-    await joinPage(
-      browser,
-      server.url,
-      tokenFor(SESSION, id, id === 'central' ? 'host' : 'delegate'),
-    ),
-  );
-}
+const pages = await joinPoints(browser, server.url, SESSION, POINTS);
 const cliEnv = { DIEMCAU_DATA_DIR: dataDir, DIEMCAU_AUTH_JWT_SECRET: TEST_SECRET };
 spawnSync(DIEMCAU_BIN, ['operator', 'add', 'clerk', '--password-stdin'], {
   input: 'a long enough password\n',

@@ -1,18 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import type { BandwidthStatus } from '../../protocol/bandwidth.js';
-import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 import {
   TRACK_PEER_CONNECTIONS_SCRIPT,
-  joinPage,
+  joinPoints,
   launchBrowser,
   remoteStats,
   waitForMediaFrom,
 } from '../helpers/browser.js';
 import { tempDir } from '../helpers/cli.js';
+import { lavfiWav } from '../helpers/media.js';
 import { showServerWarningsOnFailure } from '../helpers/serverLogs.js';
 import { startTestServer, tokenFor } from '../helpers/session.js';
 
@@ -22,23 +20,11 @@ import { startTestServer, tokenFor } from '../helpers/session.js';
 // large layers (their uplinks carry the thumbnail only), while Huế sends everything.
 // The spotlight moves to Cà Mau: its large layer starts again and the other pages show
 // it full size. Recording starts: what is recorded is sent whole, whoever watches it.
-const silence = path.join(tempDir('dynacast-media'), 'silence.wav');
-if (!existsSync(silence)) {
-  execFileSync(resolveFfmpeg(null).path, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'anullsrc=r=48000:cl=mono',
-    '-t',
-    '5',
-    '-c:a',
-    'pcm_s16le',
-    silence,
-  ]);
-}
+const silence = lavfiWav(
+  path.join(tempDir('dynacast-media'), 'silence.wav'),
+  'anullsrc=r=48000:cl=mono',
+  5,
+);
 const server = await startTestServer({
   DIEMCAU_DATA_DIR: tempDir('dynacast'),
   DIEMCAU_RECORDER_AUTO_START: 'false',
@@ -52,20 +38,13 @@ t.teardown(async () => {
 
 const SESSION = 'dynacast';
 const POINTS = ['central', 'hue', 'ca-mau'];
-const pages = new Map<string, Page>();
-for (const id of POINTS) {
-  pages.set(
-    id,
-    await joinPage(
-      browser,
-      server.url,
-      tokenFor(SESSION, id, id === 'central' ? 'host' : 'delegate'),
-      {
-        initScript: TRACK_PEER_CONNECTIONS_SCRIPT,
-      },
-    ),
-  );
-}
+const pages = await joinPoints(
+  browser,
+  server.url,
+  SESSION,
+  POINTS,
+  () => TRACK_PEER_CONNECTIONS_SCRIPT,
+);
 const page = (id: string): Page => pages.get(id) as Page;
 const operator = tokenFor(SESSION, 'ops', 'operator');
 

@@ -17,14 +17,14 @@ async function degradedRun(): Promise<void> {
   const {
     OUTAGE_SCRIPT,
     TRACK_PEER_CONNECTIONS_SCRIPT,
-    joinPage,
+    joinPoints,
     launchBrowser,
     peerConnectionPorts,
     setOffline,
     waitForState,
   } = await import('../helpers/browser.js');
   const { showServerWarningsOnFailure } = await import('../helpers/serverLogs.js');
-  const { startTestServer, tokenFor } = await import('../helpers/session.js');
+  const { startTestServer } = await import('../helpers/session.js');
   const { tempDir } = await import('../helpers/cli.js');
 
   const server = await startTestServer({
@@ -45,24 +45,11 @@ async function degradedRun(): Promise<void> {
   const SESSION = 'degraded';
   const HEALTHY = ['central', 'ha-noi', 'ca-mau'];
   const DEGRADED = 'hue';
-  const pages = new Map<string, Page>();
-  for (const id of [...HEALTHY, DEGRADED]) {
-    pages.set(
-      id,
-      await joinPage(
-        browser,
-        server.url,
-        tokenFor(SESSION, id, id === 'central' ? 'host' : 'delegate'),
-        // Huế's page keeps its peer connections where the test can ask them their ports,
-        // and its signaling link can be dropped.
-        id === DEGRADED
-          ? {
-              initScript: OUTAGE_SCRIPT + TRACK_PEER_CONNECTIONS_SCRIPT,
-            }
-          : {},
-      ),
-    );
-  }
+  // Huế's page keeps its peer connections where the test can ask them their ports, and
+  // its signaling link can be dropped.
+  const pages = await joinPoints(browser, server.url, SESSION, [...HEALTHY, DEGRADED], (id) =>
+    id === DEGRADED ? OUTAGE_SCRIPT + TRACK_PEER_CONNECTIONS_SCRIPT : undefined,
+  );
   const degraded = pages.get(DEGRADED) as Page;
 
   t.test('Huế’s link, lossy: Huế graded worse than every healthy point', async (t) => {

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { findOnPath, resolveFfmpeg } from '../../archive/ffmpegBinary.js';
+import { findOnPath } from '../../archive/ffmpegBinary.js';
+import { lavfiWav } from './media.js';
+import { tokenFor } from './session.js';
 
 /**
  * The fake microphone's sound: Chromium's default beep is so regular that the page's
@@ -11,26 +11,10 @@ import { findOnPath, resolveFfmpeg } from '../../archive/ffmpegBinary.js';
  * speaker. A pitch- and loudness-modulated tone is speech-like enough to stay.
  */
 function speechLikeWav(): string {
-  const file = path.join(tmpdir(), 'diemcau-fake-voice.wav');
-  if (!existsSync(file)) {
-    execFileSync(resolveFfmpeg(null).path, [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      "aevalsrc='0.5*sin(2*PI*(220+120*sin(2*PI*0.9*t))*t)*(0.55+0.45*sin(2*PI*3.3*t))':s=48000:d=12",
-      '-ac',
-      '1',
-      '-c:a',
-      'pcm_s16le',
-      `${file}.tmp.wav`,
-    ]);
-    execFileSync('mv', [`${file}.tmp.wav`, file]);
-  }
-  return file;
+  return lavfiWav(
+    path.join(tmpdir(), 'diemcau-fake-voice.wav'),
+    "aevalsrc='0.5*sin(2*PI*(220+120*sin(2*PI*0.9*t))*t)*(0.55+0.45*sin(2*PI*3.3*t))':s=48000:d=12",
+  );
 }
 
 /** Debian's Chromium as the delegate PC, with fake camera and microphone. */
@@ -239,6 +223,33 @@ export async function framesDecodedFrom(
 ): Promise<number> {
   const stats = await remoteStats(page);
   return stats.find((s) => s.pointId === pointId && s.source === source)?.framesDecoded ?? 0;
+}
+
+/**
+ * Each point of a session joined as a page of its own, in order: "central" as the host,
+ * every other as a delegate. `initScript` per point, where a test needs one.
+ */
+export async function joinPoints(
+  browser: Browser,
+  baseUrl: string,
+  sessionId: string,
+  pointIds: readonly string[],
+  initScript: (pointId: string) => string | undefined = () => undefined,
+): Promise<Map<string, Page>> {
+  const pages = new Map<string, Page>();
+  for (const id of pointIds) {
+    const script = initScript(id);
+    pages.set(
+      id,
+      await joinPage(
+        browser,
+        baseUrl,
+        tokenFor(sessionId, id, id === 'central' ? 'host' : 'delegate'),
+        script === undefined ? {} : { initScript: script },
+      ),
+    );
+  }
+  return pages;
 }
 
 /**

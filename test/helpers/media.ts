@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 
@@ -144,4 +145,35 @@ export function keyframeTimes(file: string): number[] {
   return videoPackets(file)
     .filter((p) => p.keyframe)
     .map((p) => p.pts);
+}
+
+/**
+ * A mono 48 kHz PCM WAV made once from an ffmpeg audio source (`aevalsrc=…`,
+ * `anullsrc=…`), for a fake microphone (`--use-file-for-fake-audio-capture`); written
+ * beside and renamed, so a file that exists is whole. `seconds` bounds an endless source.
+ */
+export function lavfiWav(file: string, source: string, seconds?: number): string {
+  if (!existsSync(file)) {
+    const partial = `${file}.partial.wav`;
+    execFileSync(ffmpeg(), [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      source,
+      ...(seconds === undefined ? [] : ['-t', String(seconds)]),
+      '-ac',
+      '1',
+      '-ar',
+      '48000',
+      '-c:a',
+      'pcm_s16le',
+      partial,
+    ]);
+    renameSync(partial, file);
+  }
+  return file;
 }

@@ -44,40 +44,27 @@ export function narrowPorts(
 ): void {
   const tc = (...args: string[]) => execFileSync('tc', args);
   tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '1000');
+  const htbClass = (id: string, rate: string, quantum: number) =>
+    tc(
+      'class',
+      'add',
+      'dev',
+      'lo',
+      'parent',
+      '1:',
+      'classid',
+      id,
+      'htb',
+      'rate',
+      rate,
+      'ceil',
+      rate,
+      'quantum',
+      String(quantum),
+    );
   // The unlimited class's quantum set, or tc warns that r2q makes it too big.
-  tc(
-    'class',
-    'add',
-    'dev',
-    'lo',
-    'parent',
-    '1:',
-    'classid',
-    '1:1',
-    'htb',
-    'rate',
-    '10gbit',
-    'quantum',
-    '200000',
-  );
-  const rate = `${kbit}kbit`;
-  tc(
-    'class',
-    'add',
-    'dev',
-    'lo',
-    'parent',
-    '1:',
-    'classid',
-    '1:4',
-    'htb',
-    'rate',
-    rate,
-    'ceil',
-    rate,
-    'quantum',
-    '1514',
-  );
+  htbClass('1:1', '10gbit', 200_000);
+  htbClass('1:4', `${kbit}kbit`, 1514);
   tc(
     'qdisc',
     'add',
