@@ -176,7 +176,7 @@ async function phase(browser: Browser, governor: boolean): Promise<Figures> {
         const link = await meter.window(room);
         let total = 0;
         for (const peer of room.peers.values()) {
-          const peerSent = link.sentKbit.get(peer.pointId) ?? 0;
+          const peerSent = link.sentKbps.get(peer.pointId) ?? 0;
           total += peerSent;
           if (peer.pointId !== 'central') {
             delegateWindows++;

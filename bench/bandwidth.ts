@@ -320,7 +320,7 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
         const link = await meter.window(room);
         let out = 0;
         for (const peer of room.peers.values()) {
-          const peerSent = link.sentKbit.get(peer.pointId) ?? 0;
+          const peerSent = link.sentKbps.get(peer.pointId) ?? 0;
           out += peerSent;
           if (peer.pointId !== 'central') {
             delegateWindows++;
@@ -335,7 +335,13 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
           }
         }
         egress.push(out);
-        ingress.push(link.receivedKbit);
+        ingress.push(link.receivedKbps);
+        if (process.env['BENCH_DEBUG'] && budgetMbps !== null && out > budgetMbps * 1000) {
+          const plan = server.bandwidth.status(SESSION);
+          console.log(
+            `over at ${round((now - started) / 1000)} s: ${round(out)} kbit/s; planned ${plan?.plannedKbps} (video ${plan?.videoKbps}, sound ${plan?.audioKbps}, RTX+probing ${plan?.overheadKbps}), screen ${screen}`,
+          );
+        }
         if (CONSTRAINED_KBPS > 0) {
           line.push(await sampleLine(constrained));
         }
