@@ -108,7 +108,7 @@ export class SessionBandwidth {
     const [stat] = (await producer.getStats().catch(() => [])) as types.ProducerStat[];
     const kbps = (stat?.bitrate ?? 0) / 1000;
     // A sound that has just started reads 0: asked again next tick.
-    this.#audioKbps.set(producer.id, { kbps, at: kbps > 0 ? now : 0 });
+    this.#audioKbps.set(producer.id, { kbps, at: kbps > 0 ? now : -Infinity });
     return kbps;
   }
 

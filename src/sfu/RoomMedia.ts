@@ -452,7 +452,6 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
    */
   async setCeiling(consumer: types.Consumer, ceiling: Layers | null): Promise<void> {
     this.#held.delete(consumer.id);
-    const before = this.#ceilings.get(consumer.id);
     this.#ceilings.set(consumer.id, ceiling);
     if (ceiling === null) {
       // Always: a page's resume may be on its way to the worker (the flag flips only
@@ -464,7 +463,9 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
       const wish = this.#wishes.get(consumer.id);
       await setLayers(consumer, wish ? lowerOf(wish, ceiling) : ceiling);
     }
-    if (before === null && consumer.paused && this.#resumedByPage.has(consumer.id)) {
+    // Whatever the ceiling was: a resume that failed before (a busy worker) is not
+    // left undone for good. Pages never pause a consumer; only a null ceiling does.
+    if (consumer.paused && this.#resumedByPage.has(consumer.id)) {
       await consumer.resume();
     }
   }
