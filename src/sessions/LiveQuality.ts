@@ -198,10 +198,11 @@ async function sampleSession(live: LiveSession): Promise<SessionQuality> {
 
 async function streamReports(peer: Peer): Promise<StreamReport[]> {
   const out: StreamReport[] = [];
-  // One stream per sender tells the path from it: its sound where it flows (a steady
-  // packet rate and no retransmissions, so the receiver's loss is the path's), else its
-  // picture. Asking the worker for every consumer every few seconds cost an 11-point
-  // session a sixth of its CPU.
+  // One stream per sender tells the path from it: its picture where it flows, else its
+  // sound. The picture's receiver reports come every second (the sound's every 5 s, so
+  // its round trip is known late); its loss is what retransmission left, the part a
+  // viewer sees. Asking the worker for every consumer every few seconds cost an
+  // 11-point session a sixth of its CPU.
   const bySender = new Map<string, types.Consumer>();
   for (const consumer of peer.consumers.values()) {
     if (consumer.paused || consumer.producerPaused) {
@@ -209,7 +210,7 @@ async function streamReports(peer: Peer): Promise<StreamReport[]> {
     }
     const sender = (consumer.appData as { pointId: string }).pointId;
     const chosen = bySender.get(sender);
-    if (!chosen || (chosen.kind === 'video' && consumer.kind === 'audio')) {
+    if (!chosen || (chosen.kind === 'audio' && consumer.kind === 'video')) {
       bySender.set(sender, consumer);
     }
   }
