@@ -162,27 +162,22 @@ export async function waitForMediaFrom(
   }
 }
 
-/** Makes the page's SDK WebSockets reachable, so a test can drop them. */
-export const TRACK_SOCKETS_SCRIPT = `
+/** An init script that keeps every instance the page makes of `ctor` in `window[list]`. */
+const trackInstancesScript = (ctor: string, list: string): string => `
   (() => {
-    const Native = window.WebSocket;
-    window.__sockets = [];
-    window.WebSocket = class extends Native {
-      constructor(...args) { super(...args); window.__sockets.push(this); }
+    const Native = window.${ctor};
+    window.${list} = [];
+    window.${ctor} = class extends Native {
+      constructor(...args) { super(...args); window.${list}.push(this); }
     };
   })();
 `;
 
+/** Makes the page's SDK WebSockets reachable, so a test can drop them. */
+export const TRACK_SOCKETS_SCRIPT = trackInstancesScript('WebSocket', '__sockets');
+
 /** Makes the page's peer connections reachable (`__pcs`): a test can read their stats. */
-export const TRACK_PEER_CONNECTIONS_SCRIPT = `
-  (() => {
-    const Native = window.RTCPeerConnection;
-    window.__pcs = [];
-    window.RTCPeerConnection = class extends Native {
-      constructor(...args) { super(...args); window.__pcs.push(this); }
-    };
-  })();
-`;
+export const TRACK_PEER_CONNECTIONS_SCRIPT = trackInstancesScript('RTCPeerConnection', '__pcs');
 
 /**
  * A network that can go away: while `__offline`, the page's new WebSockets go nowhere
