@@ -96,6 +96,45 @@ let ffmpeg: string;
 let clips: SimulcastClips;
 let sink: dgram.Socket;
 let browser: Browser;
+let timeline: TurnTimeline | null = null;
+
+/** BENCH_DEBUG: when each step of a change of speaker happened, from the turn's start. */
+class TurnTimeline {
+  #start = 0;
+  #speaker = '';
+  #marks: string[] = [];
+  #staged = false;
+  readonly #reached = new Set<string>();
+
+  start(at: number, speaker: string): void {
+    this.#start = at;
+    this.#speaker = speaker;
+    this.#marks = [];
+    this.#staged = false;
+    this.#reached.clear();
+  }
+
+  mark(what: string): void {
+    this.#marks.push(`${what} +${Date.now() - this.#start}`);
+  }
+
+  watch(stageSpeaker: string | null, layers: readonly (readonly [string, number])[]): void {
+    if (!this.#staged && stageSpeaker === this.#speaker) {
+      this.#staged = true;
+      this.mark('staged');
+    }
+    for (const [receiver, spatial] of layers) {
+      if (spatial >= 2 && !this.#reached.has(receiver)) {
+        this.#reached.add(receiver);
+        this.mark(`top@${receiver}`);
+      }
+    }
+  }
+
+  print(label: string): void {
+    console.log(`${label} (${this.#speaker}): ${this.#marks.join(', ')}`);
+  }
+}
 
 // The constrained delegate's line is shaped with tc on a loopback of the bench's own.
 if (CONSTRAINED_KBPS > 0) {
@@ -236,6 +275,10 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
     let turnStarted = 0;
     let reached: number | null = null;
     let screen: 'before' | 'on' | 'off' = 'before';
+    // BENCH_DEBUG: where a turn's time goes (detected, on the stage, each receiver's top layer).
+    const debug = process.env['BENCH_DEBUG'] ? new TurnTimeline() : null;
+    timeline = debug;
+    room.media.on('activespeaker', (pointId) => debug?.mark(`loudest ${pointId}`));
     const started = Date.now();
     let lastWindow = started;
 
@@ -260,9 +303,11 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
               .join(' '),
           );
         }
+        debug?.print(`turn ${turn}`);
         turn = t;
         turnStarted = now;
         reached = null;
+        debug?.start(now, speaker.peer.pointId);
         for (const s of synthetic) {
           const mic = s.peer.producerBySource('mic');
           if (mic) {
@@ -299,6 +344,14 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
             changes.set(consumer.id, (changes.get(consumer.id) ?? 0) + 1),
           );
         }
+      }
+      if (debug) {
+        debug.watch(
+          server.bandwidth.status(SESSION)?.stageSpeaker ?? null,
+          videoConsumers()
+            .filter((c) => c.consumer.producerId === speaker.publisher.cameraProducerId)
+            .map((c) => [c.receiver.pointId, c.consumer.currentLayers?.spatialLayer ?? -1]),
+        );
       }
       // The speaker's picture at its top layer for every receiver.
       if (reached === null && now - turnStarted > 300) {
@@ -415,6 +468,7 @@ async function addSyntheticPoint(
         if (method === 'publishLayers') {
           const d = data as { producerId: string; maxSpatialLayer: number };
           publisher?.setMaxSpatialLayer(d.producerId, d.maxSpatialLayer);
+          timeline?.mark(`${pointId} sends to layer ${d.maxSpatialLayer}`);
         }
       },
     },

@@ -93,8 +93,11 @@ export class SessionBandwidth {
       this.#lastSpokeAt.set(pointId, now);
       if (pointId !== this.#stageSpeaker) {
         this.#candidate = { pointId, since: now };
-        // Its hold is timed from the event, and the plan follows it at once rather than
-        // at the next second's tick.
+        // At once: its publisher is told to send every layer and it is raised where the
+        // link has room (the pages show it large already; a stopped layer takes a moment
+        // to wake). Its hold is timed from the event, and the old speaker is lowered at
+        // its end rather than at the next second's tick.
+        nudge();
         setTimeout(nudge, SPEAKER_HOLD_MS + 20).unref();
       }
     });
@@ -211,6 +214,7 @@ export class SessionBandwidth {
       subscriptions,
       stage: {
         speaker: this.#stageSpeaker,
+        candidate: this.#candidate?.pointId ?? null,
         spotlight: room.session.spotlight,
         centralPointId: central?.pointId ?? null,
         lastSpokeAt: this.#lastSpokeAt,
