@@ -73,6 +73,17 @@ interface Figures {
   speakerTopLayerP90Ms: number | null;
   speakerTurns: number;
   speakerTurnsReached: number;
+  /**
+   * Where that time goes, p90 of each step from the change (null: never): the server
+   * naming the new loudest point, the plain (synthetic) receivers at its top layer, the
+   * Chromium receiver at its top layer (mediasoup switches a receiver whose bitrate it
+   * manages to a layer only once that layer has flowed 2 s).
+   */
+  speakerSteps: {
+    detectedP90Ms: number | null;
+    plainReceiversP90Ms: number | null;
+    browserReceiverP90Ms: number | null;
+  };
   audioPausedCount: number;
   layerChangesPerConsumerMinute: number;
   workersCpuPct: number;
@@ -97,6 +108,84 @@ let clips: SimulcastClips;
 let sink: dgram.Socket;
 let browser: Browser;
 let timeline: TurnTimeline | null = null;
+
+/**
+ * Each change of speaker, timed from the moment its sound starts: when the server names
+ * it the loudest, and when its top layer reaches the plain receivers, the browser ones,
+ * and all of them. A turn that never got there counts as not reached.
+ */
+/** One turn's steps, ms from its start (null: not yet, or never). */
+interface TurnSteps {
+  detected: number | null;
+  plain: number | null;
+  browser: number | null;
+  all: number | null;
+}
+
+class SpeakerTurns {
+  readonly #done: TurnSteps[] = [];
+  #current: TurnSteps | null = null;
+  #start = 0;
+  #speaker: string | null = null;
+
+  start(at: number, speaker: string | null): void {
+    if (this.#current) {
+      this.#done.push(this.#current);
+    }
+    this.#start = at;
+    this.#speaker = speaker;
+    this.#current = speaker ? { detected: null, plain: null, browser: null, all: null } : null;
+  }
+
+  detected(pointId: string): void {
+    if (this.#current && this.#current.detected === null && pointId === this.#speaker) {
+      this.#current.detected = Date.now() - this.#start;
+    }
+  }
+
+  watch(now: number, receivers: readonly { browser: boolean; top: boolean }[]): void {
+    const c = this.#current;
+    // The first moments still carry the last turn's layers.
+    if (!c || c.all !== null || now - this.#start <= 300) {
+      return;
+    }
+    const at = now - this.#start;
+    const allTop = (browser: boolean): boolean | null => {
+      const of = receivers.filter((r) => r.browser === browser);
+      return of.length === 0 ? null : of.every((r) => r.top);
+    };
+    if (c.plain === null && allTop(false)) {
+      c.plain = at;
+    }
+    if (c.browser === null && allTop(true)) {
+      c.browser = at;
+    }
+    if (receivers.length > 0 && receivers.every((r) => r.top)) {
+      c.all = at;
+    }
+  }
+
+  figures(): Pick<
+    Figures,
+    'speakerTopLayerP90Ms' | 'speakerTurns' | 'speakerTurnsReached' | 'speakerSteps'
+  > {
+    const p90 = (of: (number | null)[]): number | null => {
+      const known = of.filter((d): d is number => d !== null);
+      return known.length > 0 ? round(percentile(known, 90)) : null;
+    };
+    const reached = this.#done.filter((d) => d.all !== null);
+    return {
+      speakerTopLayerP90Ms: p90(reached.map((d) => d.all)),
+      speakerTurns: this.#done.length,
+      speakerTurnsReached: reached.length,
+      speakerSteps: {
+        detectedP90Ms: p90(this.#done.map((d) => d.detected)),
+        plainReceiversP90Ms: p90(this.#done.map((d) => d.plain)),
+        browserReceiverP90Ms: p90(this.#done.map((d) => d.browser)),
+      },
+    };
+  }
+}
 
 /** BENCH_DEBUG: when each step of a change of speaker happened, from the turn's start. */
 class TurnTimeline {
@@ -269,16 +358,17 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
     let delegateWindows = 0;
     let delegateWithin = 0;
     let audioPaused = 0;
-    const speakerDelays: number[] = [];
+    const turns = new SpeakerTurns();
     const meter = new LinkMeter();
     let turn = -1;
-    let turnStarted = 0;
-    let reached: number | null = null;
     let screen: 'before' | 'on' | 'off' = 'before';
     // BENCH_DEBUG: where a turn's time goes (detected, on the stage, each receiver's top layer).
     const debug = process.env['BENCH_DEBUG'] ? new TurnTimeline() : null;
     timeline = debug;
-    room.media.on('activespeaker', (pointId) => debug?.mark(`loudest ${pointId}`));
+    room.media.on('activespeaker', (pointId) => {
+      turns.detected(pointId);
+      debug?.mark(`loudest ${pointId}`);
+    });
     const started = Date.now();
     let lastWindow = started;
 
@@ -287,9 +377,6 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
       const t = Math.floor((now - started) / TURN_MS);
       const speaker = synthetic[t % SYNTHETIC] as (typeof synthetic)[number];
       if (t !== turn) {
-        if (turn >= 0 && reached === null) {
-          speakerDelays.push(Infinity);
-        }
         if (process.env['BENCH_DEBUG'] && turn >= 0) {
           const previous = synthetic[turn % SYNTHETIC];
           console.log(
@@ -305,8 +392,7 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
         }
         debug?.print(`turn ${turn}`);
         turn = t;
-        turnStarted = now;
-        reached = null;
+        turns.start(now, speaker.peer.pointId);
         debug?.start(now, speaker.peer.pointId);
         for (const s of synthetic) {
           const mic = s.peer.producerBySource('mic');
@@ -354,20 +440,22 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
         );
       }
       // The speaker's picture at its top layer for every receiver.
-      if (reached === null && now - turnStarted > 300) {
-        const of = videoConsumers().filter(
-          (c) =>
-            c.consumer.producerId === speaker.publisher.cameraProducerId &&
-            !c.consumer.paused &&
-            sourceOf(c.consumer) === 'camera' &&
-            // Its narrow line holds the top layer out: its own figures say how it fares.
-            !(CONSTRAINED_KBPS > 0 && c.receiver.pointId === 'd1'),
-        );
-        if (of.length > 0 && of.every((c) => (c.consumer.currentLayers?.spatialLayer ?? -1) >= 2)) {
-          reached = now - turnStarted;
-          speakerDelays.push(reached);
-        }
-      }
+      turns.watch(
+        now,
+        videoConsumers()
+          .filter(
+            (c) =>
+              c.consumer.producerId === speaker.publisher.cameraProducerId &&
+              !c.consumer.paused &&
+              sourceOf(c.consumer) === 'camera' &&
+              // Its narrow line holds the top layer out: its own figures say how it fares.
+              !(CONSTRAINED_KBPS > 0 && c.receiver.pointId === 'd1'),
+          )
+          .map((c) => ({
+            browser: !synthetic.some((x) => x.peer === c.receiver),
+            top: (c.consumer.currentLayers?.spatialLayer ?? -1) >= 2,
+          })),
+      );
       if (now - lastWindow >= 1000) {
         lastWindow = now;
         const link = await meter.window(room);
@@ -401,15 +489,12 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    if (reached === null) {
-      speakerDelays.push(Infinity);
-    }
+    turns.start(Date.now(), null);
     const elapsed = (Date.now() - started) / 1000;
     const cpu = workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpu0;
     // The first window of each counter has no "before": dropped with it.
     const windows = egress.slice(1);
     const sorted = [...windows].sort((a, b) => a - b);
-    const delays = speakerDelays.filter((d) => Number.isFinite(d));
     const budget = (budgetMbps ?? MAIN) * 1000;
     return {
       windows,
@@ -421,9 +506,7 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
         egressMaxKbps: round(sorted[sorted.length - 1] ?? 0),
         ingressP50Kbps: round(percentile(ingress.slice(1), 50)),
         delegatesWithinDownlinkPct: round((delegateWithin / Math.max(1, delegateWindows)) * 100),
-        speakerTopLayerP90Ms: delays.length > 0 ? round(percentile(delays, 90)) : null,
-        speakerTurns: speakerDelays.length,
-        speakerTurnsReached: delays.length,
+        ...turns.figures(),
         audioPausedCount: audioPaused,
         layerChangesPerConsumerMinute: round(
           [...changes.values()].reduce((a, b) => a + b, 0) /
