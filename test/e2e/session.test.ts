@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import t from 'tap';
 import {
+  TRACK_PEER_CONNECTIONS_SCRIPT,
   framesDecodedFrom,
   growingTracks,
   joinPage,
@@ -31,7 +32,13 @@ const pages = new Map<string, Page>();
 for (const p of points) {
   pages.set(
     p.id,
-    await joinPage(browser, server.url, tokenFor(SESSION, p.id, p.role, { name: p.name })),
+    await joinPage(
+      browser,
+      server.url,
+      tokenFor(SESSION, p.id, p.role, { name: p.name }),
+      // The one that shares its screen has its uplink measured.
+      p.id === 'bo-tu-phap' ? { initScript: TRACK_PEER_CONNECTIONS_SCRIPT } : {},
+    ),
   );
 }
 const page = (id: string): Page => pages.get(id) as Page;
@@ -180,6 +187,42 @@ t.test('screen sharing arrives as a second video, in its own tile', async (t) =>
   t.ok((await decoded()) > before, 'the central point decodes the shared screen');
   const tiles = await page('central').locator('.tile[data-point-id="bo-tu-phap"]').count();
   t.equal(tiles, 1, 'the camera tile is still one per point');
+
+  // Decision 748 gives a delegate ~5 Mbit/s: its camera, microphone and shared screen
+  // together publish within it, less the 10 % every link keeps free.
+  const uplinkKbps = 5000 * 0.9;
+  const sent = (): Promise<{ ceilingKbps: number; bytes: number; at: number }> =>
+    page('bo-tu-phap').evaluate(async () => {
+      let ceiling = 0;
+      let bytes = 0;
+      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+        for (const sender of pc.getSenders()) {
+          if (sender.track?.kind === 'video') {
+            for (const e of sender.getParameters().encodings) {
+              ceiling += e.active === false ? 0 : (e.maxBitrate ?? Infinity);
+            }
+          }
+        }
+        (await pc.getStats()).forEach((r: { type: string; bytesSent?: number }) => {
+          if (r.type === 'outbound-rtp') {
+            bytes += r.bytesSent ?? 0;
+          }
+        });
+      }
+      return { ceilingKbps: ceiling / 1000, bytes, at: performance.now() };
+    });
+  const a = await sent();
+  await new Promise((r) => setTimeout(r, 3000));
+  const b = await sent();
+  const kbps = ((b.bytes - a.bytes) * 8) / (b.at - a.at);
+  t.ok(
+    b.ceilingKbps > 0 && b.ceilingKbps <= uplinkKbps - 64,
+    `its pictures' ceilings (${Math.round(b.ceilingKbps)} kbit/s) leave the sound room inside ${uplinkKbps}`,
+  );
+  t.ok(
+    kbps > 0 && kbps <= uplinkKbps,
+    `it sends ${Math.round(kbps)} kbit/s, camera, microphone and screen, inside ${uplinkKbps}`,
+  );
 });
 
 t.test('turning a camera off stops its video for the others; on again, it returns', async (t) => {
