@@ -15,11 +15,7 @@ const pool = await oneWorkerPool(logger);
 t.teardown(() => pool.close());
 const tokens = new TokenService(Buffer.from('governor-test-secret-0123456789-0123456789'));
 
-function peer(
-  id: string,
-  kind: 'central' | 'delegate',
-  notify: (method: string, data: unknown) => void = () => undefined,
-): Peer {
+function peer(id: string, kind: 'central' | 'delegate'): Peer {
   const claims = tokens.verify(
     tokens.issue(
       {
@@ -32,7 +28,7 @@ function peer(
       600,
     ),
   );
-  return new Peer(claims, { notify, close: () => undefined });
+  return new Peer(claims, { notify: () => undefined, close: () => undefined });
 }
 
 /**
@@ -40,11 +36,7 @@ function peer(
  * encodings) and a delegate is about to receive it; a governor that never ticks by
  * itself (an hour between ticks), its share of the link `linkMbps`.
  */
-async function setUp(
-  t: Test,
-  linkMbps: number,
-  options: { dynacast?: boolean; toCentral?: (method: string, data: unknown) => void } = {},
-) {
+async function setUp(t: Test, linkMbps: number) {
   const room = await Room.create({
     session: new Session('s', { maxDelegatePoints: 5 }),
     pool,
@@ -59,7 +51,7 @@ async function setUp(
       headroomPct: 10,
       delegateDownlinkMbps: 5,
       centralOnLan: true,
-      dynacast: options.dynacast ?? false,
+      dynacast: false,
     },
     () => [governed],
     logger,
@@ -70,7 +62,7 @@ async function setUp(
     room.close();
   });
   const caps = await room.rtpCapabilities();
-  const central = peer('central', 'central', options.toCentral);
+  const central = peer('central', 'central');
   const hue = peer('hue', 'delegate');
   await room.join(central, caps);
   await room.join(hue, caps);
@@ -98,7 +90,7 @@ async function setUp(
     await room.media.resumeConsumer(hue, id);
     return consumer;
   };
-  return { governor, receive, room };
+  return { governor, receive };
 }
 
 async function until(ms: number, ready: () => boolean): Promise<boolean> {
@@ -151,29 +143,3 @@ t.test('a governor that does not answer keeps no picture out of sight for long',
   t.ok(consumer.paused, 'held at first');
   t.ok(await until(6000, () => !consumer.paused), 'flowing after the hold (3 s), ungoverned');
 });
-
-t.test(
-  'a voice wakes the layers dynacast stopped, before the speaker detection names it',
-  async (t) => {
-    const told: number[] = [];
-    const { governor, room } = await setUp(t, 30, {
-      dynacast: true,
-      toCentral: (method, data) => {
-        if (method === 'publishLayers') {
-          told.push((data as { maxSpatialLayer: number }).maxSpatialLayer);
-        }
-      },
-    });
-    // Nobody receives the camera: six seconds on, its medium and large layers stop.
-    await governor.tick(Date.now() + 6000);
-    t.same(told, [0], 'told to send its thumbnail only');
-    room.media.safeEmit('voice', 'central');
-    t.ok(
-      await until(1000, () => told.at(-1) === 2),
-      'a voice heard: told at once to send every layer again (there is no tick within the hour)',
-    );
-    room.media.safeEmit('voice', 'central');
-    await new Promise((r) => setTimeout(r, 200));
-    t.same(told, [0, 2], 'a voice that goes on asks nothing more');
-  },
-);

@@ -58,8 +58,6 @@ const SPEAKER_HOLD_MS = 1000;
 const OVERRUN = 1.1;
 /** A point that spoke this recently sends every layer: it may take the stage again (ms). */
 const RECENT_SPEAKER_MS = 30_000;
-/** A voice heard this recently keeps its point's layers on (ms). */
-const VOICE_KEEPS_LAYERS_MS = 1000;
 /** Opus runs at a steady rate: its figure is read again this often, not every tick. */
 const AUDIO_REREAD_MS = 5000;
 
@@ -70,7 +68,6 @@ export class SessionBandwidth {
   readonly #smoother = new LayerSmoother();
   readonly #dynacast = new Dynacast();
   readonly #lastSpokeAt = new Map<string, number>();
-  readonly #lastVoiceAt = new Map<string, number>();
   readonly #applied = new Map<string, { layers: Layers | null; priority: number }>();
   readonly #transportCaps = new Map<string, number>();
   #stageSpeaker: string | null = null;
@@ -91,27 +88,13 @@ export class SessionBandwidth {
     // A new picture waits for its first ceiling: the next tick, now.
     room.media.governNewVideo();
     room.media.on('videoheld', nudge);
-    // A voice wakes its point's stopped layers before the speaker detection names it
-    // (a second or more later): a browser's consumer takes a layer only once it has
-    // flowed 2 s, so the stage's picture sharpens that much sooner.
-    room.media.on('voice', (pointId) => {
-      const now = Date.now();
-      const heard = this.#lastVoiceAt.get(pointId) ?? -Infinity;
-      this.#lastVoiceAt.set(pointId, now);
-      if (now - heard > VOICE_KEEPS_LAYERS_MS && this.#holdsLayersBack(pointId)) {
-        nudge();
-      }
-    });
     room.media.on('activespeaker', (pointId) => {
       const now = Date.now();
       this.#lastSpokeAt.set(pointId, now);
       if (pointId !== this.#stageSpeaker) {
         this.#candidate = { pointId, since: now };
-        // At once: its publisher is told to send every layer and it is raised where the
-        // link has room (the pages show it large already; a stopped layer takes a moment
-        // to wake). Its hold is timed from the event, and the old speaker is lowered at
-        // its end rather than at the next second's tick.
-        nudge();
+        // Its hold is timed from the event, and the plan follows it at once rather than
+        // at the next second's tick.
         setTimeout(nudge, SPEAKER_HOLD_MS + 20).unref();
       }
     });
@@ -228,7 +211,6 @@ export class SessionBandwidth {
       subscriptions,
       stage: {
         speaker: this.#stageSpeaker,
-        candidate: this.#candidate?.pointId ?? null,
         spotlight: room.session.spotlight,
         centralPointId: central?.pointId ?? null,
         lastSpokeAt: this.#lastSpokeAt,
@@ -447,13 +429,9 @@ export class SessionBandwidth {
     const owners = new Map<string, Peer>();
     for (const peer of peers) {
       const spoke = this.#lastSpokeAt.get(peer.pointId) ?? -Infinity;
-      const heard = this.#lastVoiceAt.get(peer.pointId) ?? -Infinity;
       // Dynacast switched off: every layer on again (those stopped before, too).
       const keepAll =
-        !limits.dynacast ||
-        onStage.has(peer.pointId) ||
-        now - spoke < RECENT_SPEAKER_MS ||
-        now - heard < VOICE_KEEPS_LAYERS_MS;
+        !limits.dynacast || onStage.has(peer.pointId) || now - spoke < RECENT_SPEAKER_MS;
       for (const producer of peer.producers.values()) {
         const layers = producer.rtpParameters.encodings?.length ?? 1;
         if (producer.kind !== 'video' || producer.closed || layers < 2) {
@@ -514,15 +492,6 @@ export class SessionBandwidth {
         this.#transportCaps.set(transport.id, bps);
       }
     }
-  }
-
-  /** Whether a point was told to stop any layer of its cameras. */
-  #holdsLayersBack(pointId: string): boolean {
-    const peer = this.#room.peers.get(pointId);
-    return [...(peer?.producers.values() ?? [])].some((p) => {
-      const told = this.#dynacast.maxSpatialLayer(p.id);
-      return told !== null && told < (p.rtpParameters.encodings?.length ?? 1) - 1;
-    });
   }
 
   /** The stage's speaker: the loudest point, once it has held a moment. */

@@ -14,8 +14,6 @@ interface Room {
   points: string[];
   screenOf?: string;
   speaker?: string;
-  /** A new loudest point, holding before it takes the speaker's place. */
-  candidate?: string;
   spotlight?: string;
   /** Points in the order they last spoke, most recent first. */
   spoke?: string[];
@@ -56,7 +54,6 @@ function room(r: Room, linkBudgetKbps: number, downlinkKbps = 4500) {
     subscriptions,
     stage: {
       speaker: r.speaker ?? null,
-      candidate: r.candidate ?? null,
       spotlight: r.spotlight ?? null,
       centralPointId: 'central',
       lastSpokeAt: new Map((r.spoke ?? []).map((p, i) => [p, now - i * 1000])),
@@ -191,44 +188,6 @@ t.test('the spotlight takes the stage; the central point comes next', (t) => {
   t.ok(
     thumbs.every((a) => a.kbps < (central?.kbps ?? 0)),
     `the central point (${central?.kbps} kbit/s) above every thumbnail (${thumbs.map((a) => a.kbps).join(', ')})`,
-  );
-  t.end();
-});
-
-t.test('a new speaker is raised while it holds, after the speaker, never at its cost', (t) => {
-  const r: Room = { points: ELEVEN, speaker: 'd3', candidate: 'd5', spoke: ['d5', 'd3'] };
-  const pictureOf = (plan: ReturnType<typeof allocate>, sender: string) =>
-    ELEVEN.filter((p) => p !== sender).map((receiver) =>
-      layersOf(plan, `${receiver}<cam-${sender}`),
-    );
-  const wide = room(r, 40_000);
-  t.ok(
-    pictureOf(wide, 'd5').every((l) => l?.spatial === 2),
-    'with room, the one about to speak is at its top layer already',
-  );
-  t.ok(
-    pictureOf(wide, 'd3').every((l) => l?.spatial === 2),
-    'and the speaker keeps its own until the hold is over',
-  );
-  const narrow = room(r, 16_000);
-  t.ok(narrow.linkKbps <= 16_000, `inside 16 Mbit/s: ${narrow.linkKbps}`);
-  t.ok(
-    pictureOf(narrow, 'd3').every((l) => l?.spatial === 2),
-    'on a narrow link the speaker keeps its top layer',
-  );
-  const candidate = pictureOf(narrow, 'd5');
-  t.ok(
-    candidate.every((l) => (l?.spatial ?? 2) < 2),
-    `the one about to speak gets what is left: ${JSON.stringify(candidate[0])}`,
-  );
-  t.ok(
-    candidate.every((l) => l !== null),
-    'and never loses its picture',
-  );
-  t.equal(
-    narrow.allocations.find((a) => a.consumerId === 'd0<cam-d5')?.rank,
-    'stage',
-    'ranked on the stage, before the central point and the thumbnails',
   );
   t.end();
 });

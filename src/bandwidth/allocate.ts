@@ -51,12 +51,6 @@ export interface Subscription {
 
 export interface Stage {
   speaker: string | null;
-  /**
-   * A new loudest point, holding before it takes the speaker's place: the pages already
-   * show it large, so it is raised beside the speaker (after it) as far as the link has
-   * room, and the old speaker is lowered only once the hold is over.
-   */
-  candidate?: string | null;
   spotlight: string | null;
   centralPointId: string | null;
   /** When each point last spoke (ms); never spoken: absent. */
@@ -248,7 +242,7 @@ function rankOf(feed: Feed, stage: Stage): Rank {
   if (feed.source === 'screen' || feed.pointId === stage.spotlight) {
     return 'stage';
   }
-  if (feed.pointId === stage.speaker || feed.pointId === stage.candidate) {
+  if (feed.pointId === stage.speaker) {
     return 'stage';
   }
   return feed.pointId === stage.centralPointId ? 'central' : 'thumbnail';
@@ -261,16 +255,9 @@ function order(a: Working, b: Working, stage: Stage): number {
   if (byRank !== 0) {
     return byRank;
   }
-  // On the stage, the shared screen, then the chair's spotlight, then the speaker, then
-  // the one about to take its place.
+  // On the stage, the shared screen, then the chair's spotlight, then the speaker.
   const onStage = (w: Working): number =>
-    w.feed.source === 'screen'
-      ? 0
-      : w.feed.pointId === stage.spotlight
-        ? 1
-        : w.feed.pointId === stage.speaker
-          ? 2
-          : 3;
+    w.feed.source === 'screen' ? 0 : w.feed.pointId === stage.spotlight ? 1 : 2;
   const byStage = onStage(a) - onStage(b);
   if (byStage !== 0) {
     return byStage;
