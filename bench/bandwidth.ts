@@ -83,6 +83,10 @@ interface Figures {
     detectedP90Ms: number | null;
     plainReceiversP90Ms: number | null;
     browserReceiverP90Ms: number | null;
+    /** How many turns reached each step (each p90 is over those). */
+    detectedTurns: number;
+    plainReceiversTurns: number;
+    browserReceiverTurns: number;
   };
   audioPausedCount: number;
   layerChangesPerConsumerMinute: number;
@@ -182,6 +186,9 @@ class SpeakerTurns {
         detectedP90Ms: p90(this.#done.map((d) => d.detected)),
         plainReceiversP90Ms: p90(this.#done.map((d) => d.plain)),
         browserReceiverP90Ms: p90(this.#done.map((d) => d.browser)),
+        detectedTurns: this.#done.filter((d) => d.detected !== null).length,
+        plainReceiversTurns: this.#done.filter((d) => d.plain !== null).length,
+        browserReceiverTurns: this.#done.filter((d) => d.browser !== null).length,
       },
     };
   }

@@ -203,11 +203,14 @@ t.test('screen sharing arrives as a second video, in its own tile', async (t) =>
             }
           }
         }
-        (await pc.getStats()).forEach((r: { type: string; bytesSent?: number }) => {
-          if (r.type === 'outbound-rtp') {
-            bytes += r.bytesSent ?? 0;
-          }
-        });
+        (await pc.getStats()).forEach(
+          (r: { type: string; bytesSent?: number; headerBytesSent?: number }) => {
+            // Payload (with retransmissions) and RTP headers: what the line carries.
+            if (r.type === 'outbound-rtp') {
+              bytes += (r.bytesSent ?? 0) + (r.headerBytesSent ?? 0);
+            }
+          },
+        );
       }
       return { ceilingKbps: ceiling / 1000, bytes, at: performance.now() };
     });
