@@ -113,11 +113,6 @@ let sink: dgram.Socket;
 let browser: Browser;
 let timeline: TurnTimeline | null = null;
 
-/**
- * Each change of speaker, timed from the moment its sound starts: when the server names
- * it the loudest, and when its top layer reaches the plain receivers, the browser ones,
- * and all of them. A turn that never got there counts as not reached.
- */
 /** One turn's steps, ms from its start (null: not yet, or never). */
 interface TurnSteps {
   detected: number | null;
@@ -126,6 +121,11 @@ interface TurnSteps {
   all: number | null;
 }
 
+/**
+ * Each change of speaker, timed from the moment its sound starts: when the server names
+ * it the loudest, and when its top layer reaches the plain receivers, the browser ones,
+ * and all of them. A turn that never got there counts as not reached.
+ */
 class SpeakerTurns {
   readonly #done: TurnSteps[] = [];
   #current: TurnSteps | null = null;
@@ -370,11 +370,10 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
     let turn = -1;
     let screen: 'before' | 'on' | 'off' = 'before';
     // BENCH_DEBUG: where a turn's time goes (detected, on the stage, each receiver's top layer).
-    const debug = process.env['BENCH_DEBUG'] ? new TurnTimeline() : null;
-    timeline = debug;
+    timeline = process.env['BENCH_DEBUG'] ? new TurnTimeline() : null;
     room.media.on('activespeaker', (pointId) => {
       turns.detected(pointId);
-      debug?.mark(`loudest ${pointId}`);
+      timeline?.mark(`loudest ${pointId}`);
     });
     const started = Date.now();
     let lastWindow = started;
@@ -397,10 +396,10 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
               .join(' '),
           );
         }
-        debug?.print(`turn ${turn}`);
+        timeline?.print(`turn ${turn}`);
         turn = t;
         turns.start(now, speaker.peer.pointId);
-        debug?.start(now, speaker.peer.pointId);
+        timeline?.start(now, speaker.peer.pointId);
         for (const s of synthetic) {
           const mic = s.peer.producerBySource('mic');
           if (mic) {
@@ -438,21 +437,19 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
           );
         }
       }
-      if (debug) {
-        debug.watch(
-          server.bandwidth.status(SESSION)?.stageSpeaker ?? null,
-          videoConsumers()
-            .filter((c) => c.consumer.producerId === speaker.publisher.cameraProducerId)
-            .map((c) => [c.receiver.pointId, c.consumer.currentLayers?.spatialLayer ?? -1]),
-        );
-      }
+      const ofSpeaker = videoConsumers().filter(
+        (c) => c.consumer.producerId === speaker.publisher.cameraProducerId,
+      );
+      timeline?.watch(
+        server.bandwidth.status(SESSION)?.stageSpeaker ?? null,
+        ofSpeaker.map((c) => [c.receiver.pointId, c.consumer.currentLayers?.spatialLayer ?? -1]),
+      );
       // The speaker's picture at its top layer for every receiver.
       turns.watch(
         now,
-        videoConsumers()
+        ofSpeaker
           .filter(
             (c) =>
-              c.consumer.producerId === speaker.publisher.cameraProducerId &&
               !c.consumer.paused &&
               sourceOf(c.consumer) === 'camera' &&
               // Its narrow line holds the top layer out: its own figures say how it fares.
