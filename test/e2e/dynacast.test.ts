@@ -6,6 +6,7 @@ import {
   TRACK_PEER_CONNECTIONS_SCRIPT,
   joinPoints,
   launchBrowser,
+  outboundRtp,
   remoteStats,
   waitForMediaFrom,
 } from '../helpers/browser.js';
@@ -60,23 +61,15 @@ const sending = (id: string): Promise<boolean[] | null> =>
 
 /** Bytes the page's camera sent per simulcast layer (rid) over `ms`. */
 async function sentPerLayer(id: string, ms: number): Promise<Record<string, number>> {
-  const read = (): Promise<Record<string, number>> =>
-    page(id).evaluate(async () => {
-      const out: Record<string, number> = {};
-      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-        if (pc.connectionState === 'closed') {
-          continue;
-        }
-        (await pc.getStats()).forEach(
-          (s: { type: string; kind?: string; rid?: string; bytesSent?: number }) => {
-            if (s.type === 'outbound-rtp' && s.kind === 'video' && s.rid) {
-              out[s.rid] = (out[s.rid] ?? 0) + (s.bytesSent ?? 0);
-            }
-          },
-        );
+  const read = async (): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    for (const s of await outboundRtp(page(id))) {
+      if (s.kind === 'video' && s.rid) {
+        out[s.rid] = (out[s.rid] ?? 0) + (s.bytesSent ?? 0);
       }
-      return out;
-    });
+    }
+    return out;
+  };
   const before = await read();
   await new Promise((r) => setTimeout(r, ms));
   const after = await read();
@@ -185,22 +178,13 @@ t.test(
       );
     // Under load Chromium may send its top layer smaller than it captures (its CPU
     // adaptation): full size is the top layer as Cà Mau's browser sends it now.
-    const topWidth = (): Promise<number> =>
-      page('ca-mau').evaluate(async () => {
-        let width = 0;
-        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-          if (pc.connectionState !== 'closed') {
-            (await pc.getStats()).forEach(
-              (s: { type: string; kind?: string; rid?: string; frameWidth?: number }) => {
-                if (s.type === 'outbound-rtp' && s.kind === 'video' && s.rid === 'r2') {
-                  width = Math.max(width, s.frameWidth ?? 0);
-                }
-              },
-            );
-          }
-        }
-        return width;
-      });
+    const topWidth = async (): Promise<number> =>
+      Math.max(
+        0,
+        ...(await outboundRtp(page('ca-mau')))
+          .filter((s) => s.kind === 'video' && s.rid === 'r2')
+          .map((s) => s.frameWidth ?? 0),
+      );
     const seen = new Map<string, string>();
     await Promise.all(
       ['central', 'hue'].map((id) =>

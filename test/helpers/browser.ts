@@ -179,6 +179,42 @@ export const TRACK_SOCKETS_SCRIPT = trackInstancesScript('WebSocket', '__sockets
 /** Makes the page's peer connections reachable (`__pcs`): a test can read their stats. */
 export const TRACK_PEER_CONNECTIONS_SCRIPT = trackInstancesScript('RTCPeerConnection', '__pcs');
 
+/** One stream a page sends, as its browser counts it. */
+export interface OutboundRtp {
+  kind?: string;
+  /** The simulcast layer's id (r0, r1, r2), where there are layers. */
+  rid?: string;
+  bytesSent?: number;
+  headerBytesSent?: number;
+  frameWidth?: number;
+}
+
+/** What a page's open peer connections send, per stream (`TRACK_PEER_CONNECTIONS_SCRIPT`). */
+export function outboundRtp(page: Page): Promise<OutboundRtp[]> {
+  return page.evaluate(async () => {
+    const out: OutboundRtp[] = [];
+    // Runs in the page: only what it needs of RTCPeerConnection (no DOM types here).
+    type Stats = { forEach(f: (s: { type: string } & OutboundRtp) => void): void };
+    const pcs = (
+      globalThis as unknown as {
+        __pcs: { connectionState: string; getStats(): Promise<Stats> }[];
+      }
+    ).__pcs;
+    for (const pc of pcs) {
+      if (pc.connectionState === 'closed') {
+        continue;
+      }
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === 'outbound-rtp') {
+          const { kind, rid, bytesSent, headerBytesSent, frameWidth } = s;
+          out.push({ kind, rid, bytesSent, headerBytesSent, frameWidth });
+        }
+      });
+    }
+    return out;
+  });
+}
+
 /**
  * A network that can go away: while `__offline`, the page's new WebSockets go nowhere
  * (a dead port); `setOffline` closes the open ones, as a dropped link would.
