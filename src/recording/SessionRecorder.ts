@@ -20,6 +20,7 @@ import { sourceOf } from '../sfu/RoomMedia.js';
 import type { DiskMonitor } from './DiskMonitor.js';
 import { finishOrphan } from './finishOrphan.js';
 import { KeyframeRequester } from './KeyframeRequester.js';
+import { RecordedLayerFallback } from './RecordedLayerFallback.js';
 import type { RecorderSupervisor } from './RecorderSupervisor.js';
 import { type Group, RecordingArchive, type RunInfo, groupOf } from './RecordingArchive.js';
 import { RecordingGaps } from './RecordingGaps.js';
@@ -63,6 +64,7 @@ export class SessionRecorder {
   readonly #gaps: RecordingGaps;
   readonly #off: (() => void)[] = [];
   readonly #keyframes: KeyframeRequester;
+  readonly #layerFallback: RecordedLayerFallback;
   /** Recording was stopped by the disk alarm (not by a person): it resumes with space. */
   #stoppedByAlarm = false;
   #closed = false;
@@ -128,6 +130,7 @@ export class SessionRecorder {
       options.segmentSeconds,
       this.#log,
     );
+    this.#layerFallback = new RecordedLayerFallback(() => room.media.recordedVideos(), this.#log);
   }
 
   get archiveDir(): string {
@@ -171,6 +174,7 @@ export class SessionRecorder {
     }
     this.#closed = true;
     this.#keyframes.close();
+    this.#layerFallback.close();
     this.#queue.cancelPending(true);
     await this.#stopAll();
     for (const off of this.#off) {

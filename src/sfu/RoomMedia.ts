@@ -11,6 +11,7 @@ import { EnhancedEventEmitter } from '../../common/EnhancedEventEmitter.js';
 import type { PeerStats, ProducerInfo, TransportInfo } from '../../protocol/signaling.js';
 import type { PooledWorker, WorkerPool } from '../../workers/WorkerPool.js';
 import { canProduce } from '../auth/roles.js';
+import type { RecordedVideo } from '../recording/RecordedLayerFallback.js';
 import { createRecordingConsumer } from '../recording/recordingConsumer.js';
 import { MAX_INCOMING_BITRATE, MEDIA_CODECS } from './codecs.js';
 import type { MediaSource, Peer } from './Peer.js';
@@ -217,6 +218,21 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     });
     this.safeEmit('recorded', producerId);
     return consumer;
+  }
+
+  /** Every video the recorder takes, with its producer: runs being started (paused) too. */
+  recordedVideos(): RecordedVideo[] {
+    const videos: RecordedVideo[] = [];
+    for (const peer of this.#peers.values()) {
+      for (const producer of peer.producers.values()) {
+        for (const consumer of this.#recorded.get(producer.id) ?? []) {
+          if (producer.kind === 'video' && !consumer.closed) {
+            videos.push({ consumer, producer });
+          }
+        }
+      }
+    }
+    return videos;
   }
 
   /** Whether the recorder takes this producer (about to, or does): its top layer is needed. */

@@ -1,0 +1,154 @@
+import dgram from 'node:dgram';
+import t, { type Test } from 'tap';
+import { freeUdpPorts } from '../../common/portFree.js';
+import { createLogger } from '../../common/logger.js';
+import { TokenService } from '../auth/TokenService.js';
+import { Session } from '../sessions/Session.js';
+import { Peer } from '../sfu/Peer.js';
+import { Room } from '../sfu/Room.js';
+import { oneWorkerPool } from '../../test/helpers/workerPool.js';
+import {
+  SimulcastRtpSender,
+  simulcastRtpParameters,
+} from '../../test/helpers/simulcastRtpSender.js';
+import { RecordedLayerFallback } from './RecordedLayerFallback.js';
+
+// A point's browser stops the simulcast layer the recording takes, telling nobody:
+// the recording must go on from the layer below within a second, not after the SFU's
+// 1.5 s of inactivity. Each case runs once without the fallback, to show the hole it
+// closes, and once with it. A real worker; a sender that answers keyframe requests.
+const logger = createLogger('silent');
+const pool = await oneWorkerPool(logger);
+t.teardown(() => pool.close());
+const tokens = new TokenService(Buffer.from('fallback-test-secret-0123456789-0123456789'));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A recorded camera: its sender, its paused recording consumer, when packets reached "ffmpeg". */
+async function recordedCamera(t: Test, withFallback: boolean) {
+  const room = await Room.create({
+    session: new Session('s', { maxDelegatePoints: 5 }),
+    pool,
+    logger,
+    reconnectGraceMs: 60_000,
+  });
+  const claims = tokens.verify(
+    tokens.issue(
+      { sessionId: 's', pointId: 'hue', role: 'delegate', pointName: 'Huế', pointKind: 'delegate' },
+      600,
+    ),
+  );
+  const hue = new Peer(claims, { notify: () => undefined, close: () => undefined });
+  await room.join(hue, await room.rtpCapabilities());
+  const send = await room.media.createPlainTransport(hue, 'send');
+  const { id: producerId } = await room.produce(hue, {
+    transportId: send.id,
+    kind: 'video',
+    source: 'camera',
+    rtpParameters: simulcastRtpParameters,
+  });
+  const sender = await SimulcastRtpSender.start(send.tuple.localPort);
+  const port = await freeUdpPorts(2);
+  const ffmpeg = dgram.createSocket('udp4');
+  const arrivals: number[] = [];
+  ffmpeg.on('message', () => arrivals.push(Date.now()));
+  await new Promise<void>((resolve) => ffmpeg.bind(port, '127.0.0.1', resolve));
+  const consumer = await room.media.recordingConsumer(producerId, port, port + 1);
+  const fallback = withFallback
+    ? new RecordedLayerFallback(() => room.media.recordedVideos(), logger)
+    : null;
+  t.teardown(() => {
+    fallback?.close();
+    sender.close();
+    ffmpeg.close();
+    room.close();
+  });
+  // Every layer flowing, as the SFU sees them, before anything happens.
+  await sleep(1000);
+  return { sender, consumer, arrivals };
+}
+
+/** The longest time without a packet from `from` until `to` (the first packet counts). */
+function longestHole(arrivals: readonly number[], from: number, to: number): number {
+  let last = from;
+  let longest = 0;
+  for (const at of arrivals.filter((a) => a >= from && a <= to)) {
+    longest = Math.max(longest, at - last);
+    last = at;
+  }
+  return Math.max(longest, to - last);
+}
+
+async function until(ms: number, ready: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) {
+      return false;
+    }
+    await sleep(20);
+  }
+  return true;
+}
+
+async function layerStopsMidRecording(t: Test, withFallback: boolean) {
+  const { sender, consumer, arrivals } = await recordedCamera(t, withFallback);
+  await consumer.resume();
+  await consumer.requestKeyFrame();
+  t.ok(
+    await until(3000, () => consumer.currentLayers?.spatialLayer === 2),
+    'recording the top layer',
+  );
+  const stoppedAt = Date.now();
+  sender.setActive(2, false);
+  await sleep(3000);
+  return { sender, consumer, arrivals, hole: longestHole(arrivals, stoppedAt, Date.now()) };
+}
+
+t.test(
+  'without the fallback, a stopped top layer leaves a hole until the SFU sees it gone',
+  async (t) => {
+    const { hole } = await layerStopsMidRecording(t, false);
+    t.ok(hole >= 1200, `nothing recorded for ${hole} ms`);
+  },
+);
+
+t.test(
+  'with it, the recording goes on from the layer below within a second, and back up',
+  async (t) => {
+    const { sender, consumer, arrivals, hole } = await layerStopsMidRecording(t, true);
+    t.ok(hole < 1000, `the longest hole: ${hole} ms`);
+    t.equal(consumer.currentLayers?.spatialLayer, 1, 'recording the middle layer');
+    const backAt = Date.now();
+    sender.setActive(2, true);
+    t.ok(
+      await until(3000, () => consumer.currentLayers?.spatialLayer === 2),
+      'the top layer recorded again once it flows',
+    );
+    t.equal(consumer.preferredLayers?.spatialLayer, 2, 'preferring the top layer again');
+    const wayBack = longestHole(arrivals, backAt, Date.now());
+    t.ok(wayBack < 300, `no hole on the way back (${wayBack} ms)`);
+  },
+);
+
+async function runStartsAsLayerStops(t: Test, withFallback: boolean): Promise<number> {
+  const { sender, consumer, arrivals } = await recordedCamera(t, withFallback);
+  sender.setActive(2, false);
+  await sleep(100);
+  const resumedAt = Date.now();
+  await consumer.resume();
+  await consumer.requestKeyFrame();
+  await until(3000, () => arrivals.length > 0);
+  return (arrivals[0] ?? Infinity) - resumedAt;
+}
+
+t.test(
+  'without the fallback, a run that starts as its layer stops waits for the SFU',
+  async (t) => {
+    const first = await runStartsAsLayerStops(t, false);
+    t.ok(first >= 1200, `its first packet after ${first} ms`);
+  },
+);
+
+t.test('with it, that run records from the layer below within a second', async (t) => {
+  const first = await runStartsAsLayerStops(t, true);
+  t.ok(first < 1000, `its first packet after ${first} ms`);
+});
