@@ -12,9 +12,16 @@ export interface BandwidthStatus {
   videoBudgetKbps: number;
   /** What the applied plan sends across the link: video + sound + RTX and probing. */
   plannedKbps: number;
+  /** What the link carried over the last second, as mediasoup counts what it sent. */
+  sentKbps: number;
   videoKbps: number;
   audioKbps: number;
   overheadKbps: number;
+  /**
+   * Kept free besides the headroom: how far the link carried more than the plan lately
+   * (bursts: keyframes of a switch, a slide change), fading in about 20 s.
+   */
+  marginKbps: number;
   /** The point on the stage for the governor (the loudest, once it held a moment). */
   stageSpeaker: string | null;
   /** Video consumers paused because even their lowest layer did not fit. */

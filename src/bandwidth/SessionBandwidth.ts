@@ -21,6 +21,7 @@ import {
   allocate,
 } from './allocate.js';
 import { Dynacast, type PublisherNeeds } from './Dynacast.js';
+import { OvershootMargin } from './OvershootMargin.js';
 import { FeedCosts } from './FeedCosts.js';
 import { LayerSmoother, compare } from './LayerSmoother.js';
 import type { BandwidthStatus } from '../../protocol/bandwidth.js';
@@ -73,6 +74,7 @@ export class SessionBandwidth {
   #stageSpeaker: string | null = null;
   #candidate: { pointId: string; since: number } | null = null;
   #overheadKbps = 0;
+  readonly #margin = new OvershootMargin();
   readonly #audioKbps = new Map<string, { kbps: number; at: number }>();
   #status: BandwidthStatus | null = null;
 
@@ -159,6 +161,7 @@ export class SessionBandwidth {
     const consumers = new Map<string, { consumer: types.Consumer; peer: Peer }>();
     let audioOnLink = 0;
     let overhead = 0;
+    let sent = 0;
     for (const peer of peers) {
       const crosses = crossesLink(peer, limits.centralOnLan);
       let audio = 0;
@@ -187,6 +190,7 @@ export class SessionBandwidth {
             types.WebRtcTransportStat | undefined
           )[];
           overhead += ((s?.rtxSendBitrate ?? 0) + (s?.probationSendBitrate ?? 0)) / 1000;
+          sent += (s?.sendBitrate ?? 0) / 1000;
         }
       }
       const downlink =
@@ -201,7 +205,11 @@ export class SessionBandwidth {
     }
     // Retransmissions and probing vary by the second: their recent average is kept free.
     this.#overheadKbps = this.#overheadKbps * 0.7 + overhead * 0.3;
-    const videoBudget = Math.max(0, limits.linkKbps * headroom - audioOnLink - this.#overheadKbps);
+    const margin = this.#margin.learn(sent, limits, now);
+    const videoBudget = Math.max(
+      0,
+      limits.linkKbps * headroom - audioOnLink - this.#overheadKbps - margin,
+    );
 
     const central = peers.find((p) => p.claims.pointKind === 'central');
     const plan = allocate({
@@ -246,14 +254,18 @@ export class SessionBandwidth {
         }
       }
     }
+    const plannedKbps = usedVideo + audioOnLink + this.#overheadKbps;
+    this.#margin.planned(plannedKbps);
     this.#status = {
       sampledAt: new Date(now).toISOString(),
       budgetKbps: Math.round(limits.linkKbps),
       videoBudgetKbps: Math.round(videoBudget),
-      plannedKbps: Math.round(usedVideo + audioOnLink + this.#overheadKbps),
+      plannedKbps: Math.round(plannedKbps),
+      sentKbps: Math.round(sent),
       videoKbps: Math.round(usedVideo),
       audioKbps: Math.round(audioOnLink),
       overheadKbps: Math.round(this.#overheadKbps),
+      marginKbps: Math.round(margin),
       stageSpeaker: this.#stageSpeaker,
       pausedVideo: [...applied.values()].filter((l) => l === null).length,
       steppedDown,

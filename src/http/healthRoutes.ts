@@ -186,6 +186,24 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
         ),
       ),
       metric(
+        'diemcau_bandwidth_sent_kbps',
+        'gauge',
+        'What each session sent across the central link over the last second, as mediasoup counted it, kbit/s',
+        governed.map(({ sessionId, status }) => ({
+          labels: { session: sessionId },
+          value: status.sentKbps,
+        })),
+      ),
+      metric(
+        'diemcau_bandwidth_margin_kbps',
+        'gauge',
+        'Kept free besides the headroom: how far the link carried more than the plan lately, kbit/s',
+        governed.map(({ sessionId, status }) => ({
+          labels: { session: sessionId },
+          value: status.marginKbps,
+        })),
+      ),
+      metric(
         'diemcau_bandwidth_point_kbps',
         'gauge',
         'Video planned to each point, kbit/s',
