@@ -59,6 +59,11 @@ const SPEAKER_HOLD_MS = 1000;
 const OVERRUN = 1.1;
 /** A point that spoke this recently sends every layer: it may take the stage again (ms). */
 const RECENT_SPEAKER_MS = 30_000;
+/** A receiver's transport is capped at what the plan sends it times this, plus a floor. */
+const PROBE_SLACK = 1.5;
+const PROBE_FLOOR_KBPS = 500;
+/** A cap is changed only when it moves more than this share (mediasoup redistributes). */
+const CAP_CHANGE = 0.1;
 /** Opus runs at a steady rate: its figure is read again this often, not every tick. */
 const AUDIO_REREAD_MS = 5000;
 
@@ -162,6 +167,7 @@ export class SessionBandwidth {
     let audioOnLink = 0;
     let overhead = 0;
     let sent = 0;
+    const audioTo = new Map<string, number>();
     for (const peer of peers) {
       const crosses = crossesLink(peer, limits.centralOnLan);
       let audio = 0;
@@ -180,6 +186,7 @@ export class SessionBandwidth {
           wish: room.media.wishOf(consumer.id),
         });
       }
+      audioTo.set(peer.pointId, audio);
       if (crosses) {
         audioOnLink += audio;
         for (const transport of peer.transports.values()) {
@@ -237,9 +244,6 @@ export class SessionBandwidth {
       videoBudget,
     );
     const steppedDown = await this.#apply(plan.allocations, applied, consumers);
-    await this.#capTransports(receivers, peers, limits);
-    const publishers = this.#adaptPublishers(peers, applied, consumers, limits, now);
-
     const byConsumer = new Map(plan.allocations.map((a) => [a.consumerId, a]));
     let usedVideo = 0;
     const perReceiver = new Map<string, number>();
@@ -254,6 +258,11 @@ export class SessionBandwidth {
         }
       }
     }
+    await this.#capTransports(peers, limits, (pointId) => {
+      return (perReceiver.get(pointId) ?? 0) + (audioTo.get(pointId) ?? 0);
+    });
+    const publishers = this.#adaptPublishers(peers, applied, consumers, limits, now);
+
     const plannedKbps = usedVideo + audioOnLink + this.#overheadKbps;
     this.#margin.planned(plannedKbps);
     this.#status = {
@@ -473,11 +482,17 @@ export class SessionBandwidth {
     }));
   }
 
-  /** Each delegate's receiving transport capped at its downlink: a safety net. */
+  /**
+   * Each receiving transport across the link capped near what the plan sends it (and
+   * never above a delegate's downlink): mediasoup probes towards every consumer's top
+   * layer whatever its ceiling, padding a receiver's link with megabits the plan never
+   * meant to send; under the cap it probes only for the room the plan may give. The
+   * slack lets its estimate stay ahead of the plan, so a rise is not held back.
+   */
   async #capTransports(
-    receivers: readonly Receiver[],
     peers: readonly Peer[],
     limits: BandwidthLimits,
+    plannedTo: (pointId: string) => number,
   ): Promise<void> {
     const open = new Set(peers.flatMap((p) => [...p.transports.keys()]));
     for (const id of this.#transportCaps.keys()) {
@@ -486,17 +501,20 @@ export class SessionBandwidth {
       }
     }
     for (const peer of peers) {
-      const receiver = receivers.find((r) => r.pointId === peer.pointId);
-      if (!receiver || peer.claims.pointKind === 'central') {
+      if (!crossesLink(peer, limits.centralOnLan)) {
         continue;
       }
-      const bps = Math.round(limits.delegateDownlinkKbps * 1000);
+      const most =
+        peer.claims.pointKind === 'central' ? limits.linkKbps : limits.delegateDownlinkKbps;
+      const kbps = Math.min(most, plannedTo(peer.pointId) * PROBE_SLACK + PROBE_FLOOR_KBPS);
+      const bps = Math.round(kbps * 1000);
       for (const transport of peer.transports.values()) {
         const webRtc = transport as types.WebRtcTransport;
+        const before = this.#transportCaps.get(transport.id);
         if (
           (transport.appData as { direction?: string }).direction !== 'recv' ||
           typeof webRtc.setMaxOutgoingBitrate !== 'function' ||
-          this.#transportCaps.get(transport.id) === bps
+          (before !== undefined && Math.abs(bps - before) <= before * CAP_CHANGE)
         ) {
           continue;
         }
