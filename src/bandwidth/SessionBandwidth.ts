@@ -21,6 +21,7 @@ import {
   allocate,
 } from './allocate.js';
 import { Dynacast, type PublisherNeeds } from './Dynacast.js';
+import { CongestedReceivers } from './CongestedReceivers.js';
 import { OvershootMargin } from './OvershootMargin.js';
 import { FeedCosts } from './FeedCosts.js';
 import { LayerSmoother, compare } from './LayerSmoother.js';
@@ -80,6 +81,7 @@ export class SessionBandwidth {
   #candidate: { pointId: string; since: number } | null = null;
   #overheadKbps = 0;
   readonly #margin = new OvershootMargin();
+  readonly #congested = new CongestedReceivers();
   readonly #audioKbps = new Map<string, { kbps: number; at: number }>();
   #status: BandwidthStatus | null = null;
 
@@ -189,6 +191,7 @@ export class SessionBandwidth {
       audioTo.set(peer.pointId, audio);
       if (crosses) {
         audioOnLink += audio;
+        const second = { sentKbps: 0, rtxKbps: 0, estimateKbps: 0 };
         for (const transport of peer.transports.values()) {
           if ((transport.appData as { direction?: string }).direction !== 'recv') {
             continue;
@@ -197,19 +200,29 @@ export class SessionBandwidth {
             types.WebRtcTransportStat | undefined
           )[];
           overhead += ((s?.rtxSendBitrate ?? 0) + (s?.probationSendBitrate ?? 0)) / 1000;
-          sent += (s?.sendBitrate ?? 0) / 1000;
+          second.sentKbps += (s?.sendBitrate ?? 0) / 1000;
+          second.rtxKbps += (s?.rtxSendBitrate ?? 0) / 1000;
+          second.estimateKbps += (s?.availableOutgoingBitrate ?? 0) / 1000;
         }
+        sent += second.sentKbps;
+        this.#congested.observe(peer.pointId, second, now);
       }
-      const downlink =
-        peer.claims.pointKind === 'central'
-          ? limits.linkKbps * headroom
-          : limits.delegateDownlinkKbps * headroom;
+      const downlink = Math.min(
+        (peer.claims.pointKind === 'central' ? limits.linkKbps : limits.delegateDownlinkKbps) *
+          headroom,
+        this.#congested.capOf(peer.pointId, now),
+      );
       receivers.push({
         pointId: peer.pointId,
         crossesLink: crosses,
         downlinkKbps: Math.max(0, downlink - audio),
       });
     }
+    this.#congested.keep(new Set(peers.map((p) => p.pointId)), now, (pointId) =>
+      peers.find((p) => p.pointId === pointId)?.claims.pointKind === 'central'
+        ? limits.linkKbps
+        : limits.delegateDownlinkKbps,
+    );
     // Retransmissions and probing vary by the second: their recent average is kept free.
     this.#overheadKbps = this.#overheadKbps * 0.7 + overhead * 0.3;
     const margin = this.#margin.learn(sent, limits, now);
