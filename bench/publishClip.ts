@@ -5,9 +5,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { types } from 'mediasoup';
 import type { PointKind } from '../src/auth/roles.js';
-import { Peer, type PeerChannel } from '../src/sfu/Peer.js';
+import type { Peer, PeerChannel } from '../src/sfu/Peer.js';
 import type { JoinResult, Room } from '../src/sfu/Room.js';
-import { tokens } from '../test/helpers/session.js';
+import { pointPeer } from '../test/helpers/session.js';
 import { rtpSenderArgs } from '../recorder/ffmpegArgs.js';
 
 export async function publishClip(
@@ -80,23 +80,10 @@ export async function joinSyntheticPoint(
     rtpCapabilities?: types.RtpCapabilities;
   } = {},
 ): Promise<{ peer: Peer; joined: JoinResult }> {
-  const kind = options.kind ?? 'delegate';
-  const claims = tokens.verify(
-    tokens.issue(
-      {
-        sessionId: room.session.id,
-        pointId,
-        role: kind === 'central' ? 'host' : 'delegate',
-        pointName: options.name ?? pointId,
-        pointKind: kind,
-      },
-      3600,
-    ),
-  );
-  const peer = new Peer(
-    claims,
-    options.channel ?? { notify: () => undefined, close: () => undefined },
-  );
+  const peer = pointPeer(room.session.id, pointId, options.kind ?? 'delegate', {
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.channel ? { channel: options.channel } : {}),
+  });
   const joined = await room.join(peer, options.rtpCapabilities ?? (await room.rtpCapabilities()));
   return { peer, joined };
 }

@@ -1,35 +1,15 @@
 import t, { type Test } from 'tap';
 import type { types } from 'mediasoup';
-import { TokenService } from '../auth/TokenService.js';
 import { createLogger } from '../../common/logger.js';
-import { Session } from '../sessions/Session.js';
-import { Peer } from '../sfu/Peer.js';
-import { Room } from '../sfu/Room.js';
 import { BandwidthGovernor, type GovernedRoom } from './BandwidthGovernor.js';
-import { oneWorkerPool } from '../../test/helpers/workerPool.js';
+import { pointPeer } from '../../test/helpers/session.js';
+import { oneWorkerPool, roomOn } from '../../test/helpers/workerPool.js';
 
 // A new picture under the governor: held until a tick has fitted it in (the tick it
 // asks for, not the next second's), never flowing at whatever layer it starts on.
 const logger = createLogger('silent');
 const pool = await oneWorkerPool(logger);
 t.teardown(() => pool.close());
-const tokens = new TokenService(Buffer.from('governor-test-secret-0123456789-0123456789'));
-
-function peer(id: string, kind: 'central' | 'delegate'): Peer {
-  const claims = tokens.verify(
-    tokens.issue(
-      {
-        sessionId: 's',
-        pointId: id,
-        role: kind === 'central' ? 'host' : 'delegate',
-        pointName: id,
-        pointKind: kind,
-      },
-      600,
-    ),
-  );
-  return new Peer(claims, { notify: () => undefined, close: () => undefined });
-}
 
 /**
  * A session where the central point sends a simulcast camera (120/350/900 kbit/s
@@ -37,12 +17,7 @@ function peer(id: string, kind: 'central' | 'delegate'): Peer {
  * itself (an hour between ticks), its share of the link `linkMbps`.
  */
 async function setUp(t: Test, linkMbps: number) {
-  const room = await Room.create({
-    session: new Session('s', { maxDelegatePoints: 5 }),
-    pool,
-    logger,
-    reconnectGraceMs: 60_000,
-  });
+  const room = await roomOn(pool, logger);
   const governed: GovernedRoom = { id: 's', room, linkMbps };
   const governor = new BandwidthGovernor(
     {
@@ -62,8 +37,8 @@ async function setUp(t: Test, linkMbps: number) {
     room.close();
   });
   const caps = await room.rtpCapabilities();
-  const central = peer('central', 'central');
-  const hue = peer('hue', 'delegate');
+  const central = pointPeer('s', 'central', 'central');
+  const hue = pointPeer('s', 'hue');
   await room.join(central, caps);
   await room.join(hue, caps);
   const send = await room.media.createPlainTransport(central, 'send');

@@ -2,11 +2,8 @@ import dgram from 'node:dgram';
 import t, { type Test } from 'tap';
 import { freeUdpPorts } from '../../common/portFree.js';
 import { createLogger } from '../../common/logger.js';
-import { TokenService } from '../auth/TokenService.js';
-import { Session } from '../sessions/Session.js';
-import { Peer } from '../sfu/Peer.js';
-import { Room } from '../sfu/Room.js';
-import { oneWorkerPool } from '../../test/helpers/workerPool.js';
+import { pointPeer } from '../../test/helpers/session.js';
+import { oneWorkerPool, roomOn } from '../../test/helpers/workerPool.js';
 import {
   SimulcastRtpSender,
   simulcastRtpParameters,
@@ -20,24 +17,12 @@ import { RecordedLayerFallback } from './RecordedLayerFallback.js';
 const logger = createLogger('silent');
 const pool = await oneWorkerPool(logger);
 t.teardown(() => pool.close());
-const tokens = new TokenService(Buffer.from('fallback-test-secret-0123456789-0123456789'));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A recorded camera: its sender, its paused recording consumer, when packets reached "ffmpeg". */
 async function recordedCamera(t: Test, withFallback: boolean) {
-  const room = await Room.create({
-    session: new Session('s', { maxDelegatePoints: 5 }),
-    pool,
-    logger,
-    reconnectGraceMs: 60_000,
-  });
-  const claims = tokens.verify(
-    tokens.issue(
-      { sessionId: 's', pointId: 'hue', role: 'delegate', pointName: 'Huế', pointKind: 'delegate' },
-      600,
-    ),
-  );
-  const hue = new Peer(claims, { notify: () => undefined, close: () => undefined });
+  const room = await roomOn(pool, logger);
+  const hue = pointPeer('s', 'hue');
   await room.join(hue, await room.rtpCapabilities());
   const send = await room.media.createPlainTransport(hue, 'send');
   const { id: producerId } = await room.produce(hue, {

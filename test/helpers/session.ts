@@ -1,5 +1,6 @@
 import { TokenService } from '../../src/auth/TokenService.js';
 import type { PointKind, Role } from '../../src/auth/roles.js';
+import { Peer, type PeerChannel } from '../../src/sfu/Peer.js';
 import { type RunningServer, startServer, tempDir } from './cli.js';
 import { freePortBlock } from './ports.js';
 
@@ -23,6 +24,18 @@ export function tokenFor(
     },
     options.ttl ?? 3600,
   );
+}
+
+/** A point as the room sees it once its token is checked; its channel hears nothing by default. */
+export function pointPeer(
+  sessionId: string,
+  pointId: string,
+  kind: PointKind = 'delegate',
+  options: { name?: string; channel?: PeerChannel } = {},
+): Peer {
+  const role = kind === 'central' ? 'host' : 'delegate';
+  const claims = tokens.verify(tokenFor(sessionId, pointId, role, { kind, name: options.name }));
+  return new Peer(claims, options.channel ?? { notify: () => undefined, close: () => undefined });
 }
 
 /** `diemcau serve` on free ports with the test secret. */

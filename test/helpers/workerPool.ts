@@ -1,4 +1,6 @@
 import type { Logger } from '../../common/logger.js';
+import { Session } from '../../src/sessions/Session.js';
+import { Room } from '../../src/sfu/Room.js';
 import { WorkerPool } from '../../workers/WorkerPool.js';
 import { resolveWorkerBinary } from '../../workers/workerBinary.js';
 import { freePortBlock } from './ports.js';
@@ -13,5 +15,15 @@ export async function oneWorkerPool(logger: Logger): Promise<WorkerPool> {
     announcedAddress: null,
     firstPort: await freePortBlock(1),
     logger,
+  });
+}
+
+/** A room of session `s` on `pool`, as the tests of what drives a room start from. */
+export function roomOn(pool: WorkerPool, logger: Logger): Promise<Room> {
+  return Room.create({
+    session: new Session('s', { maxDelegatePoints: 5 }),
+    pool,
+    logger,
+    reconnectGraceMs: 60_000,
   });
 }
