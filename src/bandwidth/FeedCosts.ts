@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import { spatialLayerOf } from '../sfu/mediaLookups.js';
 
 /**
  * What each layer of a video producer costs to forward, kbit/s by [spatial][temporal],
@@ -61,9 +62,7 @@ function measure(
     new Array<number>(temporalOf(encodings[s])).fill(0),
   );
   for (const stat of stats) {
-    let s = encodings.findIndex((e) =>
-      stat.rid !== undefined ? e.rid === stat.rid : e.ssrc === stat.ssrc,
-    );
+    let s = spatialLayerOf(encodings, stat);
     if (s < 0) {
       s = layers === 1 ? 0 : -1;
     }

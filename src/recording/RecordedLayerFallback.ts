@@ -12,6 +12,7 @@
  */
 import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
+import { spatialLayerOf } from '../sfu/mediaLookups.js';
 
 export interface RecordedVideo {
   consumer: types.Consumer;
@@ -98,10 +99,9 @@ export class RecordedLayerFallback {
     if (!stats) {
       return null;
     }
-    const bytes = encodings.map((e) => {
-      const s = stats.find((x) => (e.rid !== undefined ? x.rid === e.rid : x.ssrc === e.ssrc));
-      return s?.byteCount ?? 0;
-    });
+    const bytes = encodings.map(
+      (_, layer) => stats.find((x) => spatialLayerOf(encodings, x) === layer)?.byteCount ?? 0,
+    );
     const before = this.#flows.get(producer.id);
     const grewAt = bytes.map((b, layer) =>
       !before || b > (before.bytes[layer] ?? 0) ? now : (before.grewAt[layer] ?? now),

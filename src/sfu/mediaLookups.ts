@@ -48,3 +48,16 @@ export function consumerOf(peer: Peer, consumerId: string): types.Consumer {
 export function sourceOf(producer: types.Producer): MediaSource {
   return (producer.appData as { source: MediaSource }).source;
 }
+
+/**
+ * Which of a producer's encodings (its spatial layer) one of its stream stats is: by RID
+ * where the stream has one (a browser's simulcast), else by SSRC; -1 when none.
+ */
+export function spatialLayerOf(
+  encodings: readonly types.RtpEncodingParameters[],
+  stat: { rid?: string; ssrc: number },
+): number {
+  return encodings.findIndex((e) =>
+    stat.rid !== undefined ? e.rid === stat.rid : e.ssrc === stat.ssrc,
+  );
+}
