@@ -76,6 +76,12 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
     // series), and the fixed grades and directions: no unbounded cardinality.
     const live = deps.quality.all();
     const governed = deps.bandwidth.statuses();
+    /** One figure of each governed session's bandwidth account. */
+    const perGovernedSession = (pick: (status: (typeof governed)[number]['status']) => number) =>
+      governed.map(({ sessionId, status }) => ({
+        labels: { session: sessionId },
+        value: pick(status),
+      }));
     const perPoint = (pick: (p: PointQuality) => number | null) =>
       live.flatMap((s) =>
         s.points.flatMap((p) => {
@@ -169,10 +175,7 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
         'diemcau_bandwidth_budget_kbps',
         'gauge',
         "Each live session's share of the central point's link, kbit/s",
-        governed.map(({ sessionId, status }) => ({
-          labels: { session: sessionId },
-          value: status.budgetKbps,
-        })),
+        perGovernedSession((status) => status.budgetKbps),
       ),
       metric(
         'diemcau_bandwidth_planned_kbps',
@@ -189,19 +192,13 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
         'diemcau_bandwidth_sent_kbps',
         'gauge',
         'What each session sent across the central link over the last second, as mediasoup counted it, kbit/s',
-        governed.map(({ sessionId, status }) => ({
-          labels: { session: sessionId },
-          value: status.sentKbps,
-        })),
+        perGovernedSession((status) => status.sentKbps),
       ),
       metric(
         'diemcau_bandwidth_margin_kbps',
         'gauge',
         'Kept free besides the headroom: how far the link carried more than the plan lately, kbit/s',
-        governed.map(({ sessionId, status }) => ({
-          labels: { session: sessionId },
-          value: status.marginKbps,
-        })),
+        perGovernedSession((status) => status.marginKbps),
       ),
       metric(
         'diemcau_bandwidth_point_kbps',
@@ -218,19 +215,15 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
         'diemcau_bandwidth_video_paused',
         'gauge',
         'Video consumers paused because even their lowest layer did not fit',
-        governed.map(({ sessionId, status }) => ({
-          labels: { session: sessionId },
-          value: status.pausedVideo,
-        })),
+        perGovernedSession((status) => status.pausedVideo),
       ),
       metric(
         'diemcau_bandwidth_layers_stopped',
         'gauge',
         'Simulcast layers the publishers were told to stop: nobody receives them (dynacast)',
-        governed.map(({ sessionId, status }) => ({
-          labels: { session: sessionId },
-          value: status.publishers.reduce((n, p) => n + p.layers - 1 - p.maxSpatialLayer, 0),
-        })),
+        perGovernedSession((status) =>
+          status.publishers.reduce((n, p) => n + p.layers - 1 - p.maxSpatialLayer, 0),
+        ),
       ),
       metric(
         'diemcau_connectivity_tests',
