@@ -2,8 +2,12 @@ import t, { type Test } from 'tap';
 import type { types } from 'mediasoup';
 import { createLogger } from '../../common/logger.js';
 import { BandwidthGovernor, type GovernedRoom } from './BandwidthGovernor.js';
+import { STOP_AFTER_MS } from './Dynacast.js';
 import { pointPeer } from '../../test/helpers/session.js';
 import { oneWorkerPool, roomOn } from '../../test/helpers/workerPool.js';
+import { VoiceRtpSender, voiceRtpParameters } from '../../test/helpers/voiceRtpSender.js';
+import type { Peer } from '../sfu/Peer.js';
+import type { Room } from '../sfu/Room.js';
 
 // A new picture under the governor: held until a tick has fitted it in (the tick it
 // asks for, not the next second's), never flowing at whatever layer it starts on.
@@ -16,7 +20,11 @@ t.teardown(() => pool.close());
  * encodings) and a delegate is about to receive it; a governor that never ticks by
  * itself (an hour between ticks), its share of the link `linkMbps`.
  */
-async function setUp(t: Test, linkMbps: number) {
+async function setUp(
+  t: Test,
+  linkMbps: number,
+  options: { dynacast?: boolean; toCentral?: (method: string, data: unknown) => void } = {},
+) {
   const room = await roomOn(pool, logger);
   const governed: GovernedRoom = { id: 's', room, linkMbps };
   const governor = new BandwidthGovernor(
@@ -26,7 +34,7 @@ async function setUp(t: Test, linkMbps: number) {
       headroomPct: 10,
       delegateDownlinkMbps: 5,
       centralOnLan: true,
-      dynacast: false,
+      dynacast: options.dynacast ?? false,
     },
     () => [governed],
     logger,
@@ -37,7 +45,9 @@ async function setUp(t: Test, linkMbps: number) {
     room.close();
   });
   const caps = await room.rtpCapabilities();
-  const central = pointPeer('s', 'central', 'central');
+  const central = pointPeer('s', 'central', 'central', {
+    channel: { notify: options.toCentral ?? (() => undefined), close: () => undefined },
+  });
   const hue = pointPeer('s', 'hue');
   await room.join(central, caps);
   await room.join(hue, caps);
@@ -65,7 +75,21 @@ async function setUp(t: Test, linkMbps: number) {
     await room.media.resumeConsumer(hue, id);
     return consumer;
   };
-  return { governor, receive };
+  return { governor, receive, room, central, hue };
+}
+
+/** A point's microphone, fed by a hand-made sender that speaks when told. */
+async function microphone(t: Test, room: Room, peer: Peer, ssrc: number): Promise<VoiceRtpSender> {
+  const send = await room.media.createPlainTransport(peer, 'send');
+  await room.produce(peer, {
+    transportId: send.id,
+    kind: 'audio',
+    source: 'mic',
+    rtpParameters: voiceRtpParameters(ssrc),
+  });
+  const sender = await VoiceRtpSender.start(send.tuple.localPort, ssrc);
+  t.teardown(() => sender.close());
+  return sender;
 }
 
 async function until(ms: number, ready: () => boolean): Promise<boolean> {
@@ -117,4 +141,79 @@ t.test('a governor that does not answer keeps no picture out of sight for long',
   const consumer = await receive();
   t.ok(consumer.paused, 'held at first');
   t.ok(await until(6000, () => !consumer.paused), 'flowing after the hold (3 s), ungoverned');
+});
+
+t.test(
+  'a voice wakes the layers dynacast stopped, before the speaker detection names it',
+  async (t) => {
+    const told: number[] = [];
+    const { governor, room, central, hue } = await setUp(t, 30, {
+      dynacast: true,
+      toCentral: (method, data) => {
+        if (method === 'publishLayers') {
+          told.push((data as { maxSpatialLayer: number }).maxSpatialLayer);
+        }
+      },
+    });
+    const hueMic = await microphone(t, room, hue, 3333);
+    await new Promise((r) => setTimeout(r, 1000));
+    hueMic.speak(-25);
+    t.ok(await until(5000, () => room.media.activeSpeaker === 'hue'), 'the delegate speaks');
+    // Nobody receives the central point's camera, and it has never spoken: five seconds
+    // on, its medium and large layers stop.
+    await new Promise((r) => setTimeout(r, STOP_AFTER_MS + 100));
+    await governor.tick();
+    t.same(told, [0], 'told to send its thumbnail only');
+    const centralMic = await microphone(t, room, central, 2222);
+    await new Promise((r) => setTimeout(r, 500));
+    t.same(told, [0], 'a quiet microphone wakes nothing');
+    centralMic.speak(-25);
+    let loudestWhenWoken: string | null = null;
+    t.ok(
+      await until(1500, () => {
+        loudestWhenWoken = room.media.activeSpeaker;
+        return told.at(-1) === 2;
+      }),
+      'it speaks: told within a moment to send every layer again (there is no tick within the hour)',
+    );
+    t.equal(loudestWhenWoken, 'hue', 'before the detection names it');
+    await new Promise((r) => setTimeout(r, 600));
+    t.same(told, [0, 2], 'a voice that goes on asks nothing more');
+  },
+);
+
+t.test('a new speaker holds from its first word, not from when it is named', async (t) => {
+  const { governor, room, central, hue } = await setUp(t, 30);
+  const centralMic = await microphone(t, room, central, 2222);
+  const hueMic = await microphone(t, room, hue, 3333);
+  await new Promise((r) => setTimeout(r, 1000));
+  centralMic.speak(-25);
+  t.ok(
+    await until(5000, () => governor.status('s')?.stageSpeaker === 'central'),
+    'the first to speak takes the stage',
+  );
+  let namedAt: number | null = null;
+  room.media.on('activespeaker', (pointId) => {
+    if (pointId === 'hue') {
+      namedAt ??= Date.now();
+    }
+  });
+  // The delegate starts as the central point finishes: the detection names it only once
+  // the central point has stopped, a second after its first word.
+  const firstWord = Date.now();
+  hueMic.speak(-30);
+  await new Promise((r) => setTimeout(r, 1000));
+  centralMic.speak(null);
+  t.ok(
+    await until(6000, () => governor.status('s')?.stageSpeaker === 'hue'),
+    'the next speaker takes the stage',
+  );
+  const onStage = Date.now();
+  t.ok(namedAt !== null, 'once the detection named it');
+  const named = namedAt ?? onStage;
+  t.ok(named - firstWord >= 1000, `named ${named - firstWord} ms after its first word`);
+  t.ok(
+    onStage - named < 500,
+    `on the stage ${onStage - named} ms after it was named: it had held since its first word`,
+  );
 });

@@ -24,6 +24,7 @@ import { Dynacast, type PublisherNeeds } from './Dynacast.js';
 import { CongestedReceivers } from './CongestedReceivers.js';
 import { OvershootMargin } from './OvershootMargin.js';
 import { FeedCosts } from './FeedCosts.js';
+import { VoiceRuns } from './VoiceRuns.js';
 import { LayerSmoother, compare } from './LayerSmoother.js';
 import type { BandwidthStatus } from '../../protocol/bandwidth.js';
 
@@ -54,7 +55,11 @@ export function crossesLink(peer: Peer, centralOnLan: boolean): boolean {
   return !(centralOnLan && peer.claims.pointKind === 'central');
 }
 
-/** A new loudest point takes the stage once it has held for this long (ms). */
+/**
+ * A new loudest point takes the stage once it has held for this long (ms), timed from
+ * its first word: the detection names it a second or more after it, so one that has
+ * spoken that long already moves on the stage as soon as it is named.
+ */
 const SPEAKER_HOLD_MS = 1000;
 /** Applied layers this far over the budget step down at once, not after a second tick. */
 const OVERRUN = 1.1;
@@ -75,6 +80,7 @@ export class SessionBandwidth {
   readonly #smoother = new LayerSmoother();
   readonly #dynacast = new Dynacast();
   readonly #lastSpokeAt = new Map<string, number>();
+  readonly #voices = new VoiceRuns();
   readonly #applied = new Map<string, { layers: Layers | null; priority: number }>();
   readonly #transportCaps = new Map<string, number>();
   #stageSpeaker: string | null = null;
@@ -97,14 +103,22 @@ export class SessionBandwidth {
     // A new picture waits for its first ceiling: the next tick, now.
     room.media.governNewVideo();
     room.media.on('videoheld', nudge);
+    // A voice wakes its point's stopped layers before the detection names it: a
+    // browser's consumer takes a layer only once it has flowed a while (mediasoup), so
+    // the stage's picture sharpens that much sooner.
+    room.media.on('voice', (pointId) => {
+      if (this.#voices.heard(pointId, Date.now()) && this.#holdsLayersBack(pointId)) {
+        nudge();
+      }
+    });
     room.media.on('activespeaker', (pointId) => {
       const now = Date.now();
       this.#lastSpokeAt.set(pointId, now);
       if (pointId !== this.#stageSpeaker) {
-        this.#candidate = { pointId, since: now };
-        // Its hold is timed from the event, and the plan follows it at once rather than
-        // at the next second's tick.
-        setTimeout(nudge, SPEAKER_HOLD_MS + 20).unref();
+        this.#candidate = { pointId, since: this.#voices.since(pointId, now) ?? now };
+        // The plan follows the end of its hold at once rather than at the next tick.
+        const wait = Math.max(0, this.#candidate.since + SPEAKER_HOLD_MS - now);
+        setTimeout(nudge, wait > 0 ? wait + 20 : 0).unref();
       }
     });
   }
@@ -128,6 +142,7 @@ export class SessionBandwidth {
   async tick(limits: BandwidthLimits, now: number): Promise<void> {
     const room = this.#room;
     const peers = [...room.peers.values()].filter((p) => !p.closed);
+    this.#voices.keep(new Set(peers.map((p) => p.pointId)));
     this.#followSpeaker(now);
 
     // What each video feed costs, and what the sound costs each receiver.
@@ -463,9 +478,11 @@ export class SessionBandwidth {
     const owners = new Map<string, Peer>();
     for (const peer of peers) {
       const spoke = this.#lastSpokeAt.get(peer.pointId) ?? -Infinity;
+      // A point speaking now may be named the loudest any moment.
+      const voiced = this.#voices.since(peer.pointId, now) !== null;
       // Dynacast switched off: every layer on again (those stopped before, too).
       const keepAll =
-        !limits.dynacast || onStage.has(peer.pointId) || now - spoke < RECENT_SPEAKER_MS;
+        !limits.dynacast || onStage.has(peer.pointId) || now - spoke < RECENT_SPEAKER_MS || voiced;
       for (const producer of peer.producers.values()) {
         const layers = producer.rtpParameters.encodings?.length ?? 1;
         if (producer.kind !== 'video' || producer.closed || layers < 2) {
@@ -537,6 +554,15 @@ export class SessionBandwidth {
     }
   }
 
+  /** Whether a point was told to stop any layer of its cameras. */
+  #holdsLayersBack(pointId: string): boolean {
+    const peer = this.#room.peers.get(pointId);
+    return [...(peer?.producers.values() ?? [])].some((p) => {
+      const told = this.#dynacast.maxSpatialLayer(p.id);
+      return told !== null && told < (p.rtpParameters.encodings?.length ?? 1) - 1;
+    });
+  }
+
   /** The stage's speaker: the loudest point, once it has held a moment. */
   #followSpeaker(now: number): void {
     const loudest = this.#room.media.activeSpeaker;
@@ -552,7 +578,7 @@ export class SessionBandwidth {
       return;
     }
     if (this.#candidate?.pointId !== loudest) {
-      this.#candidate = { pointId: loudest, since: now };
+      this.#candidate = { pointId: loudest, since: this.#voices.since(loudest, now) ?? now };
     }
     if (now - this.#candidate.since >= SPEAKER_HOLD_MS) {
       this.#stageSpeaker = loudest;

@@ -35,6 +35,11 @@ export type RoomMediaEvents = {
   producerpause: [peer: Peer, producer: types.Producer, paused: boolean];
   /** The loudest point changed. */
   activespeaker: [pointId: string];
+  /**
+   * A point's microphone carries a voice (every quarter second while it does): heard
+   * well before the speaker detection names it the loudest.
+   */
+  voice: [pointId: string];
   /** The recorder takes a producer: what it records must be sent whole. */
   recorded: [producerId: string];
   /** A new video consumer waits for the governor to fit it in (see `governNewVideo`). */
@@ -69,11 +74,15 @@ const MAX_CONSUMERS_PER_PEER = 200;
  * that does not answer must not keep anyone out of sight.
  */
 const HOLD_FOR_GOVERNOR_MS = 3000;
+/** How often a voice is looked for, ms, and how loud it must be, dBov. */
+const VOICE_INTERVAL_MS = 250;
+const VOICE_THRESHOLD_DBOV = -50;
 
 interface MediaState {
   pooled: PooledWorker;
   router: types.Router;
   speaker: types.ActiveSpeakerObserver;
+  voices: types.AudioLevelObserver;
 }
 
 export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
@@ -275,7 +284,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
       );
     }
     const transport = transportOf(peer, request.transportId, 'send');
-    const { speaker } = await this.#ready();
+    const { speaker, voices } = await this.#ready();
     peer.producerBySource(request.source)?.close();
     const producer = await mediaCall(() =>
       transport.produce({
@@ -291,6 +300,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     });
     if (request.source === 'mic') {
       await speaker.addProducer({ producerId: producer.id }).catch(() => undefined);
+      await voices.addProducer({ producerId: producer.id }).catch(() => undefined);
       if (mutedByOperator) {
         await producer.pause();
       }
@@ -549,12 +559,24 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
         this.safeEmit('activespeaker', pointId);
       }
     });
+    // A voice, not a dominant one: louder than a quiet room (-127 is silence, speech
+    // sits around -20 to -40 dBov).
+    const voices = await router.createAudioLevelObserver({
+      interval: VOICE_INTERVAL_MS,
+      threshold: VOICE_THRESHOLD_DBOV,
+      maxEntries: 16,
+    });
+    voices.on('volumes', (volumes) => {
+      for (const { producer } of volumes) {
+        this.safeEmit('voice', (producer.appData as { pointId: string }).pointId);
+      }
+    });
     router.on('workerclose', () => this.#onWorkerLost(pooled));
     if (this.#closed) {
       router.close();
       return;
     }
-    this.#media = { pooled, router, speaker };
+    this.#media = { pooled, router, speaker, voices };
     this.#log.info({ workerPid: pooled.worker.pid, slot: pooled.slot }, 'session media placed');
   }
 
