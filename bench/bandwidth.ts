@@ -376,9 +376,8 @@ async function phase(budgetMbps: number | null): Promise<{ figures: Figures; win
       timeline?.mark(`loudest ${pointId}`);
     });
     const started = Date.now();
-    // Windows of one second on the clock, not "a second or more since the last": the
-    // synthetic clips carry a keyframe a second, and windows of 1.0–1.2 s took two of
-    // them now and then, a burst no link carries.
+    // Windows of one second on the clock, not "a second or more since the last": a
+    // window of 1.0–1.2 s counts more than a second's frames, a burst no link carries.
     let nextWindow = started + 1000;
 
     while (Date.now() - started < SECONDS * 1000) {

@@ -28,8 +28,11 @@ export function makeSimulcastClips(dir: string): SimulcastClips {
   const clip = (name: string, size: string, bitrate: string): string => {
     const file = path.join(dir, name);
     if (!existsSync(file)) {
-      // A keyframe a second: a layer that starts again is seen within one.
-      makeTestClip(file, { size, videoBitrate: bitrate, gop: 25, seconds: 20 });
+      // A keyframe every fifth of a second. A browser answers the server's keyframe
+      // request (a switch of layer, a layer that starts again) within a frame and a
+      // round trip; a pre-encoded clip can't, and its next keyframe stands in for that
+      // answer: a second's wait would be the clip's, not what a browser publisher costs.
+      makeTestClip(file, { size, videoBitrate: bitrate, gop: 5, seconds: 20 });
     }
     return file;
   };

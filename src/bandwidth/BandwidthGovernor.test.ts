@@ -217,3 +217,101 @@ t.test('a new speaker holds from its first word, not from when it is named', asy
     `on the stage ${onStage - named} ms after it was named: it had held since its first word`,
   );
 });
+
+t.test(
+  'a change of speaker on a full link: the old speaker falls first, the new one rises just after',
+  async (t) => {
+    // 1.3 Mbit/s: one large layer (900 kbit/s) and a thumbnail (120) fit, two large don't.
+    const room = await roomOn(pool, logger);
+    const governor = new BandwidthGovernor(
+      {
+        enabled: true,
+        linkMbps: 1.3,
+        headroomPct: 10,
+        delegateDownlinkMbps: 5,
+        centralOnLan: false,
+        dynacast: false,
+      },
+      () => [{ id: 's', room, linkMbps: 1.3 }],
+      logger,
+      3_600_000,
+    );
+    t.teardown(() => {
+      governor.close();
+      room.close();
+    });
+    const caps = await room.rtpCapabilities();
+    const central = pointPeer('s', 'central', 'central');
+    const hue = pointPeer('s', 'hue');
+    const hanoi = pointPeer('s', 'hanoi');
+    for (const p of [central, hue, hanoi]) {
+      await room.join(p, caps);
+    }
+    const camera = async (peer: Peer, ssrc: number): Promise<string> => {
+      const send = await room.media.createPlainTransport(peer, 'send');
+      const { id } = await room.produce(peer, {
+        transportId: send.id,
+        kind: 'video',
+        source: 'camera',
+        rtpParameters: {
+          codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+          encodings: [120_000, 350_000, 900_000].map((maxBitrate, i) => ({
+            ssrc: ssrc + i,
+            maxBitrate,
+          })),
+        },
+      });
+      return id;
+    };
+    const centralCamera = await camera(central, 1111);
+    const hueCamera = await camera(hue, 5555);
+    const centralMic = await microphone(t, room, central, 2222);
+    const hueMic = await microphone(t, room, hue, 3333);
+    await governor.tick();
+    const recv = await room.media.createPlainTransport(hanoi, 'recv');
+    await recv.connect({ ip: '127.0.0.1', port: 9 });
+    const receive = async (producerId: string): Promise<types.Consumer> => {
+      const { id } = await room.media.consume(hanoi, recv.id, producerId);
+      await room.media.resumeConsumer(hanoi, id);
+      return hanoi.consumers.get(id) as types.Consumer;
+    };
+    const ofCentral = await receive(centralCamera);
+    const ofHue = await receive(hueCamera);
+    const layer = (c: types.Consumer): number | undefined => c.preferredLayers?.spatialLayer;
+
+    await new Promise((r) => setTimeout(r, 1000));
+    centralMic.speak(-25);
+    t.ok(
+      await until(5000, () => layer(ofCentral) === 2 && layer(ofHue) === 0),
+      'the central point speaks: large, the delegate a thumbnail',
+    );
+    // Watched every few ms: the link never carries both large at once.
+    let bothLarge = false;
+    let fellAt: number | null = null;
+    let roseAt: number | null = null;
+    const watch = setInterval(() => {
+      const now = Date.now();
+      bothLarge ||= layer(ofCentral) === 2 && layer(ofHue) === 2;
+      if (fellAt === null && layer(ofCentral) === 0) {
+        fellAt = now;
+      }
+      if (roseAt === null && layer(ofHue) === 2) {
+        roseAt = now;
+      }
+    }, 5);
+    t.teardown(() => clearInterval(watch));
+    hueMic.speak(-30);
+    await new Promise((r) => setTimeout(r, 1000));
+    centralMic.speak(null);
+    t.ok(await until(6000, () => roseAt !== null), 'the delegate, now speaking, is raised');
+    clearInterval(watch);
+    t.notOk(bothLarge, 'never both large: the fall went first');
+    const fell = fellAt ?? Infinity;
+    const rose = roseAt ?? Infinity;
+    t.ok(fell <= rose, 'the old speaker fell before the new one rose');
+    t.ok(
+      rose - fell < 1000,
+      `the new speaker rose ${rose - fell} ms after the fall, without waiting for a tick (none within the hour)`,
+    );
+  },
+);

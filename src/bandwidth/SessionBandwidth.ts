@@ -70,6 +70,11 @@ const PROBE_SLACK = 1.5;
 const PROBE_FLOOR_KBPS = 500;
 /** A cap is changed only when it moves more than this share (mediasoup redistributes). */
 const CAP_CHANGE = 0.1;
+/**
+ * Rises held back while the falls that make room for them switch (a keyframe of the
+ * lower layer, a browser's answer to the SFU's request) are applied this long after (ms).
+ */
+const RISES_AFTER_FALLS_MS = 400;
 /** Opus runs at a steady rate: its figure is read again this often, not every tick. */
 const AUDIO_REREAD_MS = 5000;
 
@@ -90,6 +95,7 @@ export class SessionBandwidth {
   readonly #congested = new CongestedReceivers();
   readonly #audioKbps = new Map<string, { kbps: number; at: number }>();
   #status: BandwidthStatus | null = null;
+  readonly #nudge: () => void;
 
   /**
    * `nudge`: asks for a tick soon (a new speaker has held long enough to take the stage,
@@ -98,6 +104,7 @@ export class SessionBandwidth {
   constructor(room: Room, log: Logger, nudge: () => void = () => undefined) {
     this.#room = room;
     this.#log = log;
+    this.#nudge = nudge;
     // A layer the recorder needs starts at once, before its first keyframe is written.
     room.media.on('recorded', nudge);
     // A new picture waits for its first ceiling: the next tick, now.
@@ -260,17 +267,17 @@ export class SessionBandwidth {
       },
     });
     const costOf = layerCosts(feeds);
-    const applied = this.#fallsFirst(
-      this.#smoother.next(
-        plan.allocations,
-        now,
-        this.#overrun(costOf, consumers, limits, videoBudget),
-      ),
-      costOf,
-      consumers,
-      limits,
-      videoBudget,
+    const smoothed = this.#smoother.next(
+      plan.allocations,
+      now,
+      this.#overrun(costOf, consumers, limits, videoBudget),
     );
+    const applied = this.#fallsFirst(smoothed, costOf, consumers, limits, videoBudget);
+    if (applied !== smoothed) {
+      // The rises follow once the falls have switched, not a second later: a new
+      // speaker's picture is among them.
+      setTimeout(this.#nudge, RISES_AFTER_FALLS_MS).unref();
+    }
     const steppedDown = await this.#apply(plan.allocations, applied, consumers);
     const byConsumer = new Map(plan.allocations.map((a) => [a.consumerId, a]));
     let usedVideo = 0;

@@ -36,7 +36,7 @@ export type RoomMediaEvents = {
   /** The loudest point changed. */
   activespeaker: [pointId: string];
   /**
-   * A point's microphone carries a voice (every quarter second while it does): heard
+   * A point's microphone carries a voice (every tenth of a second while it does): heard
    * well before the speaker detection names it the loudest.
    */
   voice: [pointId: string];
@@ -75,7 +75,7 @@ const MAX_CONSUMERS_PER_PEER = 200;
  */
 const HOLD_FOR_GOVERNOR_MS = 3000;
 /** How often a voice is looked for, ms, and how loud it must be, dBov. */
-const VOICE_INTERVAL_MS = 250;
+const VOICE_INTERVAL_MS = 100;
 const VOICE_THRESHOLD_DBOV = -50;
 
 interface MediaState {
