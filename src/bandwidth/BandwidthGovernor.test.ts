@@ -219,7 +219,7 @@ t.test('a new speaker holds from its first word, not from when it is named', asy
 });
 
 t.test(
-  'a change of speaker on a full link: the old speaker falls first, the new one rises just after',
+  'on a full link what steps down goes first, and what rises (a new speaker, a new screen) just after',
   async (t) => {
     // 1.3 Mbit/s: one large layer (900 kbit/s) and a thumbnail (120) fit, two large don't.
     const room = await roomOn(pool, logger);
@@ -313,5 +313,26 @@ t.test(
       rose - fell < 1000,
       `the new speaker rose ${rose - fell} ms after the fall, without waiting for a tick (none within the hour)`,
     );
+
+    // The central point shares a screen (400 kbit/s): the speaker steps down to its
+    // medium layer for it, and the screen flows only once it has.
+    const send = await room.media.createPlainTransport(central, 'send');
+    const { id: screenId } = await room.produce(central, {
+      transportId: send.id,
+      kind: 'video',
+      source: 'screen',
+      rtpParameters: {
+        codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+        encodings: [{ ssrc: 7777, maxBitrate: 400_000 }],
+      },
+    });
+    const { id } = await room.media.consume(hanoi, recv.id, screenId);
+    const screen = hanoi.consumers.get(id) as types.Consumer;
+    let speakerWhenScreenFlowed: number | undefined;
+    screen.observer.on('resume', () => (speakerWhenScreenFlowed = layer(ofHue)));
+    await room.media.resumeConsumer(hanoi, id);
+    t.ok(await until(3000, () => !screen.paused), 'the screen flows');
+    t.equal(layer(ofHue), 1, 'the speaker at its medium layer beside it');
+    t.equal(speakerWhenScreenFlowed, 1, 'and had stepped down before the screen flowed');
   },
 );

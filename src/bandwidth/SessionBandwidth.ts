@@ -71,10 +71,12 @@ const PROBE_FLOOR_KBPS = 500;
 /** A cap is changed only when it moves more than this share (mediasoup redistributes). */
 const CAP_CHANGE = 0.1;
 /**
- * Rises held back while the falls that make room for them switch (a keyframe of the
- * lower layer, a browser's answer to the SFU's request) are applied this long after (ms).
+ * Rises held back while the falls that make room for them switch (at a keyframe of the
+ * lower layer: a browser answers the SFU's request within a frame and a round trip)
+ * follow as soon as they have, or this long after at the most (ms).
  */
 const RISES_AFTER_FALLS_MS = 400;
+const FALLS_LOOKED_AT_MS = 40;
 /** Opus runs at a steady rate: its figure is read again this often, not every tick. */
 const AUDIO_REREAD_MS = 5000;
 
@@ -274,9 +276,7 @@ export class SessionBandwidth {
     );
     const applied = this.#fallsFirst(smoothed, costOf, consumers, limits, videoBudget);
     if (applied !== smoothed) {
-      // The rises follow once the falls have switched, not a second later: a new
-      // speaker's picture is among them.
-      setTimeout(this.#nudge, RISES_AFTER_FALLS_MS).unref();
+      this.#risesOnceFallen(applied, consumers);
     }
     const steppedDown = await this.#apply(plan.allocations, applied, consumers);
     const byConsumer = new Map(plan.allocations.map((a) => [a.consumerId, a]));
@@ -366,8 +366,9 @@ export class SessionBandwidth {
   /**
    * A consumer changes layer only at a keyframe: until then the old layer flows, so a
    * tick that raises some and lowers others briefly sends both. When that would overrun
-   * the budget, the falls go now and the rises at the next tick, once the room they
-   * make is there.
+   * the budget, the falls go now and the rises once the room they make is there. A new
+   * picture is a rise from nothing: a screen shared to every point at once, flowing
+   * before the pictures stepped down for it have switched, overran a full link.
    */
   #fallsFirst(
     next: ReadonlyMap<string, Layers | null>,
@@ -387,7 +388,7 @@ export class SessionBandwidth {
       }
       const was = before ? cost(c.consumer.producerId, before.layers) : 0;
       const will = cost(c.consumer.producerId, layers);
-      rises ||= before !== undefined && will > was;
+      rises ||= will > was;
       falls ||= will < was;
       transient += Math.max(was, will);
     }
@@ -396,10 +397,47 @@ export class SessionBandwidth {
     }
     return new Map(
       [...next].map(([id, layers]) => {
-        const before = this.#applied.get(id);
-        return [id, before && compare(layers, before.layers) > 0 ? before.layers : layers];
+        const before = this.#applied.get(id)?.layers ?? null;
+        return [id, compare(layers, before) > 0 ? before : layers];
       }),
     );
+  }
+
+  /**
+   * The rises held back by `#fallsFirst` follow at a tick asked for once every consumer
+   * told to fall forwards its lower layer (mediasoup's `currentLayers`), not a second
+   * later: a new speaker's picture is among them.
+   */
+  #risesOnceFallen(
+    applied: ReadonlyMap<string, Layers | null>,
+    consumers: ReadonlyMap<string, { consumer: types.Consumer }>,
+  ): void {
+    const falls: { consumer: types.Consumer; to: Layers | null }[] = [];
+    for (const [id, to] of applied) {
+      const consumer = consumers.get(id)?.consumer;
+      const before = this.#applied.get(id);
+      if (consumer && before && compare(to, before.layers) < 0) {
+        falls.push({ consumer, to });
+      }
+    }
+    const deadline = Date.now() + RISES_AFTER_FALLS_MS;
+    const look = (): void => {
+      const fallen = falls.every(({ consumer, to }) => {
+        const now = consumer.currentLayers;
+        return (
+          consumer.closed ||
+          consumer.paused ||
+          now === undefined ||
+          compare({ spatial: now.spatialLayer, temporal: now.temporalLayer ?? 0 }, to) <= 0
+        );
+      });
+      if (fallen || Date.now() >= deadline) {
+        this.#nudge();
+      } else {
+        setTimeout(look, FALLS_LOOKED_AT_MS).unref();
+      }
+    };
+    setTimeout(look, FALLS_LOOKED_AT_MS).unref();
   }
 
   /** Applies what changed; returns how many consumers stepped down. */
