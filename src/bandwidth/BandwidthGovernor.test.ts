@@ -170,7 +170,7 @@ t.test(
     centralMic.speak(-25);
     let loudestWhenWoken: string | null = null;
     t.ok(
-      await until(1500, () => {
+      await until(3000, () => {
         loudestWhenWoken = room.media.activeSpeaker;
         return told.at(-1) === 2;
       }),
@@ -213,7 +213,7 @@ t.test('a new speaker holds from its first word, not from when it is named', asy
   const named = namedAt ?? onStage;
   t.ok(named - firstWord >= 1000, `named ${named - firstWord} ms after its first word`);
   t.ok(
-    onStage - named < 500,
+    onStage - named < 800,
     `on the stage ${onStage - named} ms after it was named: it had held since its first word`,
   );
 });

@@ -23,6 +23,7 @@ import {
 import { Dynacast, type PublisherNeeds } from './Dynacast.js';
 import { CongestedReceivers } from './CongestedReceivers.js';
 import { OvershootMargin } from './OvershootMargin.js';
+import { PendingFalls } from './PendingFalls.js';
 import { FeedCosts } from './FeedCosts.js';
 import { VoiceRuns } from './VoiceRuns.js';
 import { LayerSmoother, compare } from './LayerSmoother.js';
@@ -73,10 +74,18 @@ const CAP_CHANGE = 0.1;
 /**
  * Rises held back while the falls that make room for them switch (at a keyframe of the
  * lower layer: a browser answers the SFU's request within a frame and a round trip)
- * follow as soon as they have, or this long after at the most (ms).
+ * follow as soon as they have, or this long after the falls were sent at the most (ms).
  */
 const RISES_AFTER_FALLS_MS = 400;
+/** How often the falls are looked at meanwhile: about a frame (ms). */
 const FALLS_LOOKED_AT_MS = 40;
+/**
+ * A voice that started longer ago than this when the detection names its point counts
+ * for nothing towards the hold (ms): two points talking over each other, or a hall's
+ * microphone that never falls quiet, must not move the stage each time the detection
+ * turns.
+ */
+const VOICE_CREDIT_MS = 3000;
 /** Opus runs at a steady rate: its figure is read again this often, not every tick. */
 const AUDIO_REREAD_MS = 5000;
 
@@ -98,6 +107,8 @@ export class SessionBandwidth {
   readonly #audioKbps = new Map<string, { kbps: number; at: number }>();
   #status: BandwidthStatus | null = null;
   readonly #nudge: () => void;
+  readonly #pendingFalls = new PendingFalls(RISES_AFTER_FALLS_MS);
+  #fallsWatched = false;
 
   /**
    * `nudge`: asks for a tick soon (a new speaker has held long enough to take the stage,
@@ -124,7 +135,7 @@ export class SessionBandwidth {
       const now = Date.now();
       this.#lastSpokeAt.set(pointId, now);
       if (pointId !== this.#stageSpeaker) {
-        this.#candidate = { pointId, since: this.#voices.since(pointId, now) ?? now };
+        this.#candidate = { pointId, since: this.#holdSince(pointId, now) };
         // The plan follows the end of its hold at once rather than at the next tick.
         const wait = Math.max(0, this.#candidate.since + SPEAKER_HOLD_MS - now);
         setTimeout(nudge, wait > 0 ? wait + 20 : 0).unref();
@@ -275,10 +286,11 @@ export class SessionBandwidth {
       this.#overrun(costOf, consumers, limits, videoBudget),
     );
     const applied = this.#fallsFirst(smoothed, costOf, consumers, limits, videoBudget);
-    if (applied !== smoothed) {
-      this.#risesOnceFallen(applied, consumers);
-    }
+    const falls = applied === smoothed ? [] : this.#fallsIn(applied, consumers);
     const steppedDown = await this.#apply(plan.allocations, applied, consumers);
+    if (applied !== smoothed) {
+      this.#risesOnceFallen(falls);
+    }
     const byConsumer = new Map(plan.allocations.map((a) => [a.consumerId, a]));
     let usedVideo = 0;
     const perReceiver = new Map<string, number>();
@@ -382,17 +394,22 @@ export class SessionBandwidth {
     let transient = 0;
     for (const [id, layers] of next) {
       const c = consumers.get(id);
-      const before = this.#applied.get(id);
       if (!c || !crossesLink(c.peer, limits.centralOnLan)) {
         continue;
       }
-      const was = before ? cost(c.consumer.producerId, before.layers) : 0;
+      const before = this.#applied.get(id)?.layers ?? null;
+      // Up or down by the layers, as what is held back below: a sender short of uplink
+      // may send its top layer below its medium one's bitrate.
+      const change = compare(layers, before);
+      rises ||= change > 0;
+      falls ||= change < 0;
+      const was = cost(c.consumer.producerId, before);
       const will = cost(c.consumer.producerId, layers);
-      rises ||= will > was;
-      falls ||= will < was;
       transient += Math.max(was, will);
     }
-    if (!rises || !falls || transient <= videoBudgetKbps) {
+    // Falls sent at an earlier tick and not switched yet hold the rises back too.
+    const waiting = !this.#pendingFalls.switched(Date.now());
+    if (!rises || (!waiting && (!falls || transient <= videoBudgetKbps))) {
       return next;
     }
     return new Map(
@@ -403,15 +420,11 @@ export class SessionBandwidth {
     );
   }
 
-  /**
-   * The rises held back by `#fallsFirst` follow at a tick asked for once every consumer
-   * told to fall forwards its lower layer (mediasoup's `currentLayers`), not a second
-   * later: a new speaker's picture is among them.
-   */
-  #risesOnceFallen(
+  /** The consumers `applied` lowers, and to what. */
+  #fallsIn(
     applied: ReadonlyMap<string, Layers | null>,
     consumers: ReadonlyMap<string, { consumer: types.Consumer }>,
-  ): void {
+  ): { consumer: types.Consumer; to: Layers | null }[] {
     const falls: { consumer: types.Consumer; to: Layers | null }[] = [];
     for (const [id, to] of applied) {
       const consumer = consumers.get(id)?.consumer;
@@ -420,18 +433,22 @@ export class SessionBandwidth {
         falls.push({ consumer, to });
       }
     }
-    const deadline = Date.now() + RISES_AFTER_FALLS_MS;
+    return falls;
+  }
+
+  /**
+   * The rises held back by `#fallsFirst` follow at a tick asked for once the falls just
+   * sent have switched, not a second later: a new speaker's picture is among them.
+   */
+  #risesOnceFallen(falls: { consumer: types.Consumer; to: Layers | null }[]): void {
+    this.#pendingFalls.sent(falls, Date.now());
+    if (this.#fallsWatched) {
+      return;
+    }
+    this.#fallsWatched = true;
     const look = (): void => {
-      const fallen = falls.every(({ consumer, to }) => {
-        const now = consumer.currentLayers;
-        return (
-          consumer.closed ||
-          consumer.paused ||
-          now === undefined ||
-          compare({ spatial: now.spatialLayer, temporal: now.temporalLayer ?? 0 }, to) <= 0
-        );
-      });
-      if (fallen || Date.now() >= deadline) {
+      if (this.#room.closed || this.#pendingFalls.switched(Date.now())) {
+        this.#fallsWatched = false;
         this.#nudge();
       } else {
         setTimeout(look, FALLS_LOOKED_AT_MS).unref();
@@ -599,6 +616,12 @@ export class SessionBandwidth {
     }
   }
 
+  /** When a newly loudest point's hold started: its first word, if not long ago. */
+  #holdSince(pointId: string, now: number): number {
+    const voice = this.#voices.since(pointId, now);
+    return voice !== null && now - voice <= VOICE_CREDIT_MS ? voice : now;
+  }
+
   /** Whether a point was told to stop any layer of its cameras. */
   #holdsLayersBack(pointId: string): boolean {
     const peer = this.#room.peers.get(pointId);
@@ -623,7 +646,7 @@ export class SessionBandwidth {
       return;
     }
     if (this.#candidate?.pointId !== loudest) {
-      this.#candidate = { pointId: loudest, since: this.#voices.since(loudest, now) ?? now };
+      this.#candidate = { pointId: loudest, since: this.#holdSince(loudest, now) };
     }
     if (now - this.#candidate.since >= SPEAKER_HOLD_MS) {
       this.#stageSpeaker = loudest;

@@ -8,25 +8,40 @@
 
 /** A silence longer than this ends a run (pauses between words are shorter), ms. */
 export const VOICE_RUN_GAP_MS = 800;
+/**
+ * A run is a voice once it has lasted this long (ms): a cough or a click on a microphone
+ * near the threshold wakes no layers.
+ */
+export const VOICE_MIN_MS = 200;
+
+interface Run {
+  since: number;
+  last: number;
+  voice: boolean;
+}
 
 export class VoiceRuns {
-  readonly #runs = new Map<string, { since: number; last: number }>();
+  readonly #runs = new Map<string, Run>();
 
-  /** A voice heard from `pointId`; returns whether it starts a new run. */
+  /** A level above the threshold heard from `pointId`; true when it makes its run a voice. */
   heard(pointId: string, now: number): boolean {
     const run = this.#runs.get(pointId);
-    if (run && now - run.last <= VOICE_RUN_GAP_MS) {
-      run.last = now;
+    if (!run || now - run.last > VOICE_RUN_GAP_MS) {
+      this.#runs.set(pointId, { since: now, last: now, voice: false });
       return false;
     }
-    this.#runs.set(pointId, { since: now, last: now });
-    return true;
+    run.last = now;
+    if (!run.voice && now - run.since >= VOICE_MIN_MS) {
+      run.voice = true;
+      return true;
+    }
+    return false;
   }
 
   /** When the point's voice started, if it is speaking now; else null. */
   since(pointId: string, now: number): number | null {
     const run = this.#runs.get(pointId);
-    return run && now - run.last <= VOICE_RUN_GAP_MS ? run.since : null;
+    return run?.voice && now - run.last <= VOICE_RUN_GAP_MS ? run.since : null;
   }
 
   /** Forgets the points that left. */
