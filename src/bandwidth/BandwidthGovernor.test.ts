@@ -16,25 +16,23 @@ const pool = await oneWorkerPool(logger);
 t.teardown(() => pool.close());
 
 /**
- * A session where the central point sends a simulcast camera (120/350/900 kbit/s
- * encodings) and a delegate is about to receive it; a governor that never ticks by
- * itself (an hour between ticks), its share of the link `linkMbps`.
+ * A room and a governor that never ticks by itself (an hour between ticks), its share
+ * of the link `linkMbps`.
  */
-async function setUp(
+async function governedRoom(
   t: Test,
-  linkMbps: number,
-  options: { dynacast?: boolean; toCentral?: (method: string, data: unknown) => void } = {},
-) {
+  o: { linkMbps: number; centralOnLan: boolean; dynacast: boolean },
+): Promise<{ room: Room; governor: BandwidthGovernor }> {
   const room = await roomOn(pool, logger);
-  const governed: GovernedRoom = { id: 's', room, linkMbps };
+  const governed: GovernedRoom = { id: 's', room, linkMbps: o.linkMbps };
   const governor = new BandwidthGovernor(
     {
       enabled: true,
       linkMbps: 30,
       headroomPct: 10,
       delegateDownlinkMbps: 5,
-      centralOnLan: true,
-      dynacast: options.dynacast ?? false,
+      centralOnLan: o.centralOnLan,
+      dynacast: o.dynacast,
     },
     () => [governed],
     logger,
@@ -44,6 +42,42 @@ async function setUp(
     governor.close();
     room.close();
   });
+  return { room, governor };
+}
+
+/** A point's simulcast camera (120/350/900 kbit/s encodings, SSRCs from `ssrc`). */
+async function camera(room: Room, peer: Peer, ssrc: number): Promise<string> {
+  const send = await room.media.createPlainTransport(peer, 'send');
+  const { id } = await room.produce(peer, {
+    transportId: send.id,
+    kind: 'video',
+    source: 'camera',
+    rtpParameters: {
+      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+      encodings: [120_000, 350_000, 900_000].map((maxBitrate, i) => ({
+        ssrc: ssrc + i,
+        maxBitrate,
+      })),
+    },
+  });
+  return id;
+}
+
+/**
+ * A session where the central point sends a simulcast camera (120/350/900 kbit/s
+ * encodings) and a delegate is about to receive it; a governor that never ticks by
+ * itself (an hour between ticks), its share of the link `linkMbps`.
+ */
+async function setUp(
+  t: Test,
+  linkMbps: number,
+  options: { dynacast?: boolean; toCentral?: (method: string, data: unknown) => void } = {},
+) {
+  const { room, governor } = await governedRoom(t, {
+    linkMbps,
+    centralOnLan: true,
+    dynacast: options.dynacast ?? false,
+  });
   const caps = await room.rtpCapabilities();
   const central = pointPeer('s', 'central', 'central', {
     channel: { notify: options.toCentral ?? (() => undefined), close: () => undefined },
@@ -51,19 +85,7 @@ async function setUp(
   const hue = pointPeer('s', 'hue');
   await room.join(central, caps);
   await room.join(hue, caps);
-  const send = await room.media.createPlainTransport(central, 'send');
-  const { id: producerId } = await room.produce(central, {
-    transportId: send.id,
-    kind: 'video',
-    source: 'camera',
-    rtpParameters: {
-      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
-      encodings: [120_000, 350_000, 900_000].map((maxBitrate, i) => ({
-        ssrc: 1111 + i,
-        maxBitrate,
-      })),
-    },
-  });
+  const producerId = await camera(room, central, 1111);
   // The governor takes the session in hand before anyone receives.
   await governor.tick();
   const recv = await room.media.createPlainTransport(hue, 'recv');
@@ -222,23 +244,10 @@ t.test(
   'on a full link what steps down goes first, and what rises (a new speaker, a new screen) just after',
   async (t) => {
     // 1.3 Mbit/s: one large layer (900 kbit/s) and a thumbnail (120) fit, two large don't.
-    const room = await roomOn(pool, logger);
-    const governor = new BandwidthGovernor(
-      {
-        enabled: true,
-        linkMbps: 1.3,
-        headroomPct: 10,
-        delegateDownlinkMbps: 5,
-        centralOnLan: false,
-        dynacast: false,
-      },
-      () => [{ id: 's', room, linkMbps: 1.3 }],
-      logger,
-      3_600_000,
-    );
-    t.teardown(() => {
-      governor.close();
-      room.close();
+    const { room, governor } = await governedRoom(t, {
+      linkMbps: 1.3,
+      centralOnLan: false,
+      dynacast: false,
     });
     const caps = await room.rtpCapabilities();
     const central = pointPeer('s', 'central', 'central');
@@ -247,24 +256,8 @@ t.test(
     for (const p of [central, hue, hanoi]) {
       await room.join(p, caps);
     }
-    const camera = async (peer: Peer, ssrc: number): Promise<string> => {
-      const send = await room.media.createPlainTransport(peer, 'send');
-      const { id } = await room.produce(peer, {
-        transportId: send.id,
-        kind: 'video',
-        source: 'camera',
-        rtpParameters: {
-          codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
-          encodings: [120_000, 350_000, 900_000].map((maxBitrate, i) => ({
-            ssrc: ssrc + i,
-            maxBitrate,
-          })),
-        },
-      });
-      return id;
-    };
-    const centralCamera = await camera(central, 1111);
-    const hueCamera = await camera(hue, 5555);
+    const centralCamera = await camera(room, central, 1111);
+    const hueCamera = await camera(room, hue, 5555);
     const centralMic = await microphone(t, room, central, 2222);
     const hueMic = await microphone(t, room, hue, 3333);
     await governor.tick();
