@@ -76,9 +76,9 @@ const MAX_CONSUMERS_PER_PEER = 200;
 const HOLD_FOR_GOVERNOR_MS = 3000;
 /**
  * How often a voice is looked for (ms): a new speaker's hold is timed from the first
- * quarter second its voice is heard in; a tenth of a second cost the workers more in a
- * bench run than the 0.1 s it gains was worth. How loud it must be (dBov): above a quiet
- * room's murmur, below speech.
+ * quarter second its voice is heard in, close enough beside a one-second hold, at a
+ * quarter of the notifications a tenth of a second would cost. How loud it must be
+ * (dBov): above a quiet room's murmur, below speech.
  */
 const VOICE_INTERVAL_MS = 250;
 const VOICE_THRESHOLD_DBOV = -50;
