@@ -1,5 +1,9 @@
 import type { types } from 'mediasoup';
-import { spatialLayerOf } from '../sfu/mediaLookups.js';
+import { encodingsOf, spatialLayerOf } from '../sfu/mediaLookups.js';
+import { producerStats } from '../sfu/producerStats.js';
+
+/** A reading this recent will do (a recorded camera's is at most half a second old). */
+const READING_MAX_AGE_MS = 500;
 
 /**
  * What each layer of a video producer costs to forward, kbit/s by [spatial][temporal],
@@ -13,11 +17,11 @@ export class FeedCosts {
 
   /** Its costs now, having read its figures; null when it has no figures (closed). */
   async of(producer: types.Producer): Promise<number[][] | null> {
-    const stats = await producer.getStats().catch((): null => null);
+    const stats = await producerStats(producer, READING_MAX_AGE_MS);
     if (!stats) {
       return null;
     }
-    const encodings = producer.rtpParameters.encodings ?? [];
+    const encodings = encodingsOf(producer);
     const measured = measure(stats, encodings);
     const previous = this.#average.get(producer.id);
     const source = (producer.appData as { source?: string }).source;

@@ -12,6 +12,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
 import type { Room } from '../sfu/Room.js';
 import type { Peer } from '../sfu/Peer.js';
+import { encodingsOf } from '../sfu/mediaLookups.js';
 import {
   type Allocation,
   type Feed,
@@ -546,8 +547,11 @@ export class SessionBandwidth {
       const keepAll =
         !limits.dynacast || onStage.has(peer.pointId) || now - spoke < RECENT_SPEAKER_MS || voiced;
       for (const producer of peer.producers.values()) {
-        const layers = producer.rtpParameters.encodings?.length ?? 1;
-        if (producer.kind !== 'video' || producer.closed || layers < 2) {
+        if (producer.kind !== 'video' || producer.closed) {
+          continue;
+        }
+        const layers = encodingsOf(producer).length;
+        if (layers < 2) {
           continue;
         }
         const needed = new Set(received.get(producer.id));
@@ -627,7 +631,7 @@ export class SessionBandwidth {
     const peer = this.#room.peers.get(pointId);
     return [...(peer?.producers.values() ?? [])].some((p) => {
       const told = this.#dynacast.maxSpatialLayer(p.id);
-      return told !== null && told < (p.rtpParameters.encodings?.length ?? 1) - 1;
+      return told !== null && told < encodingsOf(p).length - 1;
     });
   }
 

@@ -12,7 +12,8 @@
  */
 import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
-import { spatialLayerOf } from '../sfu/mediaLookups.js';
+import { encodingsOf, spatialLayerOf } from '../sfu/mediaLookups.js';
+import { producerStats } from '../sfu/producerStats.js';
 
 export interface RecordedVideo {
   consumer: types.Consumer;
@@ -20,9 +21,12 @@ export interface RecordedVideo {
 }
 
 /** How often the producers' layers are read (ms). */
-const WATCH_MS = 250;
-/** A layer that sent nothing for this long, while one below did, is left (ms). */
-export const SILENT_MS = 500;
+const WATCH_MS = 500;
+/**
+ * A layer that sent nothing for this long, while one below did, is left (ms): nothing
+ * between two readings, the timer's jitter forgiven.
+ */
+export const SILENT_MS = 450;
 
 interface LayerFlow {
   bytes: number[];
@@ -94,8 +98,9 @@ export class RecordedLayerFallback {
 
   /** The producer's bytes by spatial layer now, and when each last grew. */
   async #read(producer: types.Producer, now: number): Promise<LayerFlow | null> {
-    const encodings = producer.rtpParameters.encodings ?? [];
-    const stats = await producer.getStats().catch(() => null);
+    const encodings = encodingsOf(producer);
+    // Read afresh: a layer's silence is timed from this reading.
+    const stats = await producerStats(producer, 0, now);
     if (!stats) {
       return null;
     }

@@ -9,6 +9,8 @@ import type { Logger } from '../../common/logger.js';
 import type { LinkQuality, PointInfo } from '../../protocol/signaling.js';
 import type { PointQuality, QualityWarning, SessionQuality } from '../../protocol/liveView.js';
 import type { Peer } from '../sfu/Peer.js';
+import { pointOf } from '../sfu/mediaLookups.js';
+import { producerStats } from '../sfu/producerStats.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import type { LiveSession } from './LiveSession.js';
 import type { LiveSessions } from './LiveSessions.js';
@@ -22,6 +24,8 @@ export interface WorkerCpu {
 }
 
 const SAMPLE_MS = 3000;
+/** A producer's stats read this recently by another will do. */
+const READING_MAX_AGE_MS = 1000;
 const kbps = (bps: number): number => Math.round(bps / 100) / 10;
 const pct = (fraction: number): number => Math.round((fraction / 256) * 1000) / 10;
 
@@ -208,7 +212,7 @@ async function streamReports(peer: Peer): Promise<StreamReport[]> {
     if (consumer.paused || consumer.producerPaused) {
       continue;
     }
-    const sender = (consumer.appData as { pointId: string }).pointId;
+    const sender = pointOf(consumer);
     const chosen = bySender.get(sender);
     if (!chosen || (chosen.kind === 'audio' && consumer.kind === 'video')) {
       bySender.set(sender, consumer);
@@ -219,7 +223,7 @@ async function streamReports(peer: Peer): Promise<StreamReport[]> {
     for (const s of stats) {
       if (s.type === 'outbound-rtp') {
         out.push({
-          senderPointId: (consumer.appData as { pointId: string }).pointId,
+          senderPointId: pointOf(consumer),
           fractionLost: s.fractionLost,
           rttMs: s.roundTripTime !== undefined && s.roundTripTime > 0 ? s.roundTripTime : null,
         });
@@ -281,7 +285,8 @@ async function samplePoint(
     const scores = producer.score.map((s) => s.score);
     const flowing = scores.filter((x) => x > 0);
     producerScores.push(...(flowing.length > 0 ? flowing : scores));
-    const stats = (await producer.getStats().catch(() => [])) as types.ProducerStat[];
+    // The recorded-layer fallback's or the governor's reading of it will do.
+    const stats = (await producerStats(producer, READING_MAX_AGE_MS)) ?? [];
     upLoss.push(...stats.map((s) => s.fractionLost));
   }
   const consumerScores: number[] = [];

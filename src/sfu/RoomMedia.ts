@@ -18,6 +18,7 @@ import type { MediaSource, Peer } from './Peer.js';
 import {
   consumerOf,
   ownProducerOf,
+  pointOf,
   sourceOf,
   transportOf,
   webRtcTransportOf,
@@ -558,7 +559,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     });
     const speaker = await router.createActiveSpeakerObserver({ interval: 300 });
     speaker.on('dominantspeaker', ({ producer }) => {
-      const pointId = (producer.appData as { pointId: string }).pointId;
+      const pointId = pointOf(producer);
       if (pointId !== this.#activeSpeaker) {
         this.#activeSpeaker = pointId;
         this.safeEmit('activespeaker', pointId);
@@ -573,7 +574,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     });
     voices.on('volumes', (volumes) => {
       for (const { producer } of volumes) {
-        this.safeEmit('voice', (producer.appData as { pointId: string }).pointId);
+        this.safeEmit('voice', pointOf(producer));
       }
     });
     router.on('workerclose', () => this.#onWorkerLost(pooled));

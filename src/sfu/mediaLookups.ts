@@ -44,6 +44,27 @@ export function consumerOf(peer: Peer, consumerId: string): types.Consumer {
   return consumer;
 }
 
+/** The point whose media a producer sends, or a consumer carries. */
+export function pointOf(media: types.Producer | types.Consumer): string {
+  return (media.appData as { pointId: string }).pointId;
+}
+
+const encodingsOfProducer = new WeakMap<types.Producer, readonly types.RtpEncodingParameters[]>();
+
+/**
+ * A producer's encodings, its spatial layers in order. They never change, and mediasoup
+ * copies the whole `rtpParameters` at every read: the governor and the recorded-layer
+ * fallback look at every camera's several times a second.
+ */
+export function encodingsOf(producer: types.Producer): readonly types.RtpEncodingParameters[] {
+  let encodings = encodingsOfProducer.get(producer);
+  if (!encodings) {
+    encodings = producer.rtpParameters.encodings ?? [];
+    encodingsOfProducer.set(producer, encodings);
+  }
+  return encodings;
+}
+
 /** Which of its point's sources a producer sends. */
 export function sourceOf(producer: types.Producer): MediaSource {
   return (producer.appData as { source: MediaSource }).source;

@@ -1,6 +1,6 @@
 import type { PeerStats } from '../../protocol/signaling.js';
 import type { Peer } from './Peer.js';
-import { sourceOf } from './mediaLookups.js';
+import { pointOf, sourceOf } from './mediaLookups.js';
 
 /** A point's transports (mediasoup's own figures), producers and consumers with their scores. */
 export async function peerStats(peer: Peer): Promise<PeerStats> {
@@ -21,7 +21,7 @@ export async function peerStats(peer: Peer): Promise<PeerStats> {
   const consumers = [...peer.consumers.values()].map((c) => ({
     id: c.id,
     producerId: c.producerId,
-    pointId: (c.appData as { pointId: string }).pointId,
+    pointId: pointOf(c),
     kind: c.kind,
     paused: c.paused,
     producerPaused: c.producerPaused,
