@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command, for the README and CI alike: compile, run every test against real
 # mediasoup workers, ffmpeg and Chromium, and end with a plain "N passed, N failed" line.
-# Extra arguments are passed to tap (e.g. a single file: npm test -- dist/src/Server.test.js).
+# Extra arguments are passed to tap (e.g. a single file: npm test -- dist/test/e2e/recovery.test.js).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
