@@ -2,7 +2,7 @@ import type { types } from 'mediasoup';
 import { encodingsOf, spatialLayerOf } from '../sfu/mediaLookups.js';
 import { producerStats } from '../sfu/producerStats.js';
 
-/** A reading this recent will do (a recorded camera's is at most half a second old). */
+/** A reading this recent will do (a recorded camera's is at most a quarter second old). */
 const READING_MAX_AGE_MS = 500;
 
 /**
