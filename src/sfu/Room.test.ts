@@ -6,6 +6,7 @@ import { Session, type SessionEvent } from '../sessions/Session.js';
 import { Peer } from './Peer.js';
 import { Room } from './Room.js';
 import { oneWorkerPool } from '../../test/helpers/workerPool.js';
+import { simulcastRtpParameters } from '../../test/helpers/simulcastRtpSender.js';
 
 const logger = createLogger('silent');
 const pool = await oneWorkerPool(logger);
@@ -108,6 +109,61 @@ t.test('a lost connection keeps the place for the grace period, then counts as l
     events.filter((e) => e.pointId === 'hue').map((e) => e.type),
     ['point-joined', 'point-reconnecting', 'point-reconnected', 'point-reconnecting', 'point-left'],
   );
+});
+
+/** `call`, the point's connection dropping as soon as its request has left for the worker. */
+function droppingMidway<F extends (...args: never[]) => Promise<unknown>>(
+  call: F,
+  drop: () => void,
+): F {
+  return (async (...args: Parameters<F>) => {
+    const made = call(...args);
+    drop();
+    return made;
+  }) as F;
+}
+
+t.test('a camera or a picture made as the connection drops is not kept', async (t) => {
+  // The late point of the churn test: its page closed while its camera was on its way
+  // to the worker. The worker closed the camera with its transport; listed still, the
+  // recorder tried to record it for the whole grace period and the record had a gap.
+  const { room: r } = await room();
+  t.teardown(() => r.close());
+  const caps = await r.rtpCapabilities();
+  const hue = point('hue', 'delegate');
+  const host = point('central', 'host');
+  await r.join(hue.peer, caps);
+  await r.join(host.peer, caps);
+  const send = await r.media.createPlainTransport(hue.peer, 'send');
+  send.produce = droppingMidway(send.produce.bind(send), () => r.disconnected(hue.peer));
+  await t.rejects(
+    r.produce(hue.peer, {
+      transportId: send.id,
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: simulcastRtpParameters,
+    }),
+    { code: 'DC_ERR_TRANSPORT_NOT_FOUND' },
+  );
+  t.equal(hue.peer.producers.size, 0, 'no camera listed for the point');
+  t.same(r.media.producerInfos('central'), [], 'none offered to the others');
+
+  // The same for a picture the point was receiving.
+  const hueAgain = point('hue', 'delegate');
+  await r.join(hueAgain.peer, caps);
+  const hostSend = await r.media.createPlainTransport(host.peer, 'send');
+  const { id: producerId } = await r.produce(host.peer, {
+    transportId: hostSend.id,
+    kind: 'video',
+    source: 'camera',
+    rtpParameters: simulcastRtpParameters,
+  });
+  const recv = await r.media.createPlainTransport(hueAgain.peer, 'recv');
+  recv.consume = droppingMidway(recv.consume.bind(recv), () => r.disconnected(hueAgain.peer));
+  await t.rejects(r.media.consume(hueAgain.peer, recv.id, producerId), {
+    code: 'DC_ERR_TRANSPORT_NOT_FOUND',
+  });
+  t.equal(hueAgain.peer.consumers.size, 0, 'no picture listed for the point');
 });
 
 t.test('the delegate limit and the lock hold; admitted points may return', async (t) => {

@@ -291,6 +291,9 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     }
     const transport = transportOf(peer, request.transportId, 'send');
     const { speaker, voices } = await this.#ready();
+    if (transport.closed) {
+      throw new errors.TRANSPORT_NOT_FOUND(request.transportId);
+    }
     peer.producerBySource(request.source)?.close();
     const producer = await mediaCall(() =>
       transport.produce({
@@ -299,6 +302,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
         appData: { pointId: peer.pointId, source: request.source },
       }),
     );
+    forgetIfOrphan(transport, producer, request.transportId);
     peer.producers.set(producer.id, producer);
     producer.observer.once('close', () => {
       peer.producers.delete(producer.id);
@@ -401,6 +405,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
         appData: { pointId: owner.pointId, source },
       }),
     );
+    forgetIfOrphan(transport, consumer, transportId);
     peer.consumers.set(consumer.id, consumer);
     if (this.#governed && consumer.kind === 'video') {
       // Held until a tick has fitted it in: every page resumes a newly shared screen
@@ -622,6 +627,23 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
 }
 
 /** mediasoup rejects bad RTP/DTLS parameters with TypeError: a client mistake, coded. */
+/**
+ * A producer or consumer made while its transport closed (the point's connection
+ * dropped mid-request, and its media closed for the grace period): the worker closed
+ * it with the transport, which never knew of it. Kept, the point would stay listed with
+ * a camera the recorder tries, and fails, to record until the grace period ends.
+ */
+function forgetIfOrphan(
+  transport: types.Transport,
+  made: types.Producer | types.Consumer,
+  transportId: string,
+): void {
+  if (transport.closed) {
+    made.close();
+    throw new errors.TRANSPORT_NOT_FOUND(transportId);
+  }
+}
+
 async function mediaCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
