@@ -59,17 +59,12 @@ export async function startRun(
     // ffmpeg listens now: only now may media flow, starting with a keyframe. Its time
     // zero is the first packet, i.e. now: the files' wall clock counts from here.
     const startedAt = new Date();
-    // All at once: one after the other, a loaded machine's round trips to the worker put
-    // a point's first packet (its sound) 100 ms or more after this clock, and its files
-    // that much off the other points' (the A/V sync test saw 123 ms).
-    await Promise.all(
-      consumers.map(async (consumer) => {
-        await consumer.resume();
-        if (consumer.kind === 'video') {
-          await consumer.requestKeyFrame();
-        }
-      }),
-    );
+    for (const consumer of consumers) {
+      await consumer.resume();
+      if (consumer.kind === 'video') {
+        await consumer.requestKeyFrame();
+      }
+    }
     return { name, consumers, startedAt, ffmpegPid: started.pid, rtcpPorts: started.rtcpPorts };
   } catch (err) {
     for (const consumer of consumers) {
