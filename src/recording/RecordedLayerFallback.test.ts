@@ -4,10 +4,7 @@ import { freeUdpPorts } from '../../common/portFree.js';
 import { createLogger } from '../../common/logger.js';
 import { pointPeer } from '../../test/helpers/session.js';
 import { oneWorkerPool, roomOn } from '../../test/helpers/workerPool.js';
-import {
-  SimulcastRtpSender,
-  simulcastRtpParameters,
-} from '../../test/helpers/simulcastRtpSender.js';
+import { sendingCamera } from '../../test/helpers/simulcastRtpSender.js';
 import { RecordedLayerFallback } from './RecordedLayerFallback.js';
 
 // A point's browser stops the simulcast layer the recording takes, telling nobody:
@@ -24,20 +21,13 @@ async function recordedCamera(t: Test, withFallback: boolean) {
   const room = await roomOn(pool, logger);
   const hue = pointPeer('s', 'hue');
   await room.join(hue, await room.rtpCapabilities());
-  const send = await room.media.createPlainTransport(hue, 'send');
-  const { id: producerId } = await room.produce(hue, {
-    transportId: send.id,
-    kind: 'video',
-    source: 'camera',
-    rtpParameters: simulcastRtpParameters,
-  });
-  const sender = await SimulcastRtpSender.start(send.tuple.localPort);
+  const { producer, sender } = await sendingCamera(room, hue);
   const port = await freeUdpPorts(2);
   const ffmpeg = dgram.createSocket('udp4');
   const arrivals: number[] = [];
   ffmpeg.on('message', () => arrivals.push(Date.now()));
   await new Promise<void>((resolve) => ffmpeg.bind(port, '127.0.0.1', resolve));
-  const consumer = await room.media.recordingConsumer(producerId, port, port + 1);
+  const consumer = await room.media.recordingConsumer(producer.id, port, port + 1);
   const fallback = withFallback
     ? new RecordedLayerFallback(() => room.media.recordedVideos(), logger)
     : null;

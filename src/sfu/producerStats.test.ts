@@ -1,10 +1,7 @@
 import t from 'tap';
 import { createLogger } from '../../common/logger.js';
 import { pointPeer } from '../../test/helpers/session.js';
-import {
-  SimulcastRtpSender,
-  simulcastRtpParameters,
-} from '../../test/helpers/simulcastRtpSender.js';
+import { sendingCamera } from '../../test/helpers/simulcastRtpSender.js';
 import { oneWorkerPool, roomOn } from '../../test/helpers/workerPool.js';
 import { producerStats } from './producerStats.js';
 
@@ -22,19 +19,8 @@ const room = await roomOn(pool, logger);
 t.teardown(() => room.close());
 const hue = pointPeer('s', 'hue');
 await room.join(hue, await room.rtpCapabilities());
-const send = await room.media.createPlainTransport(hue, 'send');
-const { id: producerId } = await room.produce(hue, {
-  transportId: send.id,
-  kind: 'video',
-  source: 'camera',
-  rtpParameters: simulcastRtpParameters,
-});
-const sender = await SimulcastRtpSender.start(send.tuple.localPort);
+const { producer, sender } = await sendingCamera(room, hue);
 t.teardown(() => sender.close());
-const producer = hue.producers.get(producerId);
-if (!producer) {
-  throw new Error('the camera was not produced');
-}
 await sleep(500);
 
 t.test('a reading young enough is shared, an older one is read again', async (t) => {

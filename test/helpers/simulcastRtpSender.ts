@@ -5,6 +5,9 @@
  * whatever is asked), it answers at once, so a test can time what the SFU does.
  */
 import dgram from 'node:dgram';
+import type { types } from 'mediasoup';
+import type { Peer } from '../../src/sfu/Peer.js';
+import type { Room } from '../../src/sfu/Room.js';
 
 export const SIMULCAST_SSRCS = [3_000_001, 3_000_002, 3_000_003] as const;
 const PAYLOAD_TYPE = 101;
@@ -151,4 +154,23 @@ export class SimulcastRtpSender {
       at += length;
     }
   }
+}
+
+/** A point's camera in `room`, sent for real by a SimulcastRtpSender on its own transport. */
+export async function sendingCamera(
+  room: Room,
+  peer: Peer,
+): Promise<{ producer: types.Producer; sender: SimulcastRtpSender }> {
+  const send = await room.media.createPlainTransport(peer, 'send');
+  const { id } = await room.produce(peer, {
+    transportId: send.id,
+    kind: 'video',
+    source: 'camera',
+    rtpParameters: simulcastRtpParameters,
+  });
+  const producer = peer.producers.get(id);
+  if (!producer) {
+    throw new Error('the camera was not produced');
+  }
+  return { producer, sender: await SimulcastRtpSender.start(send.tuple.localPort) };
 }
