@@ -627,6 +627,17 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
 }
 
 /** mediasoup rejects bad RTP/DTLS parameters with TypeError: a client mistake, coded. */
+async function mediaCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof TypeError || (err as Error).name === 'UnsupportedError') {
+      throw new errors.MEDIA_FAILED((err as Error).message);
+    }
+    throw err;
+  }
+}
+
 /**
  * A producer or consumer made while its transport closed (the point's connection
  * dropped mid-request, and its media closed for the grace period): the worker closed
@@ -641,16 +652,5 @@ function forgetIfOrphan(
   if (transport.closed) {
     made.close();
     throw new errors.TRANSPORT_NOT_FOUND(transportId);
-  }
-}
-
-async function mediaCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof TypeError || (err as Error).name === 'UnsupportedError') {
-      throw new errors.MEDIA_FAILED((err as Error).message);
-    }
-    throw err;
   }
 }
