@@ -9,7 +9,7 @@ import type { RecorderSupervisor } from './RecorderSupervisor.js';
 export interface StartedRun {
   name: string;
   consumers: types.Consumer[];
-  /** Wall clock of ffmpeg's time zero: the moment media was let flow to it. */
+  /** Wall clock of ffmpeg's time zero: the moment sound and picture began to flow. */
   startedAt: Date;
   ffmpegPid: number | null;
   /** Where its ffmpeg takes RTCP: a BYE there ends it cleanly. */
@@ -56,15 +56,8 @@ export async function startRun(
       tracks,
       segmentSeconds: run.segmentSeconds,
     });
-    // ffmpeg listens now: only now may media flow, starting with a keyframe. Its time
-    // zero is the first packet, i.e. now: the files' wall clock counts from here.
-    const startedAt = new Date();
-    for (const consumer of consumers) {
-      await consumer.resume();
-      if (consumer.kind === 'video') {
-        await consumer.requestKeyFrame();
-      }
-    }
+    // ffmpeg listens now: only now may media flow, starting with a keyframe.
+    const startedAt = await letFlow(consumers);
     return { name, consumers, startedAt, ffmpegPid: started.pid, rtcpPorts: started.rtcpPorts };
   } catch (err) {
     for (const consumer of consumers) {
@@ -72,4 +65,85 @@ export async function startRun(
     }
     throw err;
   }
+}
+
+/** A keyframe waited for this long at most before the sound flows anyway. */
+const FIRST_KEYFRAME_WAIT_MS = 1000;
+
+/**
+ * Resumes a run's consumers so that its sound and picture reach ffmpeg together, and
+ * tells when. ffmpeg times each stream from its own first packet until that stream's
+ * first sender report, then moves it onto the clock of whichever stream had a report
+ * first (mediasoup sends them at random moments, up to 1.5 s in). Picture reaches it
+ * only with the keyframe asked for, sound at once: were the sound let flow first, the
+ * file's time zero would be the first sound or the first picture by chance, 50 to
+ * 300 ms apart, and the stream reported second would jump by as much a second in.
+ * So the picture goes first and the sound follows its first keyframe, which costs the
+ * run the same fraction of a second of sound that its picture lacks anyway.
+ */
+async function letFlow(consumers: types.Consumer[]): Promise<Date> {
+  const videos = consumers.filter((c) => c.kind === 'video' && !c.producerPaused);
+  const rest = consumers.filter((c) => !videos.includes(c));
+  let startedAt = new Date();
+  if (videos.length > 0) {
+    const keyframe = await keyframeWatch(videos);
+    try {
+      for (const consumer of videos) {
+        await consumer.resume();
+        await consumer.requestKeyFrame();
+      }
+      startedAt = (await keyframe.first(FIRST_KEYFRAME_WAIT_MS)) ?? new Date();
+    } finally {
+      await keyframe.stop();
+    }
+  }
+  for (const consumer of rest) {
+    await consumer.resume();
+    if (consumer.kind === 'video') {
+      await consumer.requestKeyFrame();
+    }
+  }
+  return startedAt;
+}
+
+/** Watches these consumers for the first keyframe one of them sends on. */
+async function keyframeWatch(consumers: types.Consumer[]): Promise<{
+  /** When it was sent, or null if none was within `timeoutMs`. */
+  first: (timeoutMs: number) => Promise<Date | null>;
+  stop: () => Promise<void>;
+}> {
+  let sentAt: Date | null = null;
+  let notify: (() => void) | undefined;
+  const onTrace = (trace: types.ConsumerTraceEventData): void => {
+    if (trace.type === 'keyframe' && trace.direction === 'out' && !sentAt) {
+      sentAt = new Date();
+      notify?.();
+    }
+  };
+  for (const consumer of consumers) {
+    consumer.on('trace', onTrace);
+    await consumer.enableTraceEvent(['keyframe']);
+  }
+  return {
+    first: async (timeoutMs) => {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        notify = resolve;
+        timer = setTimeout(resolve, timeoutMs);
+        if (sentAt) {
+          resolve();
+        }
+      });
+      clearTimeout(timer);
+      return sentAt;
+    },
+    stop: async () => {
+      for (const consumer of consumers) {
+        consumer.off('trace', onTrace);
+        if (!consumer.closed) {
+          await consumer.enableTraceEvent([]).catch(() => undefined);
+        }
+      }
+    },
+  };
 }
