@@ -8,14 +8,22 @@
  */
 import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
+import { encodingsOf, spatialLayerOf } from '../sfu/mediaLookups.js';
+import { producerStats } from '../sfu/producerStats.js';
 
 /** No video bytes for this long is a stall. */
 const STALL_MS = 1000;
 const STALL_KEYFRAME_GAP_MS = 2000;
 const WATCH_MS = 500;
+/**
+ * A simulcast camera's reading this old will do: the recorded-layer fallback reads
+ * each recorded camera four times a second, so the watch costs no request of its own.
+ */
+const READING_MAX_AGE_MS = 300;
 
 interface Flow {
-  bytes: number;
+  /** Changes whenever video reaches the recording (see `#flowMark`). */
+  mark: string;
   stalledSince: number | null;
   lastRequest: number;
   /** The long stall has been reported. */
@@ -31,14 +39,21 @@ const FROZEN_MS = 5000;
 
 export class KeyframeRequester {
   readonly #consumers: () => types.Consumer[];
+  readonly #producerOf: (consumer: types.Consumer) => types.Producer | undefined;
   readonly #log: Logger;
   readonly #flows = new Map<string, Flow>();
   readonly #periodic: NodeJS.Timeout;
   readonly #watch: NodeJS.Timeout;
   readonly #followUps = new Set<NodeJS.Timeout>();
 
-  constructor(consumers: () => types.Consumer[], segmentSeconds: number, log: Logger) {
+  constructor(
+    consumers: () => types.Consumer[],
+    producerOf: (consumer: types.Consumer) => types.Producer | undefined,
+    segmentSeconds: number,
+    log: Logger,
+  ) {
     this.#consumers = consumers;
+    this.#producerOf = producerOf;
     this.#log = log;
     this.#periodic = setInterval(
       () => this.requestNow(this.#consumers()),
@@ -92,10 +107,9 @@ export class KeyframeRequester {
   async #watchStalls(): Promise<void> {
     const now = Date.now();
     for (const consumer of this.#videos()) {
-      const stats = await consumer.getStats().catch(() => []);
-      const bytes = stats.find((s) => s.type === 'outbound-rtp')?.byteCount ?? 0;
+      const mark = await this.#flowMark(consumer);
       const flow = this.#flows.get(consumer.id) ?? {
-        bytes,
+        mark,
         stalledSince: null,
         lastRequest: now,
         warned: false,
@@ -105,7 +119,7 @@ export class KeyframeRequester {
         flow.lastRequest = now;
         void consumer.requestKeyFrame().catch(() => undefined);
       };
-      if (bytes === flow.bytes) {
+      if (mark === flow.mark) {
         flow.stalledSince ??= now;
         if (stalledFor >= STALL_MS && now - flow.lastRequest >= STALL_KEYFRAME_GAP_MS) {
           ask();
@@ -134,8 +148,29 @@ export class KeyframeRequester {
         flow.stalledSince = null;
         flow.warned = false;
       }
-      flow.bytes = bytes;
+      flow.mark = mark;
       this.#flows.set(consumer.id, flow);
     }
+  }
+
+  /**
+   * What tells that video reaches the recording: a consumer's byte count, or for a
+   * simulcast camera the layer mediasoup forwards and that layer's bytes at its point
+   * (a consumer forwards its current layer whole; with nothing to forward, it has none).
+   */
+  async #flowMark(consumer: types.Consumer): Promise<string> {
+    const producer = consumer.type === 'simulcast' ? this.#producerOf(consumer) : undefined;
+    if (!producer) {
+      const stats = await consumer.getStats().catch(() => []);
+      return String(stats.find((s) => s.type === 'outbound-rtp')?.byteCount ?? 0);
+    }
+    const layer = consumer.currentLayers?.spatialLayer;
+    if (consumer.paused || layer === undefined) {
+      return 'none';
+    }
+    const encodings = encodingsOf(producer);
+    const stats = (await producerStats(producer, READING_MAX_AGE_MS)) ?? [];
+    const bytes = stats.find((s) => spatialLayerOf(encodings, s) === layer)?.byteCount ?? 0;
+    return `${layer}:${bytes}`;
   }
 }

@@ -127,6 +127,10 @@ export class SessionRecorder {
     }
     this.#keyframes = new KeyframeRequester(
       () => [...this.#recordings.values()].flatMap((r) => r.consumers),
+      (consumer) =>
+        [...room.peers.values()]
+          .map((peer) => peer.producers.get(consumer.producerId))
+          .find((producer) => producer !== undefined),
       options.segmentSeconds,
       this.#log,
     );
