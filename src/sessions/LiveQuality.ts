@@ -24,6 +24,13 @@ export interface WorkerCpu {
 }
 
 const SAMPLE_MS = 3000;
+/**
+ * Of the streams a point receives, how many senders' are read per sample, in turn: a
+ * receiver's link shows in each of its streams, a sender's in each receiver's report of
+ * its stream, so a few of each suffice, and reading all 10 of every point's 11 every
+ * three seconds was a quarter of the live view's requests to the worker.
+ */
+const SENDERS_PER_SAMPLE = 3;
 /** A producer's stats read this recently by another will do. */
 const READING_MAX_AGE_MS = 1000;
 const kbps = (bps: number): number => Math.round(bps / 100) / 10;
@@ -38,6 +45,8 @@ export class LiveQuality {
   #cpu = new Map<number, { at: number; usedMs: number; pct: number }>();
   #warned = new Map<string, QualityWarning>();
   #sampling: Promise<void> | null = null;
+  /** Which senders' streams this sample reads (`SENDERS_PER_SAMPLE` further each time). */
+  #turn = 0;
 
   constructor(live: LiveSessions, pool: WorkerPool, logger: Logger, intervalMs = SAMPLE_MS) {
     this.#live = live;
@@ -94,9 +103,10 @@ export class LiveQuality {
     // can take minutes) must not hold every other session's figures.
     const sessions = this.#live.opened();
     const next = new Map<string, SessionQuality>();
+    const turn = this.#turn++;
     for (const live of sessions) {
       if (!live.closed) {
-        const sample = await sampleSession(live);
+        const sample = await sampleSession(live, turn);
         next.set(live.id, sample);
         // Every page shows each point's link on its tile.
         live.room.broadcast('pointQuality', {
@@ -166,15 +176,17 @@ interface StreamReport {
   rttMs: number | null;
 }
 
-async function sampleSession(live: LiveSession): Promise<SessionQuality> {
+async function sampleSession(live: LiveSession, turn: number): Promise<SessionQuality> {
   const { session, room } = live;
   // Every receiver's report on every stream, once: a figure that is bad in every
   // receiver's report on one sender's stream is that sender's link; one that is bad in
   // one receiver's reports on every stream is that receiver's.
   const reports = new Map<string, StreamReport[]>();
-  for (const peer of room.peers.values()) {
+  // Each receiver starts its turn one sender further than the last: every sender's
+  // stream is read by a few receivers in each sample.
+  for (const [i, peer] of [...room.peers.values()].entries()) {
     if (!peer.closed) {
-      reports.set(peer.pointId, await streamReports(peer));
+      reports.set(peer.pointId, await streamReports(peer, turn * SENDERS_PER_SAMPLE + i));
     }
   }
   const all = [...reports.values()].flat();
@@ -200,7 +212,8 @@ async function sampleSession(live: LiveSession): Promise<SessionQuality> {
   };
 }
 
-async function streamReports(peer: Peer): Promise<StreamReport[]> {
+/** Its reports on `SENDERS_PER_SAMPLE` senders' streams, from the `first`th sender on. */
+async function streamReports(peer: Peer, first: number): Promise<StreamReport[]> {
   const out: StreamReport[] = [];
   // One stream per sender tells the path from it: its picture where it flows, else its
   // sound. The picture's receiver reports come every second (the sound's every 5 s, so
@@ -218,7 +231,16 @@ async function streamReports(peer: Peer): Promise<StreamReport[]> {
       bySender.set(sender, consumer);
     }
   }
-  for (const consumer of bySender.values()) {
+  // The senders in a fixed order, a few in turn: every pair is read within a few samples.
+  const senders = [...bySender.keys()].sort();
+  const read =
+    senders.length <= SENDERS_PER_SAMPLE
+      ? senders
+      : Array.from(
+          { length: SENDERS_PER_SAMPLE },
+          (_, i) => senders[(first + i) % senders.length] as string,
+        );
+  for (const consumer of read.flatMap((sender) => bySender.get(sender) ?? [])) {
     const stats = (await consumer.getStats().catch(() => [])) as types.ConsumerStat[];
     for (const s of stats) {
       if (s.type === 'outbound-rtp') {
