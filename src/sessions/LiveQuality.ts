@@ -27,8 +27,8 @@ const SAMPLE_MS = 3000;
 /**
  * Of the streams a point receives, how many senders' are read per sample, in turn: a
  * receiver's link shows in each of its streams, a sender's in each receiver's report of
- * its stream, so a few of each suffice, and reading all 10 of every point's 11 every
- * three seconds was a quarter of the live view's requests to the worker.
+ * its stream, so a few of each suffice; reading every stream of every point each time
+ * (110 for 11 points, every three seconds) was most of the live view's requests.
  */
 const SENDERS_PER_SAMPLE = 3;
 /** A producer's stats read this recently by another will do. */
@@ -178,12 +178,11 @@ interface StreamReport {
 
 async function sampleSession(live: LiveSession, turn: number): Promise<SessionQuality> {
   const { session, room } = live;
-  // Every receiver's report on every stream, once: a figure that is bad in every
-  // receiver's report on one sender's stream is that sender's link; one that is bad in
-  // one receiver's reports on every stream is that receiver's.
+  // Each receiver's reports on a few senders' streams: a figure that is bad in every
+  // report on one sender's stream is that sender's link; one that is bad in all of one
+  // receiver's reports is that receiver's. Each receiver starts one sender further than
+  // the last, so every sender's stream is read by a few receivers in each sample.
   const reports = new Map<string, StreamReport[]>();
-  // Each receiver starts its turn one sender further than the last: every sender's
-  // stream is read by a few receivers in each sample.
   for (const [i, peer] of [...room.peers.values()].entries()) {
     if (!peer.closed) {
       reports.set(peer.pointId, await streamReports(peer, turn * SENDERS_PER_SAMPLE + i));
