@@ -231,6 +231,20 @@ class TurnTimeline {
     }
   }
 
+  /**
+   * The central page's consumer of the speaker, each time its layers change, with its
+   * transport's bandwidth estimate then: whether mediasoup's estimate or its layer
+   * gates hold the browser's top layer back.
+   */
+  central(layers: string, bwe: string): void {
+    if (layers !== this.#centralLayers) {
+      this.#centralLayers = layers;
+      this.mark(`central ${layers} [${bwe}]`);
+    }
+  }
+
+  #centralLayers = '';
+
   print(label: string): void {
     console.log(`${label} (${this.#speaker}): ${this.#marks.join(', ')}`);
   }
@@ -358,6 +372,18 @@ async function phase(
       narrowPorts(await peerConnectionPorts(constrained), CONSTRAINED_KBPS, ['dport'], 50);
     }
     const line: LineSample[] = [];
+    let bwe = '';
+    if (process.env['BENCH_DEBUG']) {
+      for (const transport of room.peers.get('central')?.transports.values() ?? []) {
+        if ((transport.appData as { direction?: string }).direction === 'recv') {
+          await transport.enableTraceEvent(['bwe']);
+          (transport as types.WebRtcTransport).on('trace', (trace) => {
+            const info = trace.info as { availableBitrate?: number; desiredBitrate?: number };
+            bwe = `available ${round((info.availableBitrate ?? 0) / 1000)}, desired ${round((info.desiredBitrate ?? 0) / 1000)} kbit/s`;
+          });
+        }
+      }
+    }
 
     const workerPids = server.pool.health().workers.map((w) => w.pid as number);
     const cpu0 = workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
@@ -453,6 +479,11 @@ async function phase(
       }
       const ofSpeaker = videoConsumers().filter(
         (c) => c.consumer.producerId === speaker.publisher.cameraProducerId,
+      );
+      const atCentral = ofSpeaker.find((c) => c.receiver.pointId === 'central')?.consumer;
+      timeline?.central(
+        `${atCentral?.preferredLayers?.spatialLayer}/${atCentral?.currentLayers?.spatialLayer}`,
+        bwe,
       );
       timeline?.watch(
         server.bandwidth.status(SESSION)?.stageSpeaker ?? null,
