@@ -205,6 +205,8 @@ class TurnTimeline {
   #marks: string[] = [];
   #staged = false;
   readonly #reached = new Set<string>();
+  /** The central page's layers of the speaker, as last marked. */
+  #centralLayers = '';
 
   start(at: number, speaker: string): void {
     this.#start = at;
@@ -242,8 +244,6 @@ class TurnTimeline {
       this.mark(`central ${layers} [${bwe}]`);
     }
   }
-
-  #centralLayers = '';
 
   print(label: string): void {
     console.log(`${label} (${this.#speaker}): ${this.#marks.join(', ')}`);
