@@ -127,10 +127,7 @@ export class SessionRecorder {
     }
     this.#keyframes = new KeyframeRequester(
       () => [...this.#recordings.values()].flatMap((r) => r.consumers),
-      (consumer) =>
-        [...room.peers.values()]
-          .map((peer) => peer.producers.get(consumer.producerId))
-          .find((producer) => producer !== undefined),
+      (consumer) => room.media.producer(consumer.producerId),
       options.segmentSeconds,
       this.#log,
     );

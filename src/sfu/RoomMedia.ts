@@ -616,6 +616,11 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     });
   }
 
+  /** A point's producer in this room, whichever point sends it. */
+  producer(producerId: string): types.Producer | undefined {
+    return this.#producerOwner(producerId)?.producers.get(producerId);
+  }
+
   #producerOwner(producerId: string): Peer | undefined {
     for (const peer of this.#peers.values()) {
       if (peer.producers.has(producerId)) {
