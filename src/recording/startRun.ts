@@ -88,22 +88,24 @@ async function letFlow(consumers: types.Consumer[]): Promise<Date> {
   if (videos.length > 0) {
     const keyframe = await keyframeWatch(videos);
     try {
-      for (const consumer of videos) {
-        await consumer.resume();
-        await consumer.requestKeyFrame();
-      }
+      await resumeEach(videos);
       startedAt = (await keyframe.first(FIRST_KEYFRAME_WAIT_MS)) ?? new Date();
     } finally {
       await keyframe.stop();
     }
   }
-  for (const consumer of rest) {
+  await resumeEach(rest);
+  return startedAt;
+}
+
+/** Resumed one after another, a keyframe asked for each picture. */
+async function resumeEach(consumers: types.Consumer[]): Promise<void> {
+  for (const consumer of consumers) {
     await consumer.resume();
     if (consumer.kind === 'video') {
       await consumer.requestKeyFrame();
     }
   }
-  return startedAt;
 }
 
 /** Watches these consumers for the first keyframe one of them sends on. */
@@ -112,14 +114,14 @@ async function keyframeWatch(consumers: types.Consumer[]): Promise<{
   first: (timeoutMs: number) => Promise<Date | null>;
   stop: () => Promise<void>;
 }> {
-  let sentAt: Date | null = null;
-  let notify: (() => void) | undefined;
-  const onTrace = (trace: types.ConsumerTraceEventData): void => {
-    if (trace.type === 'keyframe' && trace.direction === 'out' && !sentAt) {
-      sentAt = new Date();
-      notify?.();
-    }
-  };
+  let onTrace: (trace: types.ConsumerTraceEventData) => void = () => undefined;
+  const sent = new Promise<Date>((resolve) => {
+    onTrace = (trace) => {
+      if (trace.type === 'keyframe' && trace.direction === 'out') {
+        resolve(new Date());
+      }
+    };
+  });
   for (const consumer of consumers) {
     consumer.on('trace', onTrace);
     await consumer.enableTraceEvent(['keyframe']);
@@ -127,15 +129,10 @@ async function keyframeWatch(consumers: types.Consumer[]): Promise<{
   return {
     first: async (timeoutMs) => {
       let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        notify = resolve;
-        timer = setTimeout(resolve, timeoutMs);
-        if (sentAt) {
-          resolve();
-        }
-      });
+      const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, timeoutMs, null)));
+      const at = await Promise.race([sent, late]);
       clearTimeout(timer);
-      return sentAt;
+      return at;
     },
     stop: async () => {
       for (const consumer of consumers) {
