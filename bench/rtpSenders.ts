@@ -8,8 +8,9 @@
  * ffmpeg's RTP muxer sends each stream from a port of its own, while a comedia
  * PlainTransport takes one sender: a relay socket here forwards the three layers from
  * one port. It also follows the server's dynacast (`publishLayers`) when told: layers
- * above it are dropped, as a browser's encoder stops them, and come back at the clip's
- * next keyframe, as a browser's restart does with one.
+ * above it go down to a trickle, as the SDK has a browser send them (a keyframe every
+ * half second or so: the clip's deltas can't be thinned), and back in full at
+ * once.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -109,6 +110,65 @@ function withAudioLevel(packet: Buffer): Buffer {
   return out;
 }
 
+/**
+ * A trickle's keyframes are this far apart at least (ms): about a sixth of the layer's
+ * bitrate, as the SDK's trickle.
+ */
+const TRICKLE_FRAME_MS = 500;
+
+/**
+ * Which frames of one layer's VP8 packets go out: all of them, or as a trickle only a
+ * keyframe now and then (a delta frame alone can't be decoded). A frame is let through
+ * or held whole: the choice is made at its first packet and kept for its timestamp.
+ */
+class Trickle {
+  #timestamp = -1;
+  #passing = true;
+  #lastKeptAt = -Infinity;
+
+  passes(packet: Buffer, trickle: boolean): boolean {
+    const timestamp = packet.readUInt32BE(4);
+    if (timestamp !== this.#timestamp) {
+      this.#timestamp = timestamp;
+      const now = Date.now();
+      this.#passing =
+        !trickle || (startsKeyframe(packet) && now - this.#lastKeptAt >= TRICKLE_FRAME_MS);
+      if (this.#passing) {
+        this.#lastKeptAt = now;
+      }
+    }
+    return this.#passing;
+  }
+}
+
+/** Whether a VP8 RTP packet begins a keyframe (RFC 7741: its descriptor, then P = 0). */
+function startsKeyframe(packet: Buffer): boolean {
+  let at = 12 + ((packet[0] ?? 0) & 0x0f) * 4;
+  if ((packet[0] ?? 0) & 0x10) {
+    at += 4 + packet.readUInt16BE(at + 2) * 4;
+  }
+  const descriptor = packet[at] ?? 0;
+  // S: the start of a partition; PID 0: the first partition, where the header is.
+  if (!(descriptor & 0x10) || (descriptor & 0x07) !== 0) {
+    return false;
+  }
+  at += 1;
+  if (descriptor & 0x80) {
+    const extension = packet[at] ?? 0;
+    at += 1;
+    if (extension & 0x80) {
+      at += (packet[at] ?? 0) & 0x80 ? 2 : 1;
+    }
+    if (extension & 0x40) {
+      at += 1;
+    }
+    if (extension & 0x30) {
+      at += 1;
+    }
+  }
+  return at < packet.length && ((packet[at] ?? 1) & 0x01) === 0;
+}
+
 function isRtcp(packet: Buffer): boolean {
   const type = packet[1] ?? 0;
   return type >= 192 && type <= 223;
@@ -163,10 +223,11 @@ export class CameraSender implements Sending {
 
   async #start(spec: CameraSpec): Promise<void> {
     const layers = spec.layerSsrcs;
-    // A browser's stopped encoding resumes where its sequence numbers left off: the
-    // packets dropped here are taken out of the numbering, or the server would count
-    // them lost and score the layer down.
+    // A browser numbers only the packets it sends: those of frames left out of a
+    // trickle are taken out of the numbering, or the server would count them lost and
+    // score the layer down.
     const dropped = [0, 0, 0];
+    const trickle = [0, 1, 2].map(() => new Trickle());
     const video = await relay(spec.videoPort, (packet) => {
       if (isRtcp(packet)) {
         return packet;
@@ -175,7 +236,7 @@ export class CameraSender implements Sending {
       if (layer < 0) {
         return null;
       }
-      if (layer > this.#maxSpatialLayer) {
+      if (!(trickle[layer] as Trickle).passes(packet, layer > this.#maxSpatialLayer)) {
         dropped[layer] = (dropped[layer] ?? 0) + 1;
         return null;
       }

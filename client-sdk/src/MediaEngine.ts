@@ -13,7 +13,7 @@ import {
   type SessionEvents,
   type TrackEvent,
 } from './types.js';
-import { CAMERA_ENCODINGS, SCREEN_ENCODINGS } from './capture.js';
+import { CAMERA_ENCODINGS, SCREEN_ENCODINGS, cameraEncodingsUpTo, sentInFull } from './capture.js';
 import { remoteTrackStats } from './remoteTrackStats.js';
 
 /** What the engine needs from the session it serves. */
@@ -316,26 +316,21 @@ export class MediaEngine {
 
   /**
    * Dynacast: the server asks a producer of this point to send its simulcast layers up
-   * to `maxSpatialLayer` only (nobody receives the others). Through mediasoup-client, so
-   * a later renegotiation keeps them off.
+   * to `maxSpatialLayer` in full; nobody receives those above, sent as a trickle
+   * (capture.ts). Set on the sender itself, which keeps them through renegotiations;
+   * told again now and then, it puts right a change the browser did not take.
    */
   async sendLayers(producerId: string, maxSpatialLayer: number): Promise<void> {
     const producer = [...this.#local.values()].find((e) => e.producer?.id === producerId)?.producer;
-    if (!producer || producer.closed || producer.kind !== 'video') {
+    const sender = producer?.rtpSender;
+    if (!producer || producer.closed || producer.kind !== 'video' || !sender) {
       return;
     }
     try {
-      await producer.setMaxSpatialLayer(maxSpatialLayer);
-      // mediasoup-client skips a layer it believes set and swallows a failed change:
-      // what the sender does is checked, and put right where it differs.
-      const sender = producer.rtpSender;
-      if (!sender || producer.closed) {
-        return;
-      }
       const params = sender.getParameters();
-      const on = (i: number): boolean => i <= maxSpatialLayer;
-      if (params.encodings.some((e, i) => (e.active !== false) !== on(i))) {
-        params.encodings.forEach((e, i) => (e.active = on(i)));
+      const encodings = cameraEncodingsUpTo(params.encodings, maxSpatialLayer);
+      if (encodings) {
+        params.encodings = encodings;
         await sender.setParameters(params);
       }
     } catch {
@@ -343,12 +338,15 @@ export class MediaEngine {
     }
   }
 
-  /** Which simulcast layers a source's sender has on now; null: not sending it simulcast. */
+  /**
+   * Which simulcast layers a source's sender sends in full now (false: a trickle);
+   * null: not sending it simulcast.
+   */
   sendingLayers(source: MediaSource): boolean[] | null {
     const producer = this.#local.get(source)?.producer;
     const encodings =
       producer && !producer.closed ? producer.rtpSender?.getParameters().encodings : undefined;
-    return encodings && encodings.length > 1 ? encodings.map((e) => e.active !== false) : null;
+    return encodings && encodings.length > 1 ? encodings.map((e, i) => sentInFull(e, i)) : null;
   }
 
   /** What each remote track has received and decoded so far. */

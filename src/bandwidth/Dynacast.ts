@@ -1,13 +1,16 @@
 /**
- * Dynacast: a publisher sends its simulcast layers only up to the highest one somebody
- * receives. A layer above what any receiver (or the recorder) has needed for a few
- * seconds is stopped at the sender, saving its uplink and the central link's ingress;
- * it starts again at the tick that needs it. The layers below the highest needed stay
- * on: when the sender's browser holds its top layer back (a busy PC, a thin uplink),
- * mediasoup falls back to the next one down, not to the thumbnail. The lowest layer is
- * never stopped (a new receiver starts on it), nor any layer of the speaker, the
- * spotlight and recent speakers: the stage must not wait for an encoder to wake. After
- * LiveKit's dynacast, which keeps every quality up to the highest any subscriber wants.
+ * Dynacast: a publisher sends its simulcast layers in full only up to the highest one
+ * somebody receives. A layer above what any receiver (or the recorder) has needed for a
+ * few seconds goes down to a trickle at the sender (the SDK sends it at a sixth of its
+ * bitrate), saving most of its uplink and of the central link's ingress; it is back in
+ * full at the tick that needs it. A trickle, not a stop: mediasoup lets a browser's
+ * consumer take a layer only once it has flowed for 2 s, and a new speaker's picture
+ * waited that long for a layer started again. The layers below the highest needed stay
+ * in full: when the sender's browser holds its top layer back (a busy PC, a thin
+ * uplink), mediasoup falls back to the next one down, not to the thumbnail. The lowest
+ * layer is never thinned (a new receiver starts on it), nor any layer of the speaker,
+ * the spotlight and recent speakers. After LiveKit's dynacast, which keeps every quality
+ * up to the highest any subscriber wants (and stops the rest).
  */
 
 /** What one simulcast producer's receivers need now. */
@@ -21,7 +24,7 @@ export interface PublisherNeeds {
   keepAll: boolean;
 }
 
-/** A layer nobody needed for this long is stopped (ms). */
+/** A layer nobody needed for this long goes down to a trickle (ms). */
 export const STOP_AFTER_MS = 5000;
 /** What a publisher was told is told again this often, in case it did not take (ms). */
 export const RETELL_AFTER_MS = 10_000;

@@ -3,7 +3,7 @@
  * speech, with the pauses between words inside it. The speaker detection names the
  * loudest only a second or more after its first word; a new speaker's hold is timed
  * from that word, so a point that has already spoken for the hold takes the stage as
- * soon as it is named, and its stopped layers wake before it is.
+ * soon as it is named, and its trickling layers are back in full before it is.
  */
 
 /** A silence longer than this ends a run (pauses between words are shorter), ms. */

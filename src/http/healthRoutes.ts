@@ -220,7 +220,7 @@ export const healthRoutes: FastifyPluginCallback<HealthDeps> = (app, deps, done)
       metric(
         'diemcau_bandwidth_layers_stopped',
         'gauge',
-        'Simulcast layers the publishers were told to stop: nobody receives them (dynacast)',
+        'Simulcast layers the publishers were told to send as a trickle: nobody receives them (dynacast)',
         perGovernedSession((status) =>
           status.publishers.reduce((n, p) => n + p.layers - 1 - p.maxSpatialLayer, 0),
         ),

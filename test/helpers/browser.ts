@@ -187,6 +187,7 @@ export interface OutboundRtp {
   bytesSent?: number;
   headerBytesSent?: number;
   frameWidth?: number;
+  framesEncoded?: number;
 }
 
 /** What a page's open peer connections send, per stream (`TRACK_PEER_CONNECTIONS_SCRIPT`). */
@@ -206,8 +207,8 @@ export function outboundRtp(page: Page): Promise<OutboundRtp[]> {
       }
       (await pc.getStats()).forEach((s) => {
         if (s.type === 'outbound-rtp') {
-          const { kind, rid, bytesSent, headerBytesSent, frameWidth } = s;
-          out.push({ kind, rid, bytesSent, headerBytesSent, frameWidth });
+          const { kind, rid, bytesSent, headerBytesSent, frameWidth, framesEncoded } = s;
+          out.push({ kind, rid, bytesSent, headerBytesSent, frameWidth, framesEncoded });
         }
       });
     }
