@@ -329,3 +329,49 @@ t.test(
     t.equal(speakerWhenScreenFlowed, 1, 'and had stepped down before the screen flowed');
   },
 );
+
+t.test(
+  'a page that puts the speaker on its stage after the governor did gets it large at once',
+  async (t) => {
+    const { room, governor } = await governedRoom(t, {
+      linkMbps: 30,
+      centralOnLan: false,
+      dynacast: false,
+    });
+    const caps = await room.rtpCapabilities();
+    const central = pointPeer('s', 'central', 'central');
+    const hanoi = pointPeer('s', 'hanoi');
+    for (const p of [central, hanoi]) {
+      await room.join(p, caps);
+    }
+    const centralCamera = await camera(room, central, 1111);
+    const centralMic = await microphone(t, room, central, 2222);
+    await governor.tick();
+    const recv = await room.media.createPlainTransport(hanoi, 'recv');
+    await recv.connect({ ip: '127.0.0.1', port: 9 });
+    const { id } = await room.media.consume(hanoi, recv.id, centralCamera);
+    await room.media.resumeConsumer(hanoi, id);
+    const consumer = hanoi.consumers.get(id) as types.Consumer;
+    // Hanoi's page shows the central point as a thumbnail until its own stage follows.
+    await room.media.setConsumerPreferredLayers(hanoi, id, 0, undefined);
+    centralMic.speak(-25);
+    t.ok(
+      await until(5000, () => governor.status('s')?.stageSpeaker === 'central'),
+      'the central point takes the stage',
+    );
+    await governor.tick();
+    t.equal(
+      consumer.preferredLayers?.spatialLayer,
+      0,
+      'planned at the thumbnail the page asked for',
+    );
+    // The page's stage follows a moment later: it asks for the large layer. No tick comes
+    // by itself (an hour apart), and the slow way up would take three.
+    const asked = Date.now();
+    await room.media.setConsumerPreferredLayers(hanoi, id, 2, undefined);
+    t.ok(
+      await until(1000, () => consumer.preferredLayers?.spatialLayer === 2),
+      `large ${Date.now() - asked} ms after the page asked`,
+    );
+  },
+);

@@ -4,9 +4,11 @@ import { LayerSmoother, compare } from './LayerSmoother.js';
 
 const TOP: Layers = { spatial: 2, temporal: 2 };
 const MID: Layers = { spatial: 1, temporal: 2 };
-const plan = (layers: Layers | null, rank: Allocation['rank'] = 'stage'): Allocation[] => [
-  { consumerId: 'c', layers, rank, priority: 255, kbps: 0 },
-];
+const plan = (
+  layers: Layers | null,
+  rank: Allocation['rank'] = 'stage',
+  wish: Layers | null = null,
+): Allocation[] => [{ consumerId: 'c', layers, rank, priority: 255, kbps: 0, wish }];
 
 t.test('down after two ticks, up only after ten seconds and three ticks', (t) => {
   const s = new LayerSmoother();
@@ -49,12 +51,32 @@ t.test('a new speaker on the stage moves at once, and the old one leaves at once
   t.end();
 });
 
+t.test('a page that enlarges a picture gets it at once, within the plan', (t) => {
+  const s = new LayerSmoother();
+  const low = { spatial: 0, temporal: 0 };
+  // The plan stages the speaker while its page still shows it as a thumbnail (its wish
+  // 0): planned at the thumbnail. A moment later the page puts it on its stage.
+  s.next(plan(low, 'thumbnail', low), 0);
+  t.same(s.next(plan(low, 'stage', low), 1000).get('c'), low, "staged, at the page's wish");
+  t.same(
+    s.next(plan(TOP, 'stage', TOP), 1200).get('c'),
+    TOP,
+    'the page asks for it large: up in the same tick, not three ticks later',
+  );
+  t.same(
+    s.next(plan(MID, 'stage', TOP), 2200).get('c'),
+    TOP,
+    'a lower plan under the same wish waits its ticks as before',
+  );
+  t.end();
+});
+
 t.test('what makes room for a rise goes down in the same tick', (t) => {
   const s = new LayerSmoother();
   const low = { spatial: 0, temporal: 0 };
   const two = (old: Layers, rank: Allocation['rank'], next: Layers): Allocation[] => [
-    { consumerId: 'thumb', layers: old, rank: 'thumbnail', priority: 100, kbps: 0 },
-    { consumerId: 'speaker', layers: next, rank, priority: 255, kbps: 0 },
+    { consumerId: 'thumb', layers: old, rank: 'thumbnail', priority: 100, kbps: 0, wish: null },
+    { consumerId: 'speaker', layers: next, rank, priority: 255, kbps: 0, wish: null },
   ];
   s.next(two(MID, 'thumbnail', low), 0);
   const applied = s.next(two(low, 'stage', TOP), 1000);

@@ -17,6 +17,8 @@ export const DEFAULT_SMOOTHING: SmoothingOptions = { downTicks: 2, upTicks: 3, u
 interface State {
   applied: Layers | null;
   rank: Rank;
+  /** The page's wish at the last plan, as a key. */
+  wish: string;
   downStreak: number;
   upStreak: number;
   lastDownAt: number;
@@ -29,7 +31,9 @@ interface State {
  * that just did not fit is not retried every second (each retry costs a keyframe).
  * A feed that changes rank (a new speaker on the stage, the old one back in the strip)
  * moves at once, both ways in the same tick: the plan already waited for the speaker to
- * hold. Whenever something rises at once (a new rank, a new consumer), every step down
+ * hold. So does a consumer whose page changed its wish (its tile grew or shrank): a page
+ * takes the new speaker onto its stage at its own moment, often just after the plan
+ * that staged it, and its picture must not then wait out the slow way up. Whenever something rises at once (a new rank, a new consumer), every step down
  * the plan made room with goes in the same tick too: else the link would overrun.
  */
 export class LayerSmoother {
@@ -65,6 +69,7 @@ export class LayerSmoother {
         this.#states.set(a.consumerId, {
           applied: a.layers,
           rank: a.rank,
+          wish: wishKey(a.wish),
           downStreak: 0,
           upStreak: 0,
           lastDownAt: -Infinity,
@@ -73,8 +78,10 @@ export class LayerSmoother {
         continue;
       }
       const c = compare(a.layers, s.applied);
-      if (a.rank !== s.rank) {
+      const wish = wishKey(a.wish);
+      if (a.rank !== s.rank || wish !== s.wish) {
         s.rank = a.rank;
+        s.wish = wish;
         if (c < 0) {
           s.lastDownAt = now;
         }
@@ -121,6 +128,9 @@ export class LayerSmoother {
     return out;
   }
 }
+
+const wishKey = (wish: Layers | null): string =>
+  wish ? `${wish.spatial}:${wish.temporal}` : 'any';
 
 /** Orders layers: paused below any layer; a larger picture above a higher frame rate. */
 export function compare(a: Layers | null, b: Layers | null): number {

@@ -39,7 +39,7 @@ export interface BandwidthLimits {
   headroomPct: number;
   /** Central points sit on the server's LAN: what they receive does not cross the link. */
   centralOnLan: boolean;
-  /** Publishers stop the layers nobody receives; off: every layer is sent. */
+  /** Publishers send the layers nobody receives as a trickle; off: every layer in full. */
   dynacast: boolean;
 }
 
@@ -63,6 +63,8 @@ export function crossesLink(peer: Peer, centralOnLan: boolean): boolean {
  * spoken that long already moves on the stage as soon as it is named.
  */
 const SPEAKER_HOLD_MS = 1000;
+/** A page's larger wish asks for a tick at most this often (ms). */
+const WISH_NUDGE_MS = 250;
 /** Applied layers this far over the budget step down at once, not after a second tick. */
 const OVERRUN = 1.1;
 /** A point that spoke this recently sends every layer: it may take the stage again (ms). */
@@ -102,6 +104,7 @@ export class SessionBandwidth {
   readonly #transportCaps = new Map<string, number>();
   #stageSpeaker: string | null = null;
   #candidate: { pointId: string; since: number } | null = null;
+  #wishNudgedAt = -Infinity;
   #overheadKbps = 0;
   readonly #margin = new OvershootMargin();
   readonly #congested = new CongestedReceivers();
@@ -124,9 +127,18 @@ export class SessionBandwidth {
     // A new picture waits for its first ceiling: the next tick, now.
     room.media.governNewVideo();
     room.media.on('videoheld', nudge);
-    // A voice wakes its point's stopped layers before the detection names it: a
-    // browser's consumer takes a layer only once it has flowed a while (mediasoup), so
-    // the stage's picture sharpens that much sooner.
+    // A page enlarged a picture (the speaker it has just put on its stage): planned now
+    // under its new wish, not at the next tick. At most so often, whatever a page sends.
+    room.media.on('wishabove', () => {
+      const now = Date.now();
+      if (now - this.#wishNudgedAt >= WISH_NUDGE_MS) {
+        this.#wishNudgedAt = now;
+        nudge();
+      }
+    });
+    // A voice brings its point's trickling layers back in full before the detection
+    // names it: a browser's rate control takes a moment to climb, so the stage's picture
+    // is sharp that much sooner.
     room.media.on('voice', (pointId) => {
       if (this.#voices.heard(pointId, Date.now()) && this.#holdsLayersBack(pointId)) {
         nudge();
@@ -543,7 +555,7 @@ export class SessionBandwidth {
       const spoke = this.#lastSpokeAt.get(peer.pointId) ?? -Infinity;
       // A point speaking now may be named the loudest any moment.
       const voiced = this.#voices.since(peer.pointId, now) !== null;
-      // Dynacast switched off: every layer on again (those stopped before, too).
+      // Dynacast switched off: every layer in full again (those thinned before, too).
       const keepAll =
         !limits.dynacast || onStage.has(peer.pointId) || now - spoke < RECENT_SPEAKER_MS || voiced;
       for (const producer of peer.producers.values()) {
@@ -626,7 +638,7 @@ export class SessionBandwidth {
     return voice !== null && now - voice <= VOICE_CREDIT_MS ? voice : now;
   }
 
-  /** Whether a point was told to stop any layer of its cameras. */
+  /** Whether a point was told to send any layer of its cameras as a trickle. */
   #holdsLayersBack(pointId: string): boolean {
     const peer = this.#room.peers.get(pointId);
     return [...(peer?.producers.values() ?? [])].some((p) => {

@@ -68,6 +68,8 @@ export interface Allocation {
   /** mediasoup's consumer priority (1–255): who keeps its share inside a congested transport. */
   priority: number;
   kbps: number;
+  /** The page's wish it was planned under (null: none). */
+  wish: Layers | null;
 }
 
 export interface Plan {
@@ -224,6 +226,7 @@ export function allocate(input: AllocationInput): Plan {
       rank: w.rank,
       priority: w.rank === 'stage' ? 255 : w.rank === 'central' ? 200 : Math.max(1, 150 - i),
       kbps: costOf(w, w.layers),
+      wish: w.sub.wish,
     })),
     linkKbps: link,
     perReceiverKbps: perReceiver,

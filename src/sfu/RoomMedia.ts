@@ -45,6 +45,8 @@ export type RoomMediaEvents = {
   recorded: [producerId: string];
   /** A new video consumer waits for the governor to fit it in (see `governNewVideo`). */
   videoheld: [consumerId: string];
+  /** A page asked for more of a picture than the governor's ceiling gives it now. */
+  wishabove: [consumerId: string];
   /** The worker died: the points' media is gone; it is being placed on another. */
   lost: [workerPid: number];
   /** The media runs on another worker now: every point rebuilds. */
@@ -471,6 +473,14 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     this.#wishes.set(consumerId, wish);
     const ceiling = this.#ceilings.get(consumerId);
     await setLayers(consumer, ceiling ? lowerOf(wish, ceiling) : wish);
+    // The ceiling was planned under the old wish: the governor plans again.
+    if (
+      ceiling &&
+      (wish.spatial > ceiling.spatial ||
+        (wish.spatial === ceiling.spatial && wish.temporal > ceiling.temporal))
+    ) {
+      this.safeEmit('wishabove', consumerId);
+    }
   }
 
   /** Whether the page shows this consumer (it resumed it; a consumer starts paused). */
