@@ -481,10 +481,17 @@ async function phase(
         (c) => c.consumer.producerId === speaker.publisher.cameraProducerId,
       );
       const atCentral = ofSpeaker.find((c) => c.receiver.pointId === 'central')?.consumer;
-      timeline?.central(
-        `${atCentral?.preferredLayers?.spatialLayer}/${atCentral?.currentLayers?.spatialLayer}`,
-        bwe,
-      );
+      if (timeline && atCentral) {
+        // What holds the central page's picture of the speaker: its wish, the
+        // governor's ceiling, what the plan lets it receive, or mediasoup.
+        const status = server.bandwidth.status(SESSION);
+        const ceiling = status?.consumers.find((c) => c.consumerId === atCentral.id)?.layers;
+        const down = status?.points.find((p) => p.pointId === 'central')?.downlinkKbps;
+        timeline.central(
+          `wish ${room.media.wishOf(atCentral.id)?.spatial} ceiling ${ceiling === undefined ? '-' : (ceiling?.spatial ?? 'paused')} ${atCentral.preferredLayers?.spatialLayer}/${atCentral.currentLayers?.spatialLayer}`,
+          `${bwe}; planned under ${down === undefined ? '-' : round(down)} kbit/s`,
+        );
+      }
       timeline?.watch(
         server.bandwidth.status(SESSION)?.stageSpeaker ?? null,
         ofSpeaker.map((c) => [c.receiver.pointId, c.consumer.currentLayers?.spatialLayer ?? -1]),
