@@ -205,6 +205,7 @@ class TurnTimeline {
   #marks: string[] = [];
   #staged = false;
   readonly #reached = new Set<string>();
+  readonly #voiced = new Set<string>();
   /** The central page's layers of the speaker, as last marked. */
   #centralLayers = '';
 
@@ -214,6 +215,14 @@ class TurnTimeline {
     this.#marks = [];
     this.#staged = false;
     this.#reached.clear();
+    this.#voiced.clear();
+  }
+
+  voice(pointId: string): void {
+    if (!this.#voiced.has(pointId)) {
+      this.#voiced.add(pointId);
+      this.mark(`voice ${pointId}`);
+    }
   }
 
   mark(what: string): void {
@@ -413,6 +422,8 @@ async function phase(
       turns.detected(pointId);
       timeline?.mark(`loudest ${pointId}`);
     });
+    // The first level each point's voice shows in a turn: where a new speaker's hold starts.
+    room.media.on('voice', (pointId) => timeline?.voice(pointId));
     const started = Date.now();
     // Windows of one second on the clock, not "a second or more since the last": a
     // window of 1.0–1.2 s counts more than a second's frames, a burst no link carries.

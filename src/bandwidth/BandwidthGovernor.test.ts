@@ -182,7 +182,7 @@ t.test(
     hueMic.speak(-25);
     t.ok(await until(5000, () => room.media.activeSpeaker === 'hue'), 'the delegate speaks');
     // Nobody receives the central point's camera, and it has never spoken: five seconds
-    // on, its medium and large layers stop.
+    // on, its medium and large layers trickle.
     await new Promise((r) => setTimeout(r, STOP_AFTER_MS + 100));
     await governor.tick();
     t.same(told, [0], 'told to send its thumbnail only');

@@ -85,7 +85,7 @@ export interface Config {
     delegateDownlinkMbps: number;
     /** The central point's PCs sit on the server's LAN: what they receive is not counted. */
     centralOnLan: boolean;
-    /** Publishers stop the simulcast layers nobody receives. */
+    /** Publishers send the simulcast layers nobody receives as a trickle. */
     dynacast: boolean;
   };
   signaling: {
@@ -283,7 +283,7 @@ export const schema: Schema<Config> = {
     },
     dynacast: {
       type: 'boolean',
-      doc: 'Publishers stop sending the simulcast layers nobody receives (saves their uplinks)',
+      doc: 'Publishers send the simulcast layers nobody receives as a trickle (saves most of their uplinks)',
     },
   },
   signaling: {
