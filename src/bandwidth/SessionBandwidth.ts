@@ -24,7 +24,7 @@ import {
 import { Dynacast, type PublisherNeeds } from './Dynacast.js';
 import { CongestedReceivers } from './CongestedReceivers.js';
 import { OvershootMargin } from './OvershootMargin.js';
-import { PendingFalls } from './PendingFalls.js';
+import { type Fall, PendingFalls } from './PendingFalls.js';
 import { FeedCosts } from './FeedCosts.js';
 import { VoiceRuns } from './VoiceRuns.js';
 import { LayerSmoother, compare } from './LayerSmoother.js';
@@ -299,10 +299,11 @@ export class SessionBandwidth {
       this.#overrun(costOf, consumers, limits, videoBudget),
     );
     const applied = this.#fallsFirst(smoothed, costOf, consumers, limits, videoBudget);
-    const falls = applied === smoothed ? [] : this.#fallsIn(applied, consumers);
+    const falls = this.#fallsIn(applied, consumers);
     const steppedDown = await this.#apply(plan.allocations, applied, consumers);
+    this.#pendingFalls.sent(falls, Date.now());
     if (applied !== smoothed) {
-      this.#risesOnceFallen(falls);
+      this.#risesOnceFallen();
     }
     const byConsumer = new Map(plan.allocations.map((a) => [a.consumerId, a]));
     let usedVideo = 0;
@@ -393,7 +394,10 @@ export class SessionBandwidth {
    * tick that raises some and lowers others briefly sends both. When that would overrun
    * the budget, the falls go now and the rises once the room they make is there. A new
    * picture is a rise from nothing: a screen shared to every point at once, flowing
-   * before the pictures stepped down for it have switched, overran a full link.
+   * before the pictures stepped down for it have switched, overran a full link. Falls
+   * sent at earlier ticks count at their old layers until they have switched: a rise
+   * that fits beside them (a page enlarging the speaker it has just put on its stage)
+   * goes at once, one that does not waits for them.
    */
   #fallsFirst(
     next: ReadonlyMap<string, Layers | null>,
@@ -420,9 +424,9 @@ export class SessionBandwidth {
       const will = cost(c.consumer.producerId, layers);
       transient += Math.max(was, will);
     }
-    // Falls sent at an earlier tick and not switched yet hold the rises back too.
-    const waiting = !this.#pendingFalls.switched(Date.now());
-    if (!rises || (!waiting && (!falls || transient <= videoBudgetKbps))) {
+    // Falls sent at an earlier tick and not switched yet still carry their old layers.
+    const carried = this.#pendingFalls.carriedKbps(Date.now(), cost);
+    if (!rises || (!falls && carried === 0) || transient + carried <= videoBudgetKbps) {
       return next;
     }
     return new Map(
@@ -433,17 +437,17 @@ export class SessionBandwidth {
     );
   }
 
-  /** The consumers `applied` lowers, and to what. */
+  /** The consumers `applied` lowers, from what and to what. */
   #fallsIn(
     applied: ReadonlyMap<string, Layers | null>,
     consumers: ReadonlyMap<string, { consumer: types.Consumer }>,
-  ): { consumer: types.Consumer; to: Layers | null }[] {
-    const falls: { consumer: types.Consumer; to: Layers | null }[] = [];
+  ): Fall[] {
+    const falls: Fall[] = [];
     for (const [id, to] of applied) {
       const consumer = consumers.get(id)?.consumer;
       const before = this.#applied.get(id);
       if (consumer && before && compare(to, before.layers) < 0) {
-        falls.push({ consumer, to });
+        falls.push({ consumer, from: before.layers, to });
       }
     }
     return falls;
@@ -453,8 +457,7 @@ export class SessionBandwidth {
    * The rises held back by `#fallsFirst` follow at a tick asked for once the falls just
    * sent have switched, not a second later: a new speaker's picture is among them.
    */
-  #risesOnceFallen(falls: { consumer: types.Consumer; to: Layers | null }[]): void {
-    this.#pendingFalls.sent(falls, Date.now());
+  #risesOnceFallen(): void {
     if (this.#fallsWatched) {
       return;
     }
