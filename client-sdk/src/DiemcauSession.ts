@@ -218,7 +218,7 @@ export class DiemcauSession extends TypedEmitter<SessionEvents> {
   /**
    * Which of a source's simulcast layers this point's browser sends in full now (index:
    * 0 small, 1 medium, 2 large): the layers above what anybody receives go down to a
-   * trickle (a few frames a second) at the server's word, and back up when somebody
+   * trickle (a sixth of their bitrate) at the server's word, and back up when somebody
    * receives them. null: the source is not sent in layers.
    */
   sendingLayers(source: MediaSource): boolean[] | null {

@@ -33,8 +33,9 @@ interface State {
  * moves at once, both ways in the same tick: the plan already waited for the speaker to
  * hold. So does a consumer whose page changed its wish (its tile grew or shrank): a page
  * takes the new speaker onto its stage at its own moment, often just after the plan
- * that staged it, and its picture must not then wait out the slow way up. Whenever something rises at once (a new rank, a new consumer), every step down
- * the plan made room with goes in the same tick too: else the link would overrun.
+ * that staged it, and its picture must not then wait out the slow way up. Whenever
+ * something rises at once (a new rank, a new wish, a new consumer), every step down the
+ * plan made room with goes in the same tick too: else the link would overrun.
  */
 export class LayerSmoother {
   readonly #options: SmoothingOptions;

@@ -395,9 +395,9 @@ export class SessionBandwidth {
    * the budget, the falls go now and the rises once the room they make is there. A new
    * picture is a rise from nothing: a screen shared to every point at once, flowing
    * before the pictures stepped down for it have switched, overran a full link. Falls
-   * sent at earlier ticks count at their old layers until they have switched: a rise
-   * that fits beside them (a page enlarging the speaker it has just put on its stage)
-   * goes at once, one that does not waits for them.
+   * sent at earlier ticks count at their old layers until they have switched: a
+   * flowing picture's rise that fits beside them (a page enlarging the speaker it has
+   * just put on its stage) goes at once; one that does not, or a new picture, waits.
    */
   #fallsFirst(
     next: ReadonlyMap<string, Layers | null>,
@@ -408,6 +408,7 @@ export class SessionBandwidth {
   ): ReadonlyMap<string, Layers | null> {
     let rises = false;
     let falls = false;
+    let newPicture = false;
     let transient = 0;
     for (const [id, layers] of next) {
       const c = consumers.get(id);
@@ -420,13 +421,27 @@ export class SessionBandwidth {
       const change = compare(layers, before);
       rises ||= change > 0;
       falls ||= change < 0;
+      newPicture ||= change > 0 && before === null;
       const was = cost(c.consumer.producerId, before);
       const will = cost(c.consumer.producerId, layers);
       transient += Math.max(was, will);
     }
-    // Falls sent at an earlier tick and not switched yet still carry their old layers.
-    const carried = this.#pendingFalls.carriedKbps(Date.now(), cost);
-    if (!rises || (!falls && carried === 0) || transient + carried <= videoBudgetKbps) {
+    if (!rises) {
+      return next;
+    }
+    const now = Date.now();
+    if (this.#pendingFalls.switched(now)) {
+      if (!falls || transient <= videoBudgetKbps) {
+        return next;
+      }
+    } else if (
+      // Falls sent at an earlier tick and not switched yet still carry their old layers:
+      // a flowing picture's rise that fits beside them goes. A new picture waits for
+      // them whatever its cost says: a screen just shared starts with a keyframe to
+      // every point that no average of its bitrate has seen yet.
+      !newPicture &&
+      transient + this.#pendingFalls.carriedKbps(now, cost) <= videoBudgetKbps
+    ) {
       return next;
     }
     return new Map(
@@ -480,42 +495,46 @@ export class SessionBandwidth {
     consumers: ReadonlyMap<string, { consumer: types.Consumer }>,
   ): Promise<number> {
     let down = 0;
-    for (const a of plan) {
-      const c = consumers.get(a.consumerId);
-      const layers = applied.get(a.consumerId);
-      if (!c || layers === undefined || c.consumer.closed) {
-        continue;
-      }
-      const before = this.#applied.get(a.consumerId);
-      // Only a change is sent: a repeated switch while a keyframe is pending would
-      // start it over (versatica/mediasoup#990).
-      let done = { layers: before?.layers ?? null, priority: before?.priority ?? 0 };
-      if (!before || compare(before.layers, layers) !== 0) {
-        if (before && compare(layers, before.layers) < 0) {
-          down++;
+    // Every consumer's change at once, not one round trip after another: the worker
+    // takes them in the order sent, and a tick that stages a new speaker changes tens.
+    await Promise.all(
+      plan.map(async (a) => {
+        const c = consumers.get(a.consumerId);
+        const layers = applied.get(a.consumerId);
+        if (!c || layers === undefined || c.consumer.closed) {
+          return;
         }
-        // Kept as applied only once mediasoup took it: a failed change is tried again.
-        if (
-          await this.#room.media.setCeiling(c.consumer, layers).then(
-            () => true,
-            () => false,
-          )
-        ) {
-          done = { ...done, layers };
+        const before = this.#applied.get(a.consumerId);
+        // Only a change is sent: a repeated switch while a keyframe is pending would
+        // start it over (versatica/mediasoup#990).
+        let done = { layers: before?.layers ?? null, priority: before?.priority ?? 0 };
+        if (!before || compare(before.layers, layers) !== 0) {
+          if (before && compare(layers, before.layers) < 0) {
+            down++;
+          }
+          // Kept as applied only once mediasoup took it: a failed change is tried again.
+          if (
+            await this.#room.media.setCeiling(c.consumer, layers).then(
+              () => true,
+              () => false,
+            )
+          ) {
+            done = { ...done, layers };
+          }
         }
-      }
-      if (!before || before.priority !== a.priority) {
-        if (
-          await c.consumer.setPriority(a.priority).then(
-            () => true,
-            () => false,
-          )
-        ) {
-          done = { ...done, priority: a.priority };
+        if (!before || before.priority !== a.priority) {
+          if (
+            await c.consumer.setPriority(a.priority).then(
+              () => true,
+              () => false,
+            )
+          ) {
+            done = { ...done, priority: a.priority };
+          }
         }
-      }
-      this.#applied.set(a.consumerId, done);
-    }
+        this.#applied.set(a.consumerId, done);
+      }),
+    );
     for (const id of this.#applied.keys()) {
       if (!consumers.has(id)) {
         this.#applied.delete(id);
