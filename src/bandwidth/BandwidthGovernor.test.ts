@@ -45,6 +45,22 @@ async function governedRoom(
   return { room, governor };
 }
 
+/** A governed room, all across the link, joined by the central point and `delegates`. */
+async function centralAnd(t: Test, linkMbps: number, delegates: readonly string[]) {
+  const { room, governor } = await governedRoom(t, {
+    linkMbps,
+    centralOnLan: false,
+    dynacast: false,
+  });
+  const caps = await room.rtpCapabilities();
+  const central = pointPeer('s', 'central', 'central');
+  const others = delegates.map((id) => pointPeer('s', id));
+  for (const p of [central, ...others]) {
+    await room.join(p, caps);
+  }
+  return { room, governor, central, delegates: others };
+}
+
 /** A point's simulcast camera (120/350/900 kbit/s encodings, SSRCs from `ssrc`). */
 async function camera(room: Room, peer: Peer, ssrc: number): Promise<string> {
   const send = await room.media.createPlainTransport(peer, 'send');
@@ -244,18 +260,8 @@ t.test(
   'on a full link what steps down goes first, and what rises (a new speaker, a new screen) just after',
   async (t) => {
     // 1.3 Mbit/s: one large layer (900 kbit/s) and a thumbnail (120) fit, two large don't.
-    const { room, governor } = await governedRoom(t, {
-      linkMbps: 1.3,
-      centralOnLan: false,
-      dynacast: false,
-    });
-    const caps = await room.rtpCapabilities();
-    const central = pointPeer('s', 'central', 'central');
-    const hue = pointPeer('s', 'hue');
-    const hanoi = pointPeer('s', 'hanoi');
-    for (const p of [central, hue, hanoi]) {
-      await room.join(p, caps);
-    }
+    const { room, governor, central, delegates } = await centralAnd(t, 1.3, ['hue', 'hanoi']);
+    const [hue, hanoi] = delegates as [Peer, Peer];
     const centralCamera = await camera(room, central, 1111);
     const hueCamera = await camera(room, hue, 5555);
     const centralMic = await microphone(t, room, central, 2222);
@@ -333,17 +339,8 @@ t.test(
 t.test(
   'a page that puts the speaker on its stage after the governor did gets it large at once',
   async (t) => {
-    const { room, governor } = await governedRoom(t, {
-      linkMbps: 30,
-      centralOnLan: false,
-      dynacast: false,
-    });
-    const caps = await room.rtpCapabilities();
-    const central = pointPeer('s', 'central', 'central');
-    const hanoi = pointPeer('s', 'hanoi');
-    for (const p of [central, hanoi]) {
-      await room.join(p, caps);
-    }
+    const { room, governor, central, delegates } = await centralAnd(t, 30, ['hanoi']);
+    const [hanoi] = delegates as [Peer];
     const centralCamera = await camera(room, central, 1111);
     const centralMic = await microphone(t, room, central, 2222);
     await governor.tick();

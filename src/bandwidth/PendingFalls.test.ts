@@ -14,19 +14,16 @@ function consumer(spatialLayer: number, temporalLayer?: number) {
 
 const toThumbnail = { spatial: 0, temporal: 0 };
 const TOP = { spatial: 2, temporal: 2 };
+/** Consumers lowered from the top layer to the thumbnail. */
+const toThumbnails = (...consumers: Falling[]) =>
+  consumers.map((consumer) => ({ consumer, from: TOP, to: toThumbnail }));
 
 t.test('rises wait until every fall forwards its lower layer', (t) => {
   const pending = new PendingFalls(400);
   t.ok(pending.switched(0), 'nothing sent: nothing to wait for');
   const speaker = consumer(2, 2);
   const strip = consumer(1, 2);
-  pending.sent(
-    [
-      { consumer: speaker, from: TOP, to: toThumbnail },
-      { consumer: strip, from: TOP, to: toThumbnail },
-    ],
-    1000,
-  );
+  pending.sent(toThumbnails(speaker, strip), 1000);
   t.notOk(pending.switched(1040), 'both still forward their higher layers');
   speaker.currentLayers = { spatialLayer: 0, temporalLayer: 0 };
   t.notOk(pending.switched(1080), 'one has switched, the other not yet');
@@ -82,13 +79,7 @@ t.test('what the falls still carry: their old layers until each has switched', (
   t.equal(pending.carriedKbps(0, cost), 0, 'nothing sent: nothing carried');
   const a = consumer(2, 2);
   const b = consumer(2, 2);
-  pending.sent(
-    [
-      { consumer: a, from: TOP, to: toThumbnail },
-      { consumer: b, from: TOP, to: toThumbnail },
-    ],
-    1000,
-  );
+  pending.sent(toThumbnails(a, b), 1000);
   t.equal(pending.carriedKbps(1040, cost), 1560, 'both still send 780 kbit/s over their plan');
   a.currentLayers = { spatialLayer: 0, temporalLayer: 0 };
   t.equal(pending.carriedKbps(1080, cost), 780, 'one has switched');
