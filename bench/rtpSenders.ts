@@ -17,6 +17,7 @@ import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { makeTestClip } from '../test/helpers/media.js';
+import { startsVp8Keyframe } from '../test/helpers/vp8Rtp.js';
 
 export interface SimulcastClips {
   /** Small, medium, large: the camera's layers (the small one carries the sound too). */
@@ -132,41 +133,13 @@ class Trickle {
       this.#timestamp = timestamp;
       const now = Date.now();
       this.#passing =
-        !trickle || (startsKeyframe(packet) && now - this.#lastKeptAt >= TRICKLE_FRAME_MS);
+        !trickle || (startsVp8Keyframe(packet) && now - this.#lastKeptAt >= TRICKLE_FRAME_MS);
       if (this.#passing) {
         this.#lastKeptAt = now;
       }
     }
     return this.#passing;
   }
-}
-
-/** Whether a VP8 RTP packet begins a keyframe (RFC 7741: its descriptor, then P = 0). */
-function startsKeyframe(packet: Buffer): boolean {
-  let at = 12 + ((packet[0] ?? 0) & 0x0f) * 4;
-  if ((packet[0] ?? 0) & 0x10) {
-    at += 4 + packet.readUInt16BE(at + 2) * 4;
-  }
-  const descriptor = packet[at] ?? 0;
-  // S: the start of a partition; PID 0: the first partition, where the header is.
-  if (!(descriptor & 0x10) || (descriptor & 0x07) !== 0) {
-    return false;
-  }
-  at += 1;
-  if (descriptor & 0x80) {
-    const extension = packet[at] ?? 0;
-    at += 1;
-    if (extension & 0x80) {
-      at += (packet[at] ?? 0) & 0x80 ? 2 : 1;
-    }
-    if (extension & 0x40) {
-      at += 1;
-    }
-    if (extension & 0x30) {
-      at += 1;
-    }
-  }
-  return at < packet.length && ((packet[at] ?? 1) & 0x01) === 0;
 }
 
 function isRtcp(packet: Buffer): boolean {

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { freePortBlock } from './ports.js';
+import { startsVp8Picture } from './vp8Rtp.js';
 
 /** An RTP packet on its way through the relay. */
 export interface RelayedPacket {
@@ -94,14 +95,4 @@ export async function lossyRelay(
       rtcp.close();
     },
   };
-}
-
-function startsVp8Picture(rtp: Buffer): boolean {
-  const csrcs = (rtp[0] ?? 0) & 0x0f;
-  let at = 12 + csrcs * 4;
-  if ((rtp[0] ?? 0) & 0x10 && at + 4 <= rtp.length) {
-    at += 4 + rtp.readUInt16BE(at + 2) * 4;
-  }
-  const descriptor = rtp[at] ?? 0;
-  return (descriptor & 0x10) !== 0 && (descriptor & 0x0f) === 0;
 }
