@@ -492,10 +492,10 @@ async function phase(
         (c) => c.consumer.producerId === speaker.publisher.cameraProducerId,
       );
       const atCentral = ofSpeaker.find((c) => c.receiver.pointId === 'central')?.consumer;
+      const status = timeline ? server.bandwidth.status(SESSION) : null;
       if (timeline && atCentral) {
         // What holds the central page's picture of the speaker: its wish, the
         // governor's ceiling, what the plan lets it receive, or mediasoup.
-        const status = server.bandwidth.status(SESSION);
         const ceiling = status?.consumers.find((c) => c.consumerId === atCentral.id)?.layers;
         const down = status?.points.find((p) => p.pointId === 'central')?.downlinkKbps;
         timeline.central(
@@ -504,7 +504,7 @@ async function phase(
         );
       }
       timeline?.watch(
-        server.bandwidth.status(SESSION)?.stageSpeaker ?? null,
+        status?.stageSpeaker ?? null,
         ofSpeaker.map((c) => [c.receiver.pointId, c.consumer.currentLayers?.spatialLayer ?? -1]),
       );
       // The speaker's picture at its top layer for every receiver.

@@ -25,6 +25,7 @@ import {
 } from './mediaLookups.js';
 import { peerStats } from './peerStats.js';
 import type { Layers } from '../bandwidth/allocate.js';
+import { compare } from '../bandwidth/LayerSmoother.js';
 
 export { sourceOf } from './mediaLookups.js';
 
@@ -474,11 +475,7 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
     const ceiling = this.#ceilings.get(consumerId);
     await setLayers(consumer, ceiling ? lowerOf(wish, ceiling) : wish);
     // The ceiling was planned under the old wish: the governor plans again.
-    if (
-      ceiling &&
-      (wish.spatial > ceiling.spatial ||
-        (wish.spatial === ceiling.spatial && wish.temporal > ceiling.temporal))
-    ) {
+    if (ceiling && compare(wish, ceiling) > 0) {
       this.safeEmit('wishabove', consumerId);
     }
   }
