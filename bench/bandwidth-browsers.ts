@@ -13,13 +13,12 @@
  * Smaller than the issue's 11 points with synthetic simulcast publishers (not written
  * yet): what this machine's two cores carry in real browsers. Last line: JSON.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { Browser, Page } from 'playwright-core';
 import type { Room } from '../src/sfu/Room.js';
 import type { Server } from '../src/Server.js';
+import { tempDir } from '../test/helpers/cli.js';
 import { joinPage, launchBrowser } from '../test/helpers/browser.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { tokens } from '../test/helpers/session.js';
@@ -73,7 +72,7 @@ try {
 }
 
 async function phase(browser: Browser, governor: boolean): Promise<Figures> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-bw-'));
+  const dir = tempDir('bench-bw');
   const server: Server = await startInProcessServer(path.join(dir, 'data'), {
     env: {
       DIEMCAU_RECORDER_AUTO_START: 'false',

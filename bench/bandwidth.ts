@@ -28,8 +28,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { Browser, Page } from 'playwright-core';
@@ -43,6 +42,7 @@ import {
   launchBrowser,
   peerConnectionPorts,
 } from '../test/helpers/browser.js';
+import { tempDir } from '../test/helpers/cli.js';
 import { inOwnNetworkNamespace, narrowPorts } from '../test/helpers/netns.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { tokens } from '../test/helpers/session.js';
@@ -270,7 +270,7 @@ async function run(): Promise<void> {
   if (CONSTRAINED_KBPS > 0) {
     execFileSync('ip', ['link', 'set', 'lo', 'up']);
   }
-  dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-bw-'));
+  dir = tempDir('bench-bw');
   ffmpeg = resolveFfmpeg(null).path;
   console.log('encoding the simulcast clips (once)…');
   clips = makeSimulcastClips(dir);

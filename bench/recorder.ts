@@ -9,21 +9,22 @@
  * file is joined and verified, and the composite record's render speed (× real time).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Peer } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
 import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
 import type { Manifest } from '../archive/manifest.js';
 import { verifyArchive } from '../archive/verifyArchive.js';
+import { tempDir } from '../test/helpers/cli.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { makeTestClip } from '../test/helpers/media.js';
 import { joinSyntheticPoint, publishClip } from './publishClip.js';
 import { cpuSeconds, recordingFfmpegs, round, safeCpu, waitFor } from './procStats.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
-const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-recorder-'));
+const dir = tempDir('bench-recorder');
 const dataDir = path.join(dir, 'data');
 const ffmpeg = resolveFfmpeg(null).path;
 const server = await startInProcessServer(dataDir, {

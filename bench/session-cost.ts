@@ -21,13 +21,13 @@
  *    or BENCH_MAX_SESSIONS (default 4) run.
  * Last line: JSON.
  */
-import { mkdtempSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import * as mediasoup from 'mediasoup';
 import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
 import type { Room } from '../src/sfu/Room.js';
 import type { Server } from '../src/Server.js';
+import { tempDir } from '../test/helpers/cli.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { BareSession } from './BareSession.js';
@@ -53,7 +53,7 @@ const MAX_SESSIONS = Number(process.env['BENCH_MAX_SESSIONS'] ?? 4);
 const WORKERS = 2;
 const BUSY_LIMIT_PCT = 80;
 
-const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-bench-cost-'));
+const dir = tempDir('bench-cost');
 const ffmpeg = resolveFfmpeg(null).path;
 console.log('encoding the simulcast clips (once)…');
 const clips = makeSimulcastClips(dir);

@@ -1,14 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import t from 'tap';
+import { tempDir } from '../../test/helpers/cli.js';
 import { Database } from './Database.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './SqliteStore.js';
 
 t.test("a central point's database from the first release is upgraded in place", (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'diemcau-db-'));
+  const dir = tempDir('db');
   // As the first release left it: its schema, one planned session in it.
   const old = new DatabaseSync(path.join(dir, 'diemcau.db'));
   old.exec(MIGRATIONS[0] as string);

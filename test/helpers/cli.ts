@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../common/paths.js';
@@ -34,8 +34,30 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   );
 }
 
+const scratch = new Set<string>();
+
+/**
+ * A directory of its own for a test's data, removed when the test's process exits: the
+ * suite writes recordings and worker binaries there, and left behind, a few runs filled
+ * hundreds of megabytes of /tmp. DIEMCAU_KEEP_TEST_DIRS=1 keeps them for a post-mortem.
+ */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(tmpdir(), `diemcau-${prefix}-`));
+  const dir = mkdtempSync(path.join(tmpdir(), `diemcau-${prefix}-`));
+  if (scratch.size === 0 && !process.env['DIEMCAU_KEEP_TEST_DIRS']) {
+    process.once('exit', removeScratch);
+  }
+  scratch.add(dir);
+  return dir;
+}
+
+function removeScratch(): void {
+  for (const dir of scratch) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // A server the test started may still be writing there as it exits: left behind.
+    }
+  }
 }
 
 export interface RunningServer {
