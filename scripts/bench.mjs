@@ -11,7 +11,7 @@ if (build.status !== 0) {
 }
 if (!name || !existsSync(file)) {
   console.error(
-    `usage: npm run bench -- <name>   (join, session-cost, recorder, bandwidth, bandwidth-browsers)`,
+    `usage: npm run bench -- <name>   (join, session-cost, recorder, bandwidth, bandwidth-browsers, speaker-detection)`,
   );
   process.exit(2);
 }
