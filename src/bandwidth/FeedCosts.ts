@@ -15,28 +15,29 @@ const READING_MAX_AGE_MS = 500;
 export class FeedCosts {
   readonly #average = new Map<string, number[][]>();
 
-  /** Its costs now, having read its figures; null when it has no figures (closed). */
-  async of(producer: types.Producer): Promise<number[][] | null> {
+  /**
+   * Its costs now, having read its figures; null when it has no figures (closed).
+   * `fullUpTo`: the highest spatial layer its publisher sends in full (dynacast trickles
+   * those above it); null, every layer.
+   */
+  async of(producer: types.Producer, fullUpTo: number | null = null): Promise<number[][] | null> {
     const stats = await producerStats(producer, READING_MAX_AGE_MS);
     if (!stats) {
       return null;
     }
     const encodings = encodingsOf(producer);
-    const measured = measure(stats, encodings);
-    const previous = this.#average.get(producer.id);
-    const source = (producer.appData as { source?: string }).source;
-    const costs = measured.map((temporal, s) =>
-      temporal.map((kbps, t) => {
-        const before = previous?.[s]?.[t];
-        if (kbps <= 0) {
-          return before ?? nominal(source, s, t, temporal.length, encodings[s]?.maxBitrate);
-        }
-        // Up fast, down slowly: a layer priced low for a second overruns the link.
-        if (before === undefined) {
-          return kbps;
-        }
-        return kbps > before ? before * 0.3 + kbps * 0.7 : before * 0.9 + kbps * 0.1;
-      }),
+    const costs = averaged(
+      measure(stats, encodings),
+      this.#average.get(producer.id),
+      (s, t, temporalLayers) =>
+        nominal(
+          (producer.appData as { source?: string }).source,
+          s,
+          t,
+          temporalLayers,
+          encodings[s]?.maxBitrate,
+        ),
+      fullUpTo,
     );
     this.#average.set(producer.id, costs);
     return costs;
@@ -50,6 +51,34 @@ export class FeedCosts {
       }
     }
   }
+}
+
+/**
+ * The next average of each layer's cost from a reading. A layer the publisher trickles
+ * (above `fullUpTo`) keeps what it cost in full, or its nominal figure: a rise is planned
+ * at what the layer will carry once it is received, not at the trickle read while nobody
+ * did. Priced at its trickle, a new speaker's larger picture looked as if it fitted
+ * beside the old speaker's still stepping down, and the two overran a 10 Mbit/s link.
+ */
+export function averaged(
+  measured: readonly (readonly number[])[],
+  previous: readonly (readonly number[])[] | undefined,
+  nominalOf: (spatial: number, temporal: number, temporalLayers: number) => number,
+  fullUpTo: number | null,
+): number[][] {
+  return measured.map((temporal, s) =>
+    temporal.map((kbps, t) => {
+      const before = previous?.[s]?.[t];
+      if (kbps <= 0 || (fullUpTo !== null && s > fullUpTo)) {
+        return before ?? nominalOf(s, t, temporal.length);
+      }
+      // Up fast, down slowly: a layer priced low for a second overruns the link.
+      if (before === undefined) {
+        return kbps;
+      }
+      return kbps > before ? before * 0.3 + kbps * 0.7 : before * 0.9 + kbps * 0.1;
+    }),
+  );
 }
 
 /** Per encoding (its index is its spatial layer), kbit/s per temporal layer. */
