@@ -139,8 +139,8 @@ export class SessionBandwidth {
     // A voice brings its point's trickling layers back in full before the detection
     // names it: a browser's rate control takes a moment to climb, so the stage's picture
     // is sharp that much sooner.
-    room.media.on('voice', (pointId) => {
-      if (this.#voices.heard(pointId, Date.now()) && this.#holdsLayersBack(pointId)) {
+    room.media.on('voice', (pointId, since) => {
+      if (this.#voices.heard(pointId, since) && this.#holdsLayersBack(pointId)) {
         nudge();
       }
     });
@@ -178,31 +178,66 @@ export class SessionBandwidth {
     this.#voices.keep(new Set(peers.map((p) => p.pointId)));
     this.#followSpeaker(now);
 
+    // Every reading at once: each is a round trip through the worker, and one after the
+    // other they made a tick a quarter of a second late on a busy machine.
+    const producers = peers.flatMap((peer) =>
+      [...peer.producers.values()].map((producer) => ({ peer, producer })),
+    );
+    const recvTransports = (peer: Peer): types.Transport[] =>
+      [...peer.transports.values()].filter(
+        (t) => (t.appData as { direction?: string }).direction === 'recv',
+      );
+    const [readings, transportStats] = await Promise.all([
+      Promise.all(
+        producers.map(async ({ producer }) =>
+          producer.kind === 'audio'
+            ? { audioKbps: await this.#audioKbpsOf(producer, now), costs: null }
+            : // A camera switched off carries nothing: it costs nothing, and comes back
+              // through the smoothing like any rise.
+              {
+                audioKbps: 0,
+                costs: producer.paused
+                  ? [[0]]
+                  : await this.#costs.of(producer, this.#dynacast.maxSpatialLayer(producer.id)),
+              },
+        ),
+      ),
+      Promise.all(
+        peers.map((peer) =>
+          crossesLink(peer, limits.centralOnLan)
+            ? Promise.all(
+                recvTransports(peer).map(
+                  async (t) =>
+                    ((await t.getStats().catch(() => [])) as types.WebRtcTransportStat[])[0],
+                ),
+              )
+            : Promise.resolve([]),
+        ),
+      ),
+    ]);
+
     // What each video feed costs, and what the sound costs each receiver.
     const feeds: Feed[] = [];
     const audioKbpsOf = new Map<string, number>();
     const live = new Set<string>();
-    for (const peer of peers) {
-      for (const producer of peer.producers.values()) {
-        live.add(producer.id);
-        if (producer.kind === 'audio') {
-          audioKbpsOf.set(producer.id, await this.#audioKbpsOf(producer, now));
-          continue;
-        }
-        // A camera switched off carries nothing: it costs nothing, and comes back
-        // through the smoothing like any rise.
-        const costs = producer.paused ? [[0]] : await this.#costs.of(producer);
-        if (costs) {
-          const source = (producer.appData as { source?: string }).source;
-          feeds.push({
-            producerId: producer.id,
-            pointId: peer.pointId,
-            source: source === 'screen' ? 'screen' : 'camera',
-            costs,
-          });
-        }
+    producers.forEach(({ peer, producer }, i) => {
+      live.add(producer.id);
+      const reading = readings[i];
+      if (producer.kind === 'audio') {
+        audioKbpsOf.set(producer.id, reading?.audioKbps ?? 0);
+        return;
       }
-    }
+      const costs = reading?.costs;
+      if (costs) {
+        const source = (producer.appData as { source?: string }).source;
+        feeds.push({
+          producerId: producer.id,
+          pointId: peer.pointId,
+          source: source === 'screen' ? 'screen' : 'camera',
+          costs,
+        });
+      }
+    });
     this.#costs.keep(live);
     for (const id of this.#audioKbps.keys()) {
       if (!live.has(id)) {
@@ -218,7 +253,7 @@ export class SessionBandwidth {
     let overhead = 0;
     let sent = 0;
     const audioTo = new Map<string, number>();
-    for (const peer of peers) {
+    peers.forEach((peer, i) => {
       const crosses = crossesLink(peer, limits.centralOnLan);
       let audio = 0;
       for (const consumer of peer.consumers.values()) {
@@ -240,13 +275,7 @@ export class SessionBandwidth {
       if (crosses) {
         audioOnLink += audio;
         const second = { sentKbps: 0, rtxKbps: 0, estimateKbps: 0 };
-        for (const transport of peer.transports.values()) {
-          if ((transport.appData as { direction?: string }).direction !== 'recv') {
-            continue;
-          }
-          const [s] = (await transport.getStats().catch(() => [])) as (
-            types.WebRtcTransportStat | undefined
-          )[];
+        for (const s of transportStats[i] ?? []) {
           overhead += ((s?.rtxSendBitrate ?? 0) + (s?.probationSendBitrate ?? 0)) / 1000;
           second.sentKbps += (s?.sendBitrate ?? 0) / 1000;
           second.rtxKbps += (s?.rtxSendBitrate ?? 0) / 1000;
@@ -265,7 +294,7 @@ export class SessionBandwidth {
         crossesLink: crosses,
         downlinkKbps: Math.max(0, downlink - audio),
       });
-    }
+    });
     this.#congested.keep(new Set(peers.map((p) => p.pointId)), now, (pointId) =>
       peers.find((p) => p.pointId === pointId)?.claims.pointKind === 'central'
         ? limits.linkKbps
@@ -654,9 +683,13 @@ export class SessionBandwidth {
     }
   }
 
-  /** When a newly loudest point's hold started: its first word, if not long ago. */
+  /**
+   * When a newly loudest point's hold started: its first word, if not long ago. Named
+   * every tenth of a second, it may be named before its levels have lasted long enough
+   * to be called a voice on their own (two quarter seconds): its first level counts.
+   */
   #holdSince(pointId: string, now: number): number {
-    const voice = this.#voices.since(pointId, now);
+    const voice = this.#voices.runSince(pointId, now);
     return voice !== null && now - voice <= VOICE_CREDIT_MS ? voice : now;
   }
 

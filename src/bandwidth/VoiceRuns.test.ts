@@ -33,6 +33,16 @@ t.test('a cough is no voice', (t) => {
   t.end();
 });
 
+t.test('a run named by the detection before it is a voice is timed from its first level', (t) => {
+  const runs = new VoiceRuns();
+  t.equal(runs.runSince('hue', 0), null, 'not heard');
+  runs.heard('hue', 1000);
+  t.equal(runs.since('hue', 1100), null, 'not a voice on its own yet');
+  t.equal(runs.runSince('hue', 1100), 1000, 'but its run began at its first level');
+  t.equal(runs.runSince('hue', 1000 + VOICE_RUN_GAP_MS + 1), null, 'gone quiet: no run');
+  t.end();
+});
+
 t.test('the points that left are forgotten', (t) => {
   const runs = new VoiceRuns();
   runs.heard('hue', 0);

@@ -23,7 +23,10 @@ interface Run {
 export class VoiceRuns {
   readonly #runs = new Map<string, Run>();
 
-  /** A level above the threshold heard from `pointId`; true when it makes its run a voice. */
+  /**
+   * A level above the threshold heard from `pointId`, there since `now` (the start of
+   * the interval it was measured over); true when it makes its run a voice.
+   */
   heard(pointId: string, now: number): boolean {
     const run = this.#runs.get(pointId);
     if (!run || now - run.last > VOICE_RUN_GAP_MS) {
@@ -42,6 +45,15 @@ export class VoiceRuns {
   since(pointId: string, now: number): number | null {
     const run = this.#runs.get(pointId);
     return run?.voice && now - run.last <= VOICE_RUN_GAP_MS ? run.since : null;
+  }
+
+  /**
+   * When the point's current run of levels began, a voice yet or not: once the speaker
+   * detection has named it, its first level was its first word.
+   */
+  runSince(pointId: string, now: number): number | null {
+    const run = this.#runs.get(pointId);
+    return run && now - run.last <= VOICE_RUN_GAP_MS ? run.since : null;
   }
 
   /** Forgets the points that left. */

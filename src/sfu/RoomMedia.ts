@@ -39,9 +39,10 @@ export type RoomMediaEvents = {
   activespeaker: [pointId: string];
   /**
    * A point's microphone carries a voice (every quarter second while it does): heard
-   * well before the speaker detection names it the loudest.
+   * well before the speaker detection names it the loudest. `since`: when the quarter
+   * second it was heard in began (an epoch ms), for the voice began within it.
    */
-  voice: [pointId: string];
+  voice: [pointId: string, since: number];
   /** The recorder takes a producer: what it records must be sent whole. */
   recorded: [producerId: string];
   /** A new video consumer waits for the governor to fit it in (see `governNewVideo`). */
@@ -595,8 +596,10 @@ export class RoomMedia extends EnhancedEventEmitter<RoomMediaEvents> {
       maxEntries: 16,
     });
     voices.on('volumes', (volumes) => {
+      // Each volume is the interval's average: the voice was there since it began.
+      const since = Date.now() - VOICE_INTERVAL_MS;
       for (const { producer } of volumes) {
-        this.safeEmit('voice', pointOf(producer));
+        this.safeEmit('voice', pointOf(producer), since);
       }
     });
     router.on('workerclose', () => this.#onWorkerLost(pooled));
