@@ -151,26 +151,26 @@ class SpeakerTurns {
     }
   }
 
-  watch(now: number, receivers: readonly { browser: boolean; top: boolean }[]): void {
+  /**
+   * `topAt`: when mediasoup switched that receiver to the top layer (its `layerschange`),
+   * so a step is timed to the switch, not to this loop's next look.
+   */
+  watch(
+    now: number,
+    receivers: readonly { browser: boolean; top: boolean; topAt: number }[],
+  ): void {
     const c = this.#current;
     // The first moments still carry the last turn's layers.
     if (!c || c.all !== null || now - this.#start <= 300) {
       return;
     }
-    const at = now - this.#start;
-    const allTop = (browser: boolean): boolean | null => {
-      const of = receivers.filter((r) => r.browser === browser);
-      return of.length === 0 ? null : of.every((r) => r.top);
-    };
-    if (c.plain === null && allTop(false)) {
-      c.plain = at;
-    }
-    if (c.browser === null && allTop(true)) {
-      c.browser = at;
-    }
-    if (receivers.length > 0 && receivers.every((r) => r.top)) {
-      c.all = at;
-    }
+    const reachedAt = (of: readonly { top: boolean; topAt: number }[]): number | null =>
+      of.length > 0 && of.every((r) => r.top)
+        ? Math.max(0, Math.max(...of.map((r) => r.topAt)) - this.#start)
+        : null;
+    c.plain ??= reachedAt(receivers.filter((r) => !r.browser));
+    c.browser ??= reachedAt(receivers.filter((r) => r.browser));
+    c.all = reachedAt(receivers);
   }
 
   figures(): Pick<
@@ -397,6 +397,8 @@ async function phase(
     const workerPids = server.pool.health().workers.map((w) => w.pid as number);
     const cpu0 = workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const changes = new Map<string, number>();
+    /** When each video consumer reached its top layer (null: below it now). */
+    const topSince = new Map<string, number | null>();
     const watched = new WeakSet<types.Consumer>();
     const videoConsumers = (): { consumer: types.Consumer; receiver: Peer }[] =>
       [...room.peers.values()].flatMap((p) =>
@@ -418,6 +420,17 @@ async function phase(
     let screen: 'before' | 'on' | 'off' = 'before';
     // BENCH_DEBUG: where a turn's time goes (detected, on the stage, each receiver's top layer).
     timeline = process.env['BENCH_DEBUG'] ? new TurnTimeline() : null;
+    // BENCH_DEBUG: how long the governor's rounds take (a stage's change waits for one).
+    const rounds: number[] = [];
+    if (timeline) {
+      const governor = server.bandwidth;
+      const tick = governor.tick.bind(governor);
+      governor.tick = async (now?: number): Promise<void> => {
+        const began = performance.now();
+        await tick(now);
+        rounds.push(performance.now() - began);
+      };
+    }
     room.media.on('activespeaker', (pointId) => {
       turns.detected(pointId);
       timeline?.mark(`loudest ${pointId}`);
@@ -483,9 +496,16 @@ async function phase(
       for (const { consumer } of videoConsumers()) {
         if (!watched.has(consumer)) {
           watched.add(consumer);
-          consumer.on('layerschange', () =>
-            changes.set(consumer.id, (changes.get(consumer.id) ?? 0) + 1),
-          );
+          topSince.set(consumer.id, (consumer.currentLayers?.spatialLayer ?? -1) >= 2 ? now : null);
+          consumer.on('layerschange', (layers) => {
+            changes.set(consumer.id, (changes.get(consumer.id) ?? 0) + 1);
+            const top = (layers?.spatialLayer ?? -1) >= 2;
+            if (!top) {
+              topSince.set(consumer.id, null);
+            } else if ((topSince.get(consumer.id) ?? null) === null) {
+              topSince.set(consumer.id, Date.now());
+            }
+          });
         }
       }
       const ofSpeaker = videoConsumers().filter(
@@ -521,6 +541,7 @@ async function phase(
           .map((c) => ({
             browser: !synthetic.some((x) => x.peer === c.receiver),
             top: (c.consumer.currentLayers?.spatialLayer ?? -1) >= 2,
+            topAt: topSince.get(c.consumer.id) ?? now,
           })),
       );
       if (now >= nextWindow) {
@@ -575,6 +596,14 @@ async function phase(
       await new Promise((r) => setTimeout(r, Math.max(1, Math.min(100, nextWindow - Date.now()))));
     }
     turns.start(Date.now(), null);
+    // A call while a round runs only asks for one more after it: not a round.
+    rounds.splice(0, rounds.length, ...rounds.filter((ms) => ms >= 1));
+    if (rounds.length > 0) {
+      console.log(
+        `governor rounds: ${rounds.length}, p50 ${round(percentile(rounds, 50))} ms, ` +
+          `p90 ${round(percentile(rounds, 90))} ms, max ${round(Math.max(...rounds))} ms`,
+      );
+    }
     const elapsed = (Date.now() - started) / 1000;
     const cpu = workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpu0;
     // The first window of each counter has no "before": dropped with it.
