@@ -462,7 +462,9 @@ async function phase(
         }
         timeline?.print(`turn ${turn}`);
         turn = t;
-        turns.start(now, speaker.peer.pointId);
+        // The phase's first turn is the session's first seconds (every picture starting
+        // at once, the costs not yet measured), not a change of speaker.
+        turns.start(now, t === 0 ? null : speaker.peer.pointId);
         timeline?.start(now, speaker.peer.pointId);
         for (const s of synthetic) {
           const mic = s.peer.producerBySource('mic');
