@@ -93,7 +93,7 @@ const VOICE_THRESHOLD_DBOV = -50;
  * second all favour the new voice, and one taken every 300 ms can fall in the pauses
  * between syllables several times running. Side by side on the same voices (`npm run
  * bench -- speaker-detection`), a change of speaker is named p90 0.15–0.3 s sooner at
- * 100 ms; on the bandwidth bench's busy worker, 0.5–0.8 s after its first word
+ * 100 ms; on the bandwidth bench's busy worker, 0.5–0.9 s after its first word
  * instead of 1.2–1.7 s. A decision costs the worker a pass over a dozen levels.
  */
 export const SPEAKER_INTERVAL_MS = 100;
