@@ -7,7 +7,11 @@ import {
   launchBrowser,
   waitForMediaFrom,
 } from '../helpers/browser.js';
-import { floodFromAnotherMachine } from '../helpers/floodMachine.js';
+import {
+  type FloodOutcome,
+  floodFromAnotherMachine,
+  requestOutcome,
+} from '../helpers/floodMachine.js';
 import { startTestServer, tokenFor, wsUrl } from '../helpers/session.js';
 
 // A hostile or careless machine on the LAN (here, on 127.0.0.1) against the server's
@@ -22,22 +26,8 @@ t.teardown(async () => {
 const SESSION = 'flood';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Outcome {
-  status: number;
-  code?: string;
-}
-
-async function get(path: string, token?: string): Promise<Outcome> {
-  const res = await fetch(`${server.url}${path}`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  const type = res.headers.get('content-type') ?? '';
-  const body = type.includes('json') ? ((await res.json()) as { error?: { code: string } }) : null;
-  if (!type.includes('json')) {
-    await res.arrayBuffer();
-  }
-  return { status: res.status, ...(body?.error ? { code: body.error.code } : {}) };
-}
+const get = (path: string, token?: string): Promise<FloodOutcome> =>
+  requestOutcome(`${server.url}${path}`, token);
 
 /** Opens a WebSocket that never authenticates; resolves with how it ended. */
 function idleSocket(): Promise<{ closeCode?: number; openMs: number }> {
@@ -65,7 +55,7 @@ t.test('the network check needs an invitation and is limited per credential', as
     headers: { authorization: `Bearer ${token}` },
   });
   t.equal((await res.arrayBuffer()).byteLength, 2 * 1024 * 1024, 'at most 2 MiB a download');
-  const outcomes: Outcome[] = [];
+  const outcomes: FloodOutcome[] = [];
   for (let i = 0; i < 7; i++) {
     outcomes.push(await get('/bandwidth-test?bytes=1000', token));
   }

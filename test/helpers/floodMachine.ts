@@ -45,8 +45,9 @@ export function floodFromAnotherMachine(baseUrl: string, ms: number): Promise<Fl
   });
 }
 
-async function get(baseUrl: string, path: string): Promise<FloodOutcome> {
-  const res = await fetch(`${baseUrl}${path}`);
+/** A GET and how it ended: its status and, for a JSON error, its code. */
+export async function requestOutcome(url: string, token?: string): Promise<FloodOutcome> {
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const type = res.headers.get('content-type') ?? '';
   if (!type.includes('json')) {
     await res.arrayBuffer();
@@ -76,7 +77,9 @@ async function flood(baseUrl: string, ms: number): Promise<FloodReport> {
   while (Date.now() < until) {
     const batch = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        get(baseUrl, i % 2 === 0 ? '/healthz' : '/bandwidth-test?bytes=1000000').catch(() => ({
+        requestOutcome(
+          `${baseUrl}${i % 2 === 0 ? '/healthz' : '/bandwidth-test?bytes=1000000'}`,
+        ).catch(() => ({
           status: 0,
         })),
       ),
