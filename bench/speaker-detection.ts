@@ -14,6 +14,12 @@ import dgram from 'node:dgram';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { SPEAKER_INTERVAL_MS } from '../src/sfu/RoomMedia.js';
+import {
+  PACKET_MS,
+  QUIET,
+  voicePacket,
+  voiceRtpParameters,
+} from '../test/helpers/voiceRtpSender.js';
 import { resolveWorkerBinary } from '../workers/workerBinary.js';
 import { median, percentile, round } from './procStats.js';
 
@@ -23,10 +29,6 @@ const POINTS = 6;
 const OVERLAP_MS = 500;
 const DEFAULT_INTERVAL_MS = 300;
 const INTERVALS = [...new Set([DEFAULT_INTERVAL_MS, 150, SPEAKER_INTERVAL_MS])];
-const PACKET_MS = 20;
-const LEVEL_EXT_ID = 1;
-/** A quiet room, in -dBov. */
-const QUIET = 70;
 
 interface Detector {
   interval: number;
@@ -82,30 +84,12 @@ async function detector(router: types.Router, interval: number): Promise<Detecto
     const producer = await transport.produce({
       kind: 'audio',
       appData: { point },
-      rtpParameters: {
-        codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }],
-        headerExtensions: [
-          { uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', id: LEVEL_EXT_ID },
-        ],
-        encodings: [{ ssrc: 1000 + point }],
-      },
+      rtpParameters: voiceRtpParameters(1000 + point),
     });
     await observer.addProducer({ producerId: producer.id });
     d.ports.push(transport.tuple.localPort);
   }
   return d;
-}
-
-function packet(point: number, seq: number, level: number): Buffer {
-  const header = Buffer.alloc(12);
-  header[0] = 0x90;
-  header[1] = 100;
-  header.writeUInt16BE(seq & 0xffff, 2);
-  header.writeUInt32BE((seq * 48 * PACKET_MS) >>> 0, 4);
-  header.writeUInt32BE(1000 + point, 8);
-  const voiced = level < QUIET ? 0x80 : 0;
-  const extension = Buffer.from([0xbe, 0xde, 0, 1, LEVEL_EXT_ID << 4, voiced | level, 0, 0]);
-  return Buffer.concat([header, extension, Buffer.from([0xf8, 0xff, 0xfe])]);
 }
 
 const worker = await mediasoup.createWorker({
@@ -133,7 +117,7 @@ const sender = setInterval(() => {
   seq++;
   voices.forEach((voice, point) => {
     const speaking = point === speaker || (point === previous && now < previousUntil);
-    const rtp = packet(point, seq, voice.level(now, speaking));
+    const rtp = voicePacket(1000 + point, seq, seq * 48 * PACKET_MS, voice.level(now, speaking));
     for (const d of detectors) {
       socket.send(rtp, d.ports[point] as number, '127.0.0.1');
     }

@@ -7,14 +7,14 @@
 import dgram from 'node:dgram';
 
 const PAYLOAD_TYPE = 100;
-const PACKET_MS = 20;
+export const PACKET_MS = 20;
 /** The header extension's id in the producer's RTP parameters below. */
 const AUDIO_LEVEL_EXT_ID = 1;
 /**
  * A quiet room's murmur, in -dBov: the speaker detection learns each microphone's floor
  * and hears only what rises above it (a level that never changes is no voice).
  */
-const QUIET = 70;
+export const QUIET = 70;
 
 /** What a producer fed by a sender with this SSRC is created with (Opus, audio level). */
 export function voiceRtpParameters(ssrc: number) {
@@ -32,6 +32,35 @@ export function voiceRtpParameters(ssrc: number) {
     ],
     encodings: [{ ssrc }],
   };
+}
+
+/**
+ * One packet of a voice at `level` (-dBov; QUIET is a quiet room): an Opus frame the SFU
+ * does not read, and the audio level (RFC 6464) its observers do.
+ */
+export function voicePacket(ssrc: number, seq: number, timestamp: number, level: number): Buffer {
+  const header = Buffer.alloc(12);
+  header[0] = 0x90; // version 2, a header extension
+  header[1] = PAYLOAD_TYPE;
+  header.writeUInt16BE(seq & 0xffff, 2);
+  header.writeUInt32BE(timestamp >>> 0, 4);
+  header.writeUInt32BE(ssrc, 8);
+  // One-byte header extensions (0xBEDE), one word: the level's id, length 1, then the
+  // voice-activity bit and the level.
+  const voiced = level < QUIET ? 0x80 : 0;
+  const extension = Buffer.from([
+    0xbe,
+    0xde,
+    0x00,
+    0x01,
+    (AUDIO_LEVEL_EXT_ID << 4) | 0,
+    voiced | level,
+    0,
+    0,
+  ]);
+  // An Opus frame's bytes are not read by the SFU: a silence frame's TOC byte will do.
+  const opus = Buffer.from([0xf8, 0xff, 0xfe]);
+  return Buffer.concat([header, extension, opus]);
 }
 
 export class VoiceRtpSender {
@@ -78,29 +107,12 @@ export class VoiceRtpSender {
     if (this.#closed) {
       return;
     }
-    const header = Buffer.alloc(12);
-    header[0] = 0x90; // version 2, a header extension
-    header[1] = PAYLOAD_TYPE;
     this.#seq = (this.#seq + 1) & 0xffff;
-    header.writeUInt16BE(this.#seq, 2);
     this.#timestamp = (this.#timestamp + 48 * PACKET_MS) >>> 0;
-    header.writeUInt32BE(this.#timestamp, 4);
-    header.writeUInt32BE(this.#ssrc, 8);
-    // One-byte header extensions (0xBEDE), one word: the level's id, length 1, then the
-    // voice-activity bit and the level.
-    const voiced = this.#level < QUIET ? 0x80 : 0;
-    const extension = Buffer.from([
-      0xbe,
-      0xde,
-      0x00,
-      0x01,
-      (AUDIO_LEVEL_EXT_ID << 4) | 0,
-      voiced | this.#level,
-      0,
-      0,
-    ]);
-    // An Opus frame's bytes are not read by the SFU: a silence frame's TOC byte will do.
-    const opus = Buffer.from([0xf8, 0xff, 0xfe]);
-    this.#socket.send(Buffer.concat([header, extension, opus]), this.#port, '127.0.0.1');
+    this.#socket.send(
+      voicePacket(this.#ssrc, this.#seq, this.#timestamp, this.#level),
+      this.#port,
+      '127.0.0.1',
+    );
   }
 }
