@@ -1,24 +1,30 @@
 /**
  * The session-cost bench's yardstick: one session's media on bare mediasoup, no
- * diemcau (no signaling, governor, stats, recorder process). The same points as
- * diemcau's bench session: each publishes a 3-layer simulcast camera and Opus into
- * PlainTransports (the senders run elsewhere, `launch`), receives every other point on
+ * diemcau (no signaling, governor, stats, recorder process, archive). The same points
+ * as diemcau's bench session: each publishes a 3-layer simulcast camera and Opus into
+ * PlainTransports (the senders run in a load process), receives every other point on
  * a PlainTransport into a sink, asks for the speaker's top layer and everyone else's
- * lowest, and is "recorded": its camera's top layer and its sound consumed into the
- * sink, as diemcau's recorder consumes them.
+ * lowest, and is recorded: its camera's top layer and its sound consumed into an ffmpeg
+ * of its own, as a mediasoup application records (and as diemcau's recorder does: the
+ * same ffmpeg command line, run by the load process). The receiving ends matter to the
+ * worker: a packet sent on loopback wakes the process it is for, in the sender's time,
+ * and a recording ffmpeg sleeps between packets where the sink does not.
  */
+import path from 'node:path';
 import type { types } from 'mediasoup';
+import { freeUdpPorts } from '../common/portFree.js';
+import { sdpTrackOf } from '../recorder/sdp.js';
+import { createRecordingConsumer } from '../src/recording/recordingConsumer.js';
 import { MEDIA_CODECS } from '../src/sfu/codecs.js';
-import { recordingRtpCapabilities } from '../src/recording/recordingConsumer.js';
 import { withoutFeedback } from './publishClip.js';
 import {
-  type CameraSpec,
   cameraRtpParameters,
   micRtpParameters,
   newSsrc,
   type SimulcastClips,
 } from './rtpSenders.js';
 import type { CameraSending } from './simulcastPublisher.js';
+import type { SenderProcess } from './SenderProcess.js';
 
 interface BarePoint {
   id: string;
@@ -36,28 +42,40 @@ export class BareSession {
   readonly #send: types.PlainTransport[] = [];
   readonly #recv: types.PlainTransport[] = [];
   readonly #cameras: CameraSending[] = [];
+  readonly #recorderPids: number[] = [];
+  /** Where the points' recordings go, as in diemcau's archive. */
+  readonly #recordingDir: string;
   #speaker: string | null = null;
 
-  private constructor(router: types.Router, sinkPort: number) {
+  readonly #load: SenderProcess;
+
+  private constructor(router: types.Router, load: SenderProcess, recordingDir: string) {
     this.#router = router;
-    this.#sinkPort = sinkPort;
+    this.#load = load;
+    this.#sinkPort = load.sinkPort;
+    this.#recordingDir = recordingDir;
   }
 
-  static async start(worker: types.Worker, sinkPort: number): Promise<BareSession> {
+  /** Its senders, sink and recording ffmpegs in `load`. */
+  static async start(
+    worker: types.Worker,
+    load: SenderProcess,
+    recordingDir: string,
+  ): Promise<BareSession> {
     const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
-    return new BareSession(router, sinkPort);
+    return new BareSession(router, load, recordingDir);
+  }
+
+  /** The recording ffmpegs' process ids. */
+  get recorderPids(): readonly number[] {
+    return this.#recorderPids;
   }
 
   get consumerCount(): number {
     return this.#points.reduce((sum, p) => sum + p.consumers.length, 0);
   }
 
-  async addPoint(
-    id: string,
-    clips: SimulcastClips,
-    ffmpeg: string,
-    launch: (spec: CameraSpec) => Promise<CameraSending>,
-  ): Promise<void> {
+  async addPoint(id: string, clips: SimulcastClips, ffmpeg: string): Promise<void> {
     const layerSsrcs: [number, number, number] = [newSsrc(), newSsrc(), newSsrc()];
     const audioSsrc = newSsrc();
     const video = await this.#plain({ comedia: true });
@@ -84,11 +102,9 @@ export class BareSession {
       }
     }
     this.#points.push(point);
-    for (const producer of point.producers) {
-      await this.#record(producer);
-    }
+    await this.#record(point, ffmpeg);
     this.#cameras.push(
-      await launch({
+      await this.#load.camera({
         ffmpeg,
         clips,
         layerSsrcs,
@@ -119,6 +135,7 @@ export class BareSession {
     };
   }
 
+  /** Its recordings end with the load process. */
   close(): void {
     for (const camera of this.#cameras) {
       camera.close();
@@ -143,17 +160,24 @@ export class BareSession {
     }
   }
 
-  async #record(producer: types.Producer): Promise<void> {
-    const transport = await this.#router.createPlainTransport({
-      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-      rtcpMux: false,
-      comedia: false,
+  /** The point's camera (top layer) and sound into one ffmpeg, as diemcau records a point. */
+  async #record(point: BarePoint, ffmpeg: string): Promise<void> {
+    const base = await freeUdpPorts(2 * point.producers.length);
+    const consumers = await Promise.all(
+      point.producers.map((producer, i) =>
+        createRecordingConsumer(this.#router, producer.id, base + 2 * i, base + 2 * i + 1),
+      ),
+    );
+    const pid = await this.#load.record({
+      ffmpeg,
+      dir: path.join(this.#recordingDir, point.id),
+      name: point.id,
+      tracks: consumers.map((c, i) => sdpTrackOf(c, base + 2 * i, base + 2 * i + 1)),
     });
-    await transport.connect({ ip: '127.0.0.1', port: this.#sinkPort, rtcpPort: this.#sinkPort });
-    await transport.consume({
-      producerId: producer.id,
-      rtpCapabilities: recordingRtpCapabilities(this.#router.rtpCapabilities),
-    });
+    this.#recorderPids.push(pid);
+    for (const consumer of consumers) {
+      await consumer.resume();
+    }
   }
 
   #plain(options: { comedia: boolean }): Promise<types.PlainTransport> {

@@ -6,7 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { CameraSpec } from './rtpSenders.js';
 import type { CameraSending } from './simulcastPublisher.js';
-import type { SenderReply, SenderRequest } from './senderProcessMain.js';
+import type { RecordSpec, SenderReply, SenderRequest } from './senderProcessMain.js';
 
 type Answer = Extract<SenderReply, { id: number }>;
 type Request = SenderRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
@@ -58,6 +58,12 @@ export class SenderProcess {
       // Its senders stop with the process.
       close: () => undefined,
     };
+  }
+
+  /** A point recorded by an ffmpeg this process runs; resolves with its pid once it listens. */
+  async record(spec: RecordSpec): Promise<number> {
+    const reply = await this.#request({ op: 'record', spec });
+    return reply.pid as number;
   }
 
   close(): void {

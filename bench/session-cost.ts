@@ -6,19 +6,24 @@
  * simulcast camera (pre-encoded VP8 at the SDK's 120/350/900 kbit/s) and Opus, receiving
  * everyone else on a PlainTransport and asking, as the room page does, for the speaker's
  * picture large and everyone else's as a thumbnail; every camera and microphone recorded.
- * The senders (ffmpeg + relays) and the receivers' sink run in a load process of their
- * own (bench/SenderProcess.ts) and send every layer in both phases (they do not follow
- * dynacast), so both forward the same load.
+ * The senders (ffmpeg + relays) and the receivers' sink run in load processes of their
+ * own (bench/SenderProcess.ts) and send every layer (they do not follow dynacast), so
+ * both forward the same load.
  *
- * 1. bare: the same producers and consumers on bare mediasoup (bench/BareSession.ts:
- *    the recording consumers into the sink), nothing else;
- * 2. diemcau: the in-process server as shipped (the room, the governor with 50 Mbit/s
- *    for each session, dynacast, live quality, the recorder process writing the archive).
- * BENCH_SECONDS (default 60) each: this process's CPU + the workers' is the cost; the
- * recorder process and its ffmpegs are shown apart (bare mediasoup writes nothing).
- * 3. capacity: sessions added one by one to diemcau's server (2 workers, one per core),
- *    each measured for BENCH_CAPACITY_SECONDS (default 30), until a worker is 80 % busy
- *    or BENCH_MAX_SESSIONS (default 4) run.
+ * 1. side by side, at once: the same session on bare mediasoup (bench/BareSession.ts:
+ *    the recording consumers into the sink, nothing else; a worker of its own) and on
+ *    diemcau's in-process server as shipped (the room, the governor with 50 Mbit/s for
+ *    each session, dynacast, live quality, the recorder process writing the archive),
+ *    each fed by a load process of its own. Both are measured over the same windows
+ *    (BENCH_SECONDS, default 60, in windows of BENCH_WINDOW_SECONDS, default 15), so
+ *    the machine's drift, which moved bare mediasoup's cost by a fifth between two
+ *    minutes, weighs on both alike. The cost is the workers' CPU, and this process's
+ *    for diemcau (all of it: bare mediasoup's share of it is its two stats reads per
+ *    window); the recorder process and its ffmpegs are shown apart (bare mediasoup
+ *    writes nothing).
+ * 2. capacity: bare mediasoup stopped, sessions added one by one to diemcau's server
+ *    (2 workers, one per core), each measured for BENCH_CAPACITY_SECONDS (default 30),
+ *    until a worker is 80 % busy or BENCH_MAX_SESSIONS (default 4) run.
  * Last line: JSON.
  */
 import { availableParallelism } from 'node:os';
@@ -44,10 +49,12 @@ import { joinSyntheticReceiver, withoutFeedback } from './publishClip.js';
 import { makeSimulcastClips } from './rtpSenders.js';
 import { SenderProcess } from './SenderProcess.js';
 import { SimulcastPublisher } from './simulcastPublisher.js';
+import { startProfile } from './cpuProfile.js';
 
 const POINTS = 11;
 const SPEAKER = 'd1';
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
+const WINDOW_SECONDS = Math.min(SECONDS, Number(process.env['BENCH_WINDOW_SECONDS'] ?? 15));
 const CAPACITY_SECONDS = Number(process.env['BENCH_CAPACITY_SECONDS'] ?? 30);
 const MAX_SESSIONS = Number(process.env['BENCH_MAX_SESSIONS'] ?? 4);
 const WORKERS = 2;
@@ -60,6 +67,26 @@ const clips = makeSimulcastClips(dir);
 const DATA = path.join(dir, 'data');
 const pointIds = Array.from({ length: POINTS }, (_, i) => (i === 0 ? 'central' : `d${i}`));
 
+type Bytes = { received: number; sent: number };
+
+/** What one side (bare mediasoup or diemcau) spends, read at a window's edges. */
+interface Side {
+  workerPids: number[];
+  /** Whether this process's CPU is held against it. */
+  node: boolean;
+  bytes: () => Promise<Bytes>;
+  /** CPU seconds shown apart (diemcau's recorder and its ffmpegs). */
+  extra?: () => number;
+}
+
+interface Reading {
+  at: number;
+  node: number;
+  workers: number[];
+  extra: number;
+  bytes: Bytes;
+}
+
 interface Cost {
   seconds: number;
   nodeCpuPct: number;
@@ -68,73 +95,92 @@ interface Cost {
   costCpuPct: number;
   ingressMbps: number;
   egressMbps: number;
-  senderCpuPct: number;
+  extraCpuPct: number;
+  perWorkerPct: number[];
 }
 
-/** CPU of this process, the workers and the load process over `seconds`. */
-async function measure(
-  seconds: number,
-  workerPids: number[],
-  senderPid: number,
-  bytes: () => Promise<{ received: number; sent: number }>,
-  extra: () => number = () => 0,
-): Promise<Cost & { extraCpuPct: number; perWorkerPct: number[]; machinePct: number }> {
-  const b0 = await bytes();
-  const node0 = process.cpuUsage();
-  const w0 = workerPids.map(cpuSeconds);
-  const s0 = safeCpu(senderPid);
-  const x0 = extra();
-  const m0 = machineBusySeconds();
-  const t0 = Date.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const elapsed = (Date.now() - t0) / 1000;
-  const b1 = await bytes();
-  const node = process.cpuUsage(node0);
+async function read(side: Side): Promise<Reading> {
+  const bytes = await side.bytes();
+  const cpu = process.cpuUsage();
+  return {
+    at: Date.now(),
+    node: side.node ? (cpu.user + cpu.system) / 1e6 : 0,
+    workers: side.workerPids.map(cpuSeconds),
+    extra: side.extra?.() ?? 0,
+    bytes,
+  };
+}
+
+function cost(from: Reading, to: Reading): Cost {
+  const elapsed = (to.at - from.at) / 1000;
   const pct = (cpu: number): number => (cpu / elapsed) * 100;
-  const perWorkerPct = workerPids.map((pid, i) => pct(cpuSeconds(pid) - (w0[i] ?? 0)));
-  const nodeCpuPct = pct((node.user + node.system) / 1e6);
+  const perWorkerPct = to.workers.map((w, i) => pct(w - (from.workers[i] ?? 0)));
+  const nodeCpuPct = pct(to.node - from.node);
   const workersCpuPct = perWorkerPct.reduce((a, b) => a + b, 0);
+  const mbps = (bytes: number): number => round((bytes * 8) / elapsed / 1e6);
   return {
     seconds: round(elapsed),
     nodeCpuPct: round(nodeCpuPct),
     workersCpuPct: round(workersCpuPct),
     costCpuPct: round(nodeCpuPct + workersCpuPct),
-    ingressMbps: round(((b1.received - b0.received) * 8) / elapsed / 1e6),
-    egressMbps: round(((b1.sent - b0.sent) * 8) / elapsed / 1e6),
-    senderCpuPct: round(pct(safeCpu(senderPid) - s0)),
-    extraCpuPct: round(pct(extra() - x0)),
+    ingressMbps: mbps(to.bytes.received - from.bytes.received),
+    egressMbps: mbps(to.bytes.sent - from.bytes.sent),
+    extraCpuPct: round(pct(to.extra - from.extra)),
     perWorkerPct: perWorkerPct.map((p) => round(p)),
-    machinePct: round(pct(machineBusySeconds() - m0) / availableParallelism()),
   };
 }
 
-async function barePhase(): Promise<Cost & { consumers: number }> {
+/** Both sides over the same `seconds`, in windows; each side's cost per window and in all. */
+async function sideBySide(seconds: number, sides: { bare: Side; diemcau: Side }) {
+  const first = { bare: await read(sides.bare), diemcau: await read(sides.diemcau) };
+  let last = first;
+  const windowRatios: number[] = [];
+  for (let left = seconds; left > 0; left -= WINDOW_SECONDS) {
+    await new Promise((r) => setTimeout(r, Math.min(left, WINDOW_SECONDS) * 1000));
+    const next = { bare: await read(sides.bare), diemcau: await read(sides.diemcau) };
+    const ratio =
+      cost(last.diemcau, next.diemcau).costCpuPct / cost(last.bare, next.bare).costCpuPct;
+    windowRatios.push(round(ratio, 2));
+    console.log(`  window ${windowRatios.length}: diemcau / bare mediasoup ${round(ratio, 2)}×`);
+    last = next;
+  }
+  return {
+    bare: cost(first.bare, last.bare),
+    diemcau: cost(first.diemcau, last.diemcau),
+    windowRatios,
+  };
+}
+
+/** Machine-wide and per-worker busy % of diemcau's workers over `seconds`. */
+async function capacityStep(seconds: number, workerPids: number[], senderPids: number[]) {
+  const w0 = workerPids.map(cpuSeconds);
+  const s0 = senderPids.map(safeCpu);
+  const m0 = machineBusySeconds();
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const elapsed = (Date.now() - t0) / 1000;
+  const pct = (cpu: number): number => round((cpu / elapsed) * 100);
+  return {
+    perWorkerPct: workerPids.map((pid, i) => pct(cpuSeconds(pid) - (w0[i] ?? 0))),
+    machinePct: round(pct(machineBusySeconds() - m0) / availableParallelism()),
+    senderCpuPct: pct(senderPids.reduce((sum, pid, i) => sum + safeCpu(pid) - (s0[i] ?? 0), 0)),
+  };
+}
+
+async function startBare(): Promise<{
+  session: BareSession;
+  senders: SenderProcess;
+  worker: mediasoup.types.Worker;
+}> {
   const senders = await SenderProcess.start();
   const workerBin = resolveWorkerBinary(null).path;
-  const workers = await Promise.all(
-    Array.from({ length: WORKERS }, () => mediasoup.createWorker({ workerBin, logLevel: 'warn' })),
-  );
-  const session = await BareSession.start(workers[0] as mediasoup.types.Worker, senders.sinkPort);
-  try {
-    for (const id of pointIds) {
-      await session.addPoint(id, clips, ffmpeg, (spec) => senders.camera(spec));
-    }
-    await session.setSpeaker(SPEAKER);
-    await new Promise((r) => setTimeout(r, 5000));
-    const cost = await measure(
-      SECONDS,
-      workers.map((w) => w.pid),
-      senders.pid,
-      () => session.bytes(),
-    );
-    return { ...cost, consumers: session.consumerCount };
-  } finally {
-    session.close();
-    senders.close();
-    for (const worker of workers) {
-      worker.close();
-    }
+  const worker = await mediasoup.createWorker({ workerBin, logLevel: 'warn' });
+  const session = await BareSession.start(worker, senders, path.join(dir, 'bare'));
+  for (const id of pointIds) {
+    await session.addPoint(id, clips, ffmpeg);
   }
+  await session.setSpeaker(SPEAKER);
+  return { session, senders, worker };
 }
 
 /** One diemcau session of the 11 synthetic points, their senders in `senders`. */
@@ -165,7 +211,7 @@ async function addSession(server: Server, sessionId: string, senders: SenderProc
   return { room, archive };
 }
 
-async function roomBytes(rooms: Room[]): Promise<{ received: number; sent: number }> {
+async function roomBytes(rooms: Room[]): Promise<Bytes> {
   let received = 0;
   let sent = 0;
   for (const room of rooms) {
@@ -190,10 +236,9 @@ async function roomBytes(rooms: Room[]): Promise<{ received: number; sent: numbe
 
 const says = (phase: string, c: Cost): string =>
   `${phase}: workers ${c.workersCpuPct} % + Node ${c.nodeCpuPct} % of a core; in ${c.ingressMbps} Mbit/s, out ${c.egressMbps} Mbit/s`;
-// Bare mediasoup before and after diemcau: the machine's drift through the run cancels.
-const bareBefore = await barePhase();
-console.log(`${says('bare mediasoup', bareBefore)}; ${bareBefore.consumers} consumers`);
 
+const bare = await startBare();
+console.log(`bare mediasoup: ${bare.session.consumerCount} consumers`);
 const senders = await SenderProcess.start();
 const server = await startInProcessServer(DATA, {
   workers: WORKERS,
@@ -204,7 +249,6 @@ const server = await startInProcessServer(DATA, {
   },
 });
 let figures: Record<string, unknown>;
-let diemcauCost: Cost;
 try {
   const workerPids = server.pool.health().workers.map((w) => w.pid as number);
   const recorderPid = server.recorder.health().pid as number;
@@ -226,40 +270,55 @@ try {
       workerPids.reduce((sum, pid) => sum + rssBytes(pid), 0),
     );
   }, 1000);
-  const diemcau = await measure(
-    SECONDS,
-    workerPids,
-    senders.pid,
-    () => roomBytes(rooms),
-    recorderCpu,
-  );
+  const profiler = await startProfile();
+  const both = await sideBySide(SECONDS, {
+    bare: {
+      workerPids: [bare.worker.pid],
+      node: false,
+      bytes: () => bare.session.bytes(),
+      extra: () => bare.session.recorderPids.reduce((sum, pid) => sum + safeCpu(pid), 0),
+    },
+    diemcau: { workerPids, node: true, bytes: () => roomBytes(rooms), extra: recorderCpu },
+  });
+  await profiler?.stop();
   clearInterval(sampler);
+  bare.session.close();
+  bare.senders.close();
+  bare.worker.close();
+  const diemcau = both.diemcau;
   const consumers = [...first.room.peers.values()].reduce((n, p) => n + p.consumers.size, 0);
-  diemcauCost = diemcau;
+  console.log(
+    `${says('bare mediasoup', both.bare)}; ${bare.session.consumerCount} consumers; its recording ffmpegs ${both.bare.extraCpuPct} %`,
+  );
   console.log(
     `${says('diemcau', diemcau)}; ${consumers} consumers; recorder + its ffmpegs ${diemcau.extraCpuPct} %`,
   );
+  const ratio = round(diemcau.costCpuPct / both.bare.costCpuPct, 2);
+  console.log(
+    `diemcau / bare mediasoup (Node + workers): ${ratio}× (windows ${both.windowRatios.join(', ')})`,
+  );
 
   // Capacity: one more session at a time, while every worker stays under the limit.
-  const steps: { sessions: number; perWorkerPct: number[]; machinePct: number }[] = [
-    { sessions: 1, perWorkerPct: diemcau.perWorkerPct, machinePct: diemcau.machinePct },
-  ];
-  while (
-    rooms.length < MAX_SESSIONS &&
-    Math.max(...(steps[steps.length - 1]?.perWorkerPct ?? [0])) < BUSY_LIMIT_PCT
-  ) {
+  const steps: { sessions: number; perWorkerPct: number[]; machinePct: number }[] = [];
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 5000));
+    const m = await capacityStep(CAPACITY_SECONDS, workerPids, [senders.pid]);
+    steps.push({ sessions: rooms.length, perWorkerPct: m.perWorkerPct, machinePct: m.machinePct });
+    console.log(
+      `${rooms.length} sessions: workers ${m.perWorkerPct.join(' / ')} % busy; the machine ${m.machinePct} % (load process ${m.senderCpuPct} % of a core)`,
+    );
+    if (rooms.length >= MAX_SESSIONS || Math.max(...m.perWorkerPct) >= BUSY_LIMIT_PCT) {
+      break;
+    }
     const next = await addSession(server, `bench-cost-${rooms.length + 1}`, senders);
     rooms.push(next.room);
     archives.push(next.archive);
-    await new Promise((r) => setTimeout(r, 5000));
-    const m = await measure(CAPACITY_SECONDS, workerPids, senders.pid, () => roomBytes(rooms));
-    steps.push({ sessions: rooms.length, perWorkerPct: m.perWorkerPct, machinePct: m.machinePct });
-    console.log(
-      `${rooms.length} sessions: workers ${m.perWorkerPct.join(' / ')} % busy; the machine ${m.machinePct} % (load process ${m.senderCpuPct} % of a core); out ${m.egressMbps} Mbit/s`,
-    );
   }
   const under = steps.filter((s) => Math.max(...s.perWorkerPct) < BUSY_LIMIT_PCT);
   figures = {
+    cpuRatioVsBareMediasoup: ratio,
+    windowRatios: both.windowRatios,
+    workersRatioVsBareMediasoup: round(diemcau.workersCpuPct / both.bare.workersCpuPct, 2),
     points: POINTS,
     consumers,
     seconds: diemcau.seconds,
@@ -276,28 +335,16 @@ try {
     // Whether the count stopped at a worker's limit or at BENCH_MAX_SESSIONS.
     capacityReachedLimit: under.length < steps.length,
     capacity: steps,
+    bare: {
+      workersCpuPct: both.bare.workersCpuPct,
+      recorderCpuPct: both.bare.extraCpuPct,
+      ingressMbps: both.bare.ingressMbps,
+      egressMbps: both.bare.egressMbps,
+    },
   };
 } finally {
   senders.close();
   await server.close();
 }
-const bareAfter = await barePhase();
-console.log(says('bare mediasoup again', bareAfter));
-const bareCpuPct = (bareBefore.costCpuPct + bareAfter.costCpuPct) / 2;
-const ratio = round(diemcauCost.costCpuPct / bareCpuPct, 2);
-console.log(`diemcau / bare mediasoup (Node + workers): ${ratio}×`);
-const bareFigures = (c: Cost) => ({
-  nodeCpuPct: c.nodeCpuPct,
-  workersCpuPct: c.workersCpuPct,
-  ingressMbps: c.ingressMbps,
-  egressMbps: c.egressMbps,
-});
 // Last, after the server's closing words.
-console.log(
-  JSON.stringify({
-    bench: 'session-cost',
-    cpuRatioVsBareMediasoup: ratio,
-    ...figures,
-    bare: { before: bareFigures(bareBefore), after: bareFigures(bareAfter) },
-  }),
-);
+console.log(JSON.stringify({ bench: 'session-cost', ...figures }));
