@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { makeTestClip } from '../test/helpers/media.js';
 import { startsVp8Keyframe } from '../test/helpers/vp8Rtp.js';
+import { audioLevelExtension } from '../test/helpers/voiceRtpSender.js';
 
 export interface SimulcastClips {
   /** Small, medium, large: the camera's layers (the small one carries the sound too). */
@@ -105,7 +106,7 @@ function withAudioLevel(packet: Buffer): Buffer {
     return packet;
   }
   const level = Math.round(35 + 20 * Math.sin((2 * Math.PI * 3 * Date.now()) / 1000));
-  const extension = Buffer.from([0xbe, 0xde, 0x00, 0x01, AUDIO_LEVEL.id << 4, 0x80 | level, 0, 0]);
+  const extension = audioLevelExtension(AUDIO_LEVEL.id, level, true);
   const out = Buffer.concat([packet.subarray(0, fixed), extension, packet.subarray(fixed)]);
   out[0] = (out[0] ?? 0) | 0x10;
   return out;

@@ -35,6 +35,14 @@ export function voiceRtpParameters(ssrc: number) {
 }
 
 /**
+ * The audio level header extension (RFC 6464) as one-byte extensions (0xBEDE) of one
+ * word: the level's id, length 1, then the voice-activity bit and the level (-dBov).
+ */
+export function audioLevelExtension(id: number, level: number, voiced: boolean): Buffer {
+  return Buffer.from([0xbe, 0xde, 0x00, 0x01, id << 4, (voiced ? 0x80 : 0) | level, 0, 0]);
+}
+
+/**
  * One packet of a voice at `level` (-dBov; QUIET is a quiet room): an Opus frame the SFU
  * does not read, and the audio level (RFC 6464) its observers do.
  */
@@ -45,19 +53,7 @@ export function voicePacket(ssrc: number, seq: number, timestamp: number, level:
   header.writeUInt16BE(seq & 0xffff, 2);
   header.writeUInt32BE(timestamp >>> 0, 4);
   header.writeUInt32BE(ssrc, 8);
-  // One-byte header extensions (0xBEDE), one word: the level's id, length 1, then the
-  // voice-activity bit and the level.
-  const voiced = level < QUIET ? 0x80 : 0;
-  const extension = Buffer.from([
-    0xbe,
-    0xde,
-    0x00,
-    0x01,
-    (AUDIO_LEVEL_EXT_ID << 4) | 0,
-    voiced | level,
-    0,
-    0,
-  ]);
+  const extension = audioLevelExtension(AUDIO_LEVEL_EXT_ID, level, level < QUIET);
   // An Opus frame's bytes are not read by the SFU: a silence frame's TOC byte will do.
   const opus = Buffer.from([0xf8, 0xff, 0xfe]);
   return Buffer.concat([header, extension, opus]);
