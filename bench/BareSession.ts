@@ -45,9 +45,9 @@ export class BareSession {
   readonly #recorderPids: number[] = [];
   /** Where the points' recordings go, as in diemcau's archive. */
   readonly #recordingDir: string;
-  #speaker: string | null = null;
-
+  /** Runs its senders, its sink and its recording ffmpegs. */
   readonly #load: SenderProcess;
+  #speaker: string | null = null;
 
   private constructor(router: types.Router, load: SenderProcess, recordingDir: string) {
     this.#router = router;
