@@ -35,16 +35,16 @@ export class LinkMeter {
       peers.flatMap((peer) =>
         [...peer.transports.values()].map(async (transport) => {
           const receiving = (transport.appData as { direction?: string }).direction === 'recv';
-          const [s] = (await transport.getStats().catch(() => [])) as {
-            bytesSent: number;
-            bytesReceived: number;
-          }[];
+          const stats = (await transport.getStats().catch(() => null)) as
+            { bytesSent: number; bytesReceived: number }[] | null;
+          const s = stats?.[0];
           const at = performance.now();
           return {
             pointId: peer.pointId,
             transport,
             receiving,
-            reading: { bytes: receiving ? (s?.bytesSent ?? 0) : (s?.bytesReceived ?? 0), at },
+            // A failed read (the transport closing) is no reading: the last one stands.
+            reading: s ? { bytes: receiving ? s.bytesSent : s.bytesReceived, at } : null,
           };
         }),
       ),
@@ -52,7 +52,7 @@ export class LinkMeter {
     const sentKbps = new Map<string, number>(peers.map((p) => [p.pointId, 0]));
     let receivedKbps = 0;
     for (const { pointId, transport, receiving, reading } of readings) {
-      const kbps = this.#rate(transport, reading);
+      const kbps = reading ? this.#rate(transport, reading) : null;
       if (kbps === null) {
         continue;
       }

@@ -66,10 +66,17 @@ export class SenderProcess {
     return reply.pid as number;
   }
 
-  close(): void {
-    if (this.#child.connected) {
-      this.#child.disconnect();
+  /** Ends the process (its senders, its sink, its recordings finished); resolves once it has exited. */
+  async close(): Promise<void> {
+    const child = this.#child;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return;
     }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.connected) {
+      child.disconnect();
+    }
+    await exited;
   }
 
   #request(request: Request): Promise<Answer> {

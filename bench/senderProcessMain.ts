@@ -5,7 +5,7 @@
  * Node's IPC channel.
  */
 import dgram from 'node:dgram';
-import pino from 'pino';
+import { createLogger } from '../common/logger.js';
 import { PointRecorder, type PointRecorderOptions } from '../recorder/PointRecorder.js';
 import { CameraSender, type CameraSpec } from './rtpSenders.js';
 
@@ -24,6 +24,9 @@ const send = (reply: SenderReply): void => {
 };
 const cameras: CameraSender[] = [];
 const recorders: PointRecorder[] = [];
+const recorderLog = createLogger('error');
+/** As config/default.json records a point: segments of 30 s. */
+const SEGMENT_SECONDS = 30;
 const sink = dgram.createSocket('udp4');
 await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
 sink.on('message', () => undefined);
@@ -37,8 +40,8 @@ process.on('message', (message: SenderRequest) => {
       } else if (message.op === 'record') {
         const recorder = new PointRecorder({
           ...message.spec,
-          segmentSeconds: 30,
-          logger: pino({ level: 'error' }),
+          segmentSeconds: SEGMENT_SECONDS,
+          logger: recorderLog,
         });
         await recorder.start();
         recorders.push(recorder);

@@ -11,16 +11,19 @@
  * both forward the same load.
  *
  * 1. side by side, at once: the same session on bare mediasoup (bench/BareSession.ts:
- *    the recording consumers into the sink, nothing else; a worker of its own) and on
- *    diemcau's in-process server as shipped (the room, the governor with 50 Mbit/s for
- *    each session, dynacast, live quality, the recorder process writing the archive),
- *    each fed by a load process of its own. Both are measured over the same windows
- *    (BENCH_SECONDS, default 60, in windows of BENCH_WINDOW_SECONDS, default 15), so
- *    the machine's drift, which moved bare mediasoup's cost by a fifth between two
- *    minutes, weighs on both alike. The cost is the workers' CPU, and this process's
- *    for diemcau (all of it: bare mediasoup's share of it is its two stats reads per
- *    window); the recorder process and its ffmpegs are shown apart (bare mediasoup
- *    writes nothing).
+ *    a worker of its own, each point recorded into an ffmpeg that its load process
+ *    runs, nothing else) and on diemcau's in-process server as shipped (the room, the
+ *    governor with 50 Mbit/s for each session, dynacast, live quality, the recorder
+ *    process writing the archive), each fed by a load process of its own. Both are
+ *    measured over the same windows (BENCH_SECONDS, default 60, in windows of
+ *    BENCH_WINDOW_SECONDS, default 15), so the machine's drift, which moved bare
+ *    mediasoup's cost by a fifth between two minutes, weighs on both alike. The cost is
+ *    the workers' CPU, and this process's for diemcau: all of it, though bare
+ *    mediasoup's own Node work (its stats reads at the windows' edges, its workers'
+ *    notifications) and this bench's run in it too. The recording ffmpegs are shown
+ *    apart on both sides, and diemcau's recorder process apart from its ffmpegs (bare
+ *    mediasoup's ffmpegs are watched from its load process, not measured), with the
+ *    ratio it would make if held against diemcau.
  * 2. capacity: bare mediasoup stopped, sessions added one by one to diemcau's server
  *    (2 workers, one per core), each measured for BENCH_CAPACITY_SECONDS (default 30),
  *    until a worker is 80 % busy or BENCH_MAX_SESSIONS (default 4) run.
@@ -75,18 +78,22 @@ interface Side {
   /** Whether this process's CPU is held against it. */
   node: boolean;
   bytes: () => Promise<Bytes>;
-  /** CPU seconds shown apart (diemcau's recorder and its ffmpegs). */
-  extra?: () => number;
+  /** CPU seconds of its recording ffmpegs, shown apart. */
+  ffmpegs: () => number;
+  /** CPU seconds of its recorder process, shown apart (diemcau's). */
+  recorder?: () => number;
 }
 
 interface Reading {
   at: number;
   node: number;
   workers: number[];
-  extra: number;
+  ffmpegs: number;
+  recorder: number;
   bytes: Bytes;
 }
 
+/** CPU as % of one core, traffic in Mbit/s, unrounded (ratios are taken of these). */
 interface Cost {
   seconds: number;
   nodeCpuPct: number;
@@ -95,7 +102,8 @@ interface Cost {
   costCpuPct: number;
   ingressMbps: number;
   egressMbps: number;
-  extraCpuPct: number;
+  ffmpegsCpuPct: number;
+  recorderCpuPct: number;
   perWorkerPct: number[];
 }
 
@@ -106,7 +114,8 @@ async function read(side: Side): Promise<Reading> {
     at: Date.now(),
     node: side.node ? (cpu.user + cpu.system) / 1e6 : 0,
     workers: side.workerPids.map(cpuSeconds),
-    extra: side.extra?.() ?? 0,
+    ffmpegs: side.ffmpegs(),
+    recorder: side.recorder?.() ?? 0,
     bytes,
   };
 }
@@ -117,16 +126,17 @@ function cost(from: Reading, to: Reading): Cost {
   const perWorkerPct = to.workers.map((w, i) => pct(w - (from.workers[i] ?? 0)));
   const nodeCpuPct = pct(to.node - from.node);
   const workersCpuPct = perWorkerPct.reduce((a, b) => a + b, 0);
-  const mbps = (bytes: number): number => round((bytes * 8) / elapsed / 1e6);
+  const mbps = (bytes: number): number => (bytes * 8) / elapsed / 1e6;
   return {
-    seconds: round(elapsed),
-    nodeCpuPct: round(nodeCpuPct),
-    workersCpuPct: round(workersCpuPct),
-    costCpuPct: round(nodeCpuPct + workersCpuPct),
+    seconds: elapsed,
+    nodeCpuPct,
+    workersCpuPct,
+    costCpuPct: nodeCpuPct + workersCpuPct,
     ingressMbps: mbps(to.bytes.received - from.bytes.received),
     egressMbps: mbps(to.bytes.sent - from.bytes.sent),
-    extraCpuPct: round(pct(to.extra - from.extra)),
-    perWorkerPct: perWorkerPct.map((p) => round(p)),
+    ffmpegsCpuPct: pct(to.ffmpegs - from.ffmpegs),
+    recorderCpuPct: pct(to.recorder - from.recorder),
+    perWorkerPct,
   };
 }
 
@@ -167,20 +177,36 @@ async function capacityStep(seconds: number, workerPids: number[], senderPids: n
   };
 }
 
+/** Bare mediasoup's session, its worker and its load process; `close` ends them all, once. */
 async function startBare(): Promise<{
   session: BareSession;
-  senders: SenderProcess;
   worker: mediasoup.types.Worker;
+  close: () => Promise<void>;
 }> {
   const senders = await SenderProcess.start();
   const workerBin = resolveWorkerBinary(null).path;
-  const worker = await mediasoup.createWorker({ workerBin, logLevel: 'warn' });
-  const session = await BareSession.start(worker, senders, path.join(dir, 'bare'));
-  for (const id of pointIds) {
-    await session.addPoint(id, clips, ffmpeg);
+  let worker: mediasoup.types.Worker | undefined;
+  let session: BareSession | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      session?.close();
+      // Its ffmpegs finish their files as the load process ends.
+      await senders.close();
+      worker?.close();
+    })());
+  try {
+    worker = await mediasoup.createWorker({ workerBin, logLevel: 'warn' });
+    session = await BareSession.start(worker, senders, path.join(dir, 'bare'));
+    for (const id of pointIds) {
+      await session.addPoint(id, clips, ffmpeg);
+    }
+    await session.setSpeaker(SPEAKER);
+    return { session, worker, close };
+  } catch (err) {
+    await close();
+    throw err;
   }
-  await session.setSpeaker(SPEAKER);
-  return { session, senders, worker };
 }
 
 /** One diemcau session of the 11 synthetic points, their senders in `senders`. */
@@ -211,23 +237,25 @@ async function addSession(server: Server, sessionId: string, senders: SenderProc
   return { room, archive };
 }
 
+/** What the rooms' points sent in and were sent, read at once (as the bare session reads its own). */
 async function roomBytes(rooms: Room[]): Promise<Bytes> {
+  const transports = rooms.flatMap((room) =>
+    [...room.peers.values()].flatMap((peer) => [...peer.transports.values()]),
+  );
+  const stats = await Promise.all(
+    transports.map(async (transport) => ({
+      recv: (transport.appData as { direction?: string }).direction === 'recv',
+      stats: await transport.getStats(),
+    })),
+  );
   let received = 0;
   let sent = 0;
-  for (const room of rooms) {
-    for (const peer of room.peers.values()) {
-      for (const transport of peer.transports.values()) {
-        const direction = (transport.appData as { direction?: string }).direction;
-        for (const s of (await transport.getStats()) as {
-          bytesSent: number;
-          bytesReceived: number;
-        }[]) {
-          if (direction === 'recv') {
-            sent += s.bytesSent;
-          } else {
-            received += s.bytesReceived;
-          }
-        }
+  for (const { recv, stats: list } of stats) {
+    for (const s of list) {
+      if (recv) {
+        sent += s.bytesSent;
+      } else {
+        received += s.bytesReceived;
       }
     }
   }
@@ -235,31 +263,33 @@ async function roomBytes(rooms: Room[]): Promise<Bytes> {
 }
 
 const says = (phase: string, c: Cost): string =>
-  `${phase}: workers ${c.workersCpuPct} % + Node ${c.nodeCpuPct} % of a core; in ${c.ingressMbps} Mbit/s, out ${c.egressMbps} Mbit/s`;
+  `${phase}: workers ${round(c.workersCpuPct)} % + Node ${round(c.nodeCpuPct)} % of a core; in ${round(c.ingressMbps)} Mbit/s, out ${round(c.egressMbps)} Mbit/s; recording ffmpegs ${round(c.ffmpegsCpuPct)} %`;
 
 const bare = await startBare();
-console.log(`bare mediasoup: ${bare.session.consumerCount} consumers`);
-const senders = await SenderProcess.start();
-const server = await startInProcessServer(DATA, {
-  workers: WORKERS,
-  env: {
-    // A province's 50 Mbit/s for each session: capacity is the workers', not the link's.
-    DIEMCAU_BANDWIDTH_LINK_MBPS: String(50 * MAX_SESSIONS),
-    DIEMCAU_BANDWIDTH_CENTRAL_ON_LAN: 'false',
-  },
-});
 let figures: Record<string, unknown>;
+let senders: SenderProcess | undefined;
+let server: Server | undefined;
 try {
+  console.log(`bare mediasoup: ${bare.session.consumerCount} consumers`);
+  senders = await SenderProcess.start();
+  server = await startInProcessServer(DATA, {
+    workers: WORKERS,
+    env: {
+      // A province's 50 Mbit/s for each session: capacity is the workers', not the link's.
+      DIEMCAU_BANDWIDTH_LINK_MBPS: String(50 * MAX_SESSIONS),
+      DIEMCAU_BANDWIDTH_CENTRAL_ON_LAN: 'false',
+    },
+  });
   const workerPids = server.pool.health().workers.map((w) => w.pid as number);
   const recorderPid = server.recorder.health().pid as number;
   const rooms: Room[] = [];
   const archives: string[] = [];
-  const recorderCpu = (): number =>
-    safeCpu(recorderPid) +
-    archives.flatMap(recordingFfmpegs).reduce((sum, pid) => sum + safeCpu(pid), 0);
   const first = await addSession(server, 'bench-cost-1', senders);
   rooms.push(first.room);
   archives.push(first.archive);
+  // Looked up once: a scan of /proc at each reading would be this bench's CPU, held
+  // against diemcau.
+  const diemcauFfmpegs = archives.flatMap(recordingFfmpegs);
   await new Promise((r) => setTimeout(r, 5000));
   let peakNodeRss = 0;
   let peakWorkerRss = 0;
@@ -270,33 +300,58 @@ try {
       workerPids.reduce((sum, pid) => sum + rssBytes(pid), 0),
     );
   }, 1000);
+  const cpuOf = (pids: readonly number[]) => () => pids.reduce((sum, pid) => sum + safeCpu(pid), 0);
   const profiler = await startProfile();
-  const both = await sideBySide(SECONDS, {
-    bare: {
-      workerPids: [bare.worker.pid],
-      node: false,
-      bytes: () => bare.session.bytes(),
-      extra: () => bare.session.recorderPids.reduce((sum, pid) => sum + safeCpu(pid), 0),
-    },
-    diemcau: { workerPids, node: true, bytes: () => roomBytes(rooms), extra: recorderCpu },
-  });
-  await profiler?.stop();
-  clearInterval(sampler);
-  bare.session.close();
-  bare.senders.close();
-  bare.worker.close();
+  let both: Awaited<ReturnType<typeof sideBySide>>;
+  try {
+    both = await sideBySide(SECONDS, {
+      bare: {
+        workerPids: [bare.worker.pid],
+        node: false,
+        bytes: () => bare.session.bytes(),
+        ffmpegs: cpuOf(bare.session.recorderPids),
+      },
+      diemcau: {
+        workerPids,
+        node: true,
+        bytes: () => roomBytes(rooms),
+        ffmpegs: cpuOf(diemcauFfmpegs),
+        recorder: () => safeCpu(recorderPid),
+      },
+    });
+  } finally {
+    await profiler?.stop();
+    clearInterval(sampler);
+    // Gone before capacity is measured: its ffmpegs finish their files as it ends.
+    await bare.close();
+  }
   const diemcau = both.diemcau;
   const consumers = [...first.room.peers.values()].reduce((n, p) => n + p.consumers.size, 0);
+  console.log(`${says('bare mediasoup', both.bare)}; ${bare.session.consumerCount} consumers`);
   console.log(
-    `${says('bare mediasoup', both.bare)}; ${bare.session.consumerCount} consumers; its recording ffmpegs ${both.bare.extraCpuPct} %`,
-  );
-  console.log(
-    `${says('diemcau', diemcau)}; ${consumers} consumers; recorder + its ffmpegs ${diemcau.extraCpuPct} %`,
+    `${says('diemcau', diemcau)}; ${consumers} consumers; its recorder process ${round(diemcau.recorderCpuPct)} %`,
   );
   const ratio = round(diemcau.costCpuPct / both.bare.costCpuPct, 2);
-  console.log(
-    `diemcau / bare mediasoup (Node + workers): ${ratio}× (windows ${both.windowRatios.join(', ')})`,
+  // Bare mediasoup's ffmpegs are watched from its load process, which is not measured:
+  // held against diemcau alone, its recorder process makes this an upper bound.
+  const withRecorder = round(
+    (diemcau.costCpuPct + diemcau.recorderCpuPct) / both.bare.costCpuPct,
+    2,
   );
+  const egressRatio = diemcau.egressMbps / both.bare.egressMbps;
+  console.log(
+    `diemcau / bare mediasoup (Node + workers): ${ratio}× (windows ${both.windowRatios.join(', ')}); with its recorder process ${withRecorder}×; egress ${round(egressRatio, 3)}×`,
+  );
+  if (Math.abs(egressRatio - 1) > 0.02) {
+    console.log(
+      `warning: the two sent different loads (egress ${round(egressRatio, 3)}×): the ratio does not weigh the same work`,
+    );
+  }
+  if (profiler) {
+    console.log(
+      "warning: profiled: the profiler ran in diemcau's process, its ratio is not comparable",
+    );
+  }
 
   // Capacity: one more session at a time, while every worker stays under the limit.
   const steps: { sessions: number; perWorkerPct: number[]; machinePct: number }[] = [];
@@ -319,14 +374,18 @@ try {
     cpuRatioVsBareMediasoup: ratio,
     windowRatios: both.windowRatios,
     workersRatioVsBareMediasoup: round(diemcau.workersCpuPct / both.bare.workersCpuPct, 2),
+    cpuRatioWithRecorderProcess: withRecorder,
+    egressRatioVsBareMediasoup: round(egressRatio, 3),
+    ...(profiler ? { profiled: true } : {}),
     points: POINTS,
     consumers,
-    seconds: diemcau.seconds,
-    nodeCpuPct: diemcau.nodeCpuPct,
-    workersCpuPct: diemcau.workersCpuPct,
-    recorderCpuPct: diemcau.extraCpuPct,
-    ingressMbps: diemcau.ingressMbps,
-    egressMbps: diemcau.egressMbps,
+    seconds: round(diemcau.seconds),
+    nodeCpuPct: round(diemcau.nodeCpuPct),
+    workersCpuPct: round(diemcau.workersCpuPct),
+    recorderProcessCpuPct: round(diemcau.recorderCpuPct),
+    recordingFfmpegsCpuPct: round(diemcau.ffmpegsCpuPct),
+    ingressMbps: round(diemcau.ingressMbps),
+    egressMbps: round(diemcau.egressMbps),
     egressPerIngress: round(diemcau.egressMbps / diemcau.ingressMbps, 2),
     workersCpuPctPer100Consumers: round((diemcau.workersCpuPct / consumers) * 100, 2),
     nodeRssMiB: round(peakNodeRss / 2 ** 20),
@@ -336,15 +395,16 @@ try {
     capacityReachedLimit: under.length < steps.length,
     capacity: steps,
     bare: {
-      workersCpuPct: both.bare.workersCpuPct,
-      recorderCpuPct: both.bare.extraCpuPct,
-      ingressMbps: both.bare.ingressMbps,
-      egressMbps: both.bare.egressMbps,
+      workersCpuPct: round(both.bare.workersCpuPct),
+      recordingFfmpegsCpuPct: round(both.bare.ffmpegsCpuPct),
+      ingressMbps: round(both.bare.ingressMbps),
+      egressMbps: round(both.bare.egressMbps),
     },
   };
 } finally {
-  senders.close();
-  await server.close();
+  await bare.close();
+  await senders?.close();
+  await server?.close();
 }
 // Last, after the server's closing words.
 console.log(JSON.stringify({ bench: 'session-cost', ...figures }));

@@ -39,7 +39,7 @@ export function voiceRtpParameters(ssrc: number) {
  * word: the level's id, length 1, then the voice-activity bit and the level (-dBov).
  */
 export function audioLevelExtension(id: number, level: number, voiced: boolean): Buffer {
-  return Buffer.from([0xbe, 0xde, 0x00, 0x01, id << 4, (voiced ? 0x80 : 0) | level, 0, 0]);
+  return Buffer.from([0xbe, 0xde, 0x00, 0x01, id << 4, (voiced ? 0x80 : 0) | (level & 0x7f), 0, 0]);
 }
 
 /**
