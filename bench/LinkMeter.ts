@@ -12,6 +12,7 @@
  */
 import type { types } from 'mediasoup';
 import type { Room } from '../src/sfu/Room.js';
+import { isRecvTransport } from '../src/sfu/mediaLookups.js';
 
 export interface LinkWindow {
   /** kbit/s sent to each point over the window, by point id. */
@@ -34,7 +35,7 @@ export class LinkMeter {
     const readings = await Promise.all(
       peers.flatMap((peer) =>
         [...peer.transports.values()].map(async (transport) => {
-          const receiving = (transport.appData as { direction?: string }).direction === 'recv';
+          const receiving = isRecvTransport(transport);
           const stats = (await transport.getStats().catch(() => null)) as
             { bytesSent: number; bytesReceived: number }[] | null;
           const s = stats?.[0];

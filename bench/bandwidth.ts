@@ -35,6 +35,7 @@ import type { Browser, Page } from 'playwright-core';
 import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
 import type { Peer } from '../src/sfu/Peer.js';
 import type { Room } from '../src/sfu/Room.js';
+import { isRecvTransport } from '../src/sfu/mediaLookups.js';
 import type { Server } from '../src/Server.js';
 import {
   TRACK_PEER_CONNECTIONS_SCRIPT,
@@ -384,7 +385,7 @@ async function phase(
     let bwe = '';
     if (process.env['BENCH_DEBUG']) {
       for (const transport of room.peers.get('central')?.transports.values() ?? []) {
-        if ((transport.appData as { direction?: string }).direction === 'recv') {
+        if (isRecvTransport(transport)) {
           await transport.enableTraceEvent(['bwe']);
           (transport as types.WebRtcTransport).on('trace', (trace) => {
             const info = trace.info as { availableBitrate?: number; desiredBitrate?: number };
@@ -578,7 +579,7 @@ async function phase(
             let rtx = 0;
             let probing = 0;
             for (const tr of room.peers.get(pointId)?.transports.values() ?? []) {
-              if ((tr.appData as { direction?: string }).direction === 'recv') {
+              if (isRecvTransport(tr)) {
                 const [st] = (await tr.getStats()) as {
                   rtxSendBitrate?: number;
                   probationSendBitrate?: number;

@@ -34,6 +34,7 @@ import path from 'node:path';
 import * as mediasoup from 'mediasoup';
 import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
 import type { Room } from '../src/sfu/Room.js';
+import { isRecvTransport } from '../src/sfu/mediaLookups.js';
 import type { Server } from '../src/Server.js';
 import { tempDir } from '../test/helpers/cli.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
@@ -244,7 +245,7 @@ async function roomBytes(rooms: Room[]): Promise<Bytes> {
   );
   const stats = await Promise.all(
     transports.map(async (transport) => ({
-      recv: (transport.appData as { direction?: string }).direction === 'recv',
+      recv: isRecvTransport(transport),
       stats: await transport.getStats(),
     })),
   );

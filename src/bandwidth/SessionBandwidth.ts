@@ -12,7 +12,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
 import type { Room } from '../sfu/Room.js';
 import type { Peer } from '../sfu/Peer.js';
-import { encodingsOf } from '../sfu/mediaLookups.js';
+import { encodingsOf, isRecvTransport } from '../sfu/mediaLookups.js';
 import {
   type Allocation,
   type Feed,
@@ -183,10 +183,6 @@ export class SessionBandwidth {
     const producers = peers.flatMap((peer) =>
       [...peer.producers.values()].map((producer) => ({ peer, producer })),
     );
-    const recvTransports = (peer: Peer): types.Transport[] =>
-      [...peer.transports.values()].filter(
-        (t) => (t.appData as { direction?: string }).direction === 'recv',
-      );
     const [readings, transportStats] = await Promise.all([
       Promise.all(
         producers.map(async ({ producer }) =>
@@ -206,10 +202,12 @@ export class SessionBandwidth {
         peers.map((peer) =>
           crossesLink(peer, limits.centralOnLan)
             ? Promise.all(
-                recvTransports(peer).map(
-                  async (t) =>
-                    ((await t.getStats().catch(() => [])) as types.WebRtcTransportStat[])[0],
-                ),
+                [...peer.transports.values()]
+                  .filter(isRecvTransport)
+                  .map(
+                    async (t) =>
+                      ((await t.getStats().catch(() => [])) as types.WebRtcTransportStat[])[0],
+                  ),
               )
             : Promise.resolve([]),
         ),
@@ -671,7 +669,7 @@ export class SessionBandwidth {
         const webRtc = transport as types.WebRtcTransport;
         const before = this.#transportCaps.get(transport.id);
         if (
-          (transport.appData as { direction?: string }).direction !== 'recv' ||
+          !isRecvTransport(transport) ||
           typeof webRtc.setMaxOutgoingBitrate !== 'function' ||
           (before !== undefined && Math.abs(bps - before) <= before * CAP_CHANGE)
         ) {

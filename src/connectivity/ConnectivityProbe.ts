@@ -19,6 +19,7 @@ import { errors } from '../../common/errors.js';
 import { Room } from '../sfu/Room.js';
 import { Session } from '../sessions/Session.js';
 import type { Peer } from '../sfu/Peer.js';
+import { isRecvTransport } from '../sfu/mediaLookups.js';
 import type { WorkerPool } from '../../workers/WorkerPool.js';
 import { gradeTest } from './grade.js';
 import type { Config } from '../config/schema.js';
@@ -169,8 +170,7 @@ async function serverFigures(peer: Peer): Promise<ServerFigures> {
     }
     recv += stats.recvBitrate;
     send += stats.sendBitrate;
-    const direction = (transport.appData as { direction?: string }).direction;
-    if (direction === 'recv' && stats.availableOutgoingBitrate !== undefined) {
+    if (isRecvTransport(transport) && stats.availableOutgoingBitrate !== undefined) {
       available = kbps(stats.availableOutgoingBitrate);
     }
     // TCP on either transport is what the point lives with.

@@ -49,6 +49,11 @@ export function pointOf(media: types.Producer | types.Consumer): string {
   return (media.appData as { pointId: string }).pointId;
 }
 
+/** Whether a transport is its point's receiving one: what the server sends the point. */
+export function isRecvTransport(transport: types.Transport): boolean {
+  return (transport.appData as { direction?: string }).direction === 'recv';
+}
+
 const encodingsOfProducer = new WeakMap<types.Producer, readonly types.RtpEncodingParameters[]>();
 
 /**
