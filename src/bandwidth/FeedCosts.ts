@@ -1,9 +1,10 @@
 import type { types } from 'mediasoup';
 import { encodingsOf, spatialLayerOf } from '../sfu/mediaLookups.js';
 import { producerStats } from '../sfu/producerStats.js';
+import { RECORDED_READING_MAX_AGE_MS } from '../recording/RecordedLayerFallback.js';
 
-/** A reading this recent will do (a recorded camera's is at most a quarter second old). */
-const READING_MAX_AGE_MS = 500;
+/** A reading this recent will do: a recorded camera's, read for the recording, always is. */
+const READING_MAX_AGE_MS = RECORDED_READING_MAX_AGE_MS;
 
 /**
  * What each layer of a video producer costs to forward, kbit/s by [spatial][temporal],

@@ -10,6 +10,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
 import { encodingsOf, spatialLayerOf } from '../sfu/mediaLookups.js';
 import { producerStats } from '../sfu/producerStats.js';
+import { RECORDED_READING_MAX_AGE_MS } from './RecordedLayerFallback.js';
 
 /** No video bytes for this long is a stall. */
 const STALL_MS = 1000;
@@ -17,9 +18,9 @@ const STALL_KEYFRAME_GAP_MS = 2000;
 const WATCH_MS = 500;
 /**
  * A simulcast camera's reading this old will do: the recorded-layer fallback reads
- * each recorded camera four times a second, so the watch costs no request of its own.
+ * each recorded camera three times a second, so the watch costs no request of its own.
  */
-const READING_MAX_AGE_MS = 300;
+const READING_MAX_AGE_MS = RECORDED_READING_MAX_AGE_MS;
 
 interface Flow {
   /** Changes whenever video reaches the recording (see `#flowMark`). */

@@ -21,13 +21,27 @@ export interface RecordedVideo {
 }
 
 /**
- * How often the producers' layers are read (ms). The reading after a layer stops still
- * sees its last bytes, so the stop is seen up to a reading plus SILENT_MS late: read
- * every half second, a recording's hole reached a second (0.98 s in the test).
+ * How often the producers' layers are read (ms). A layer that brought nothing since the
+ * reading before is silent; the reading just after a stop still sees its last bytes, so
+ * the stop is seen one to two readings late. Timed instead from the last reading that saw
+ * it grow (read every quarter second, left after half a second), it was seen as late, for
+ * a third more requests: each is a round trip through the worker, for every recorded
+ * camera. Read every half second, the recording's hole reached a second (0.98 s in the
+ * test).
  */
-const WATCH_MS = 250;
-/** A layer that sent nothing for this long, while one below did, is left (ms). */
-export const SILENT_MS = 500;
+const WATCH_MS = 333;
+/**
+ * A layer that sent nothing for this long, while one below did, is left (ms): a reading
+ * interval, less what a timer's lateness takes off it. A camera's layer brings packets
+ * every few tens of milliseconds, so no layer that flows is this quiet.
+ */
+export const SILENT_MS = 250;
+/**
+ * How old a recorded camera's stats reading can be, at most: others who read the same
+ * producers (the keyframe watch, the governor's layer costs) take one this old, and ask
+ * the worker no more than this does.
+ */
+export const RECORDED_READING_MAX_AGE_MS = WATCH_MS + 100;
 
 interface LayerFlow {
   bytes: number[];
