@@ -10,20 +10,20 @@
  * own (bench/SenderProcess.ts) and send every layer (they do not follow dynacast), so
  * both forward the same load.
  *
- * 1. side by side, at once: the same session on bare mediasoup (bench/BareSession.ts:
- *    a worker of its own, each point recorded into an ffmpeg that its load process
- *    runs, nothing else) and on diemcau's in-process server as shipped (the room, the
- *    governor with 50 Mbit/s for each session, dynacast, live quality, the recorder
- *    process writing the archive), each fed by a load process of its own. Both are
- *    measured over the same windows (BENCH_SECONDS, default 60, in windows of
- *    BENCH_WINDOW_SECONDS, default 15), so the machine's drift, which moved bare
- *    mediasoup's cost by a fifth between two minutes, weighs on both alike. The cost is
- *    the workers' CPU, and this process's for diemcau: all of it, though bare
- *    mediasoup's own Node work (its stats reads at the windows' edges, its workers'
- *    notifications) and this bench's run in it too. The recording ffmpegs are shown
- *    apart on both sides, and diemcau's recorder process apart from its ffmpegs (bare
- *    mediasoup's ffmpegs are watched from its load process, not measured), with the
- *    ratio it would make if held against diemcau.
+ * 1. side by side, at once: the same session on bare mediasoup (bench/BareSession.ts,
+ *    in a Node process of its own, bench/BareProcess.ts: a worker of its own, each
+ *    point recorded into an ffmpeg that its load process runs, nothing else) and on
+ *    diemcau's in-process server as shipped (the room, the governor with 50 Mbit/s for
+ *    each session, dynacast, live quality, the recorder process writing the archive),
+ *    each fed by a load process of its own. Both are measured over the same windows
+ *    (BENCH_SECONDS, default 60, in windows of BENCH_WINDOW_SECONDS, default 15), so the
+ *    machine's drift, which moved bare mediasoup's cost by a fifth between two minutes,
+ *    weighs on both alike. The cost is each side's workers and Node process: bare
+ *    mediasoup's own, and this one for diemcau (all of it: this bench's few reads run in
+ *    it too). The recording ffmpegs are shown apart on both sides, and diemcau's
+ *    recorder process apart from its ffmpegs (bare mediasoup's ffmpegs are watched from
+ *    its load process, not measured), with the ratio it would make if held against
+ *    diemcau.
  * 2. capacity: bare mediasoup stopped, sessions added one by one to diemcau's server
  *    (2 workers, one per core), each measured for BENCH_CAPACITY_SECONDS (default 30),
  *    until a worker is 80 % busy or BENCH_MAX_SESSIONS (default 4) run.
@@ -31,15 +31,13 @@
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import * as mediasoup from 'mediasoup';
 import { resolveFfmpeg } from '../archive/ffmpegBinary.js';
 import type { Room } from '../src/sfu/Room.js';
 import { isRecvTransport } from '../src/sfu/mediaLookups.js';
 import type { Server } from '../src/Server.js';
 import { tempDir } from '../test/helpers/cli.js';
 import { startInProcessServer } from '../test/helpers/inProcessServer.js';
-import { resolveWorkerBinary } from '../workers/workerBinary.js';
-import { BareSession } from './BareSession.js';
+import { BareProcess } from './BareProcess.js';
 import {
   cpuSeconds,
   machineBusySeconds,
@@ -76,8 +74,8 @@ type Bytes = { received: number; sent: number };
 /** What one side (bare mediasoup or diemcau) spends, read at a window's edges. */
 interface Side {
   workerPids: number[];
-  /** Whether this process's CPU is held against it. */
-  node: boolean;
+  /** CPU seconds of its Node process. */
+  node: () => number;
   bytes: () => Promise<Bytes>;
   /** CPU seconds of its recording ffmpegs, shown apart. */
   ffmpegs: () => number;
@@ -110,10 +108,9 @@ interface Cost {
 
 async function read(side: Side): Promise<Reading> {
   const bytes = await side.bytes();
-  const cpu = process.cpuUsage();
   return {
     at: Date.now(),
-    node: side.node ? (cpu.user + cpu.system) / 1e6 : 0,
+    node: side.node(),
     workers: side.workerPids.map(cpuSeconds),
     ffmpegs: side.ffmpegs(),
     recorder: side.recorder?.() ?? 0,
@@ -178,38 +175,6 @@ async function capacityStep(seconds: number, workerPids: number[], senderPids: n
   };
 }
 
-/** Bare mediasoup's session, its worker and its load process; `close` ends them all, once. */
-async function startBare(): Promise<{
-  session: BareSession;
-  worker: mediasoup.types.Worker;
-  close: () => Promise<void>;
-}> {
-  const senders = await SenderProcess.start();
-  const workerBin = resolveWorkerBinary(null).path;
-  let worker: mediasoup.types.Worker | undefined;
-  let session: BareSession | undefined;
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      session?.close();
-      // Its ffmpegs finish their files as the load process ends.
-      await senders.close();
-      worker?.close();
-    })());
-  try {
-    worker = await mediasoup.createWorker({ workerBin, logLevel: 'warn' });
-    session = await BareSession.start(worker, senders, path.join(dir, 'bare'));
-    for (const id of pointIds) {
-      await session.addPoint(id, clips, ffmpeg);
-    }
-    await session.setSpeaker(SPEAKER);
-    return { session, worker, close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
-}
-
 /** One diemcau session of the 11 synthetic points, their senders in `senders`. */
 async function addSession(server: Server, sessionId: string, senders: SenderProcess) {
   const room: Room = (await server.sessions.open(sessionId)).room;
@@ -266,12 +231,18 @@ async function roomBytes(rooms: Room[]): Promise<Bytes> {
 const says = (phase: string, c: Cost): string =>
   `${phase}: workers ${round(c.workersCpuPct)} % + Node ${round(c.nodeCpuPct)} % of a core; in ${round(c.ingressMbps)} Mbit/s, out ${round(c.egressMbps)} Mbit/s; recording ffmpegs ${round(c.ffmpegsCpuPct)} %`;
 
-const bare = await startBare();
+const bare = await BareProcess.start({
+  clips,
+  ffmpeg,
+  recordingDir: path.join(dir, 'bare'),
+  pointIds,
+  speaker: SPEAKER,
+});
 let figures: Record<string, unknown>;
 let senders: SenderProcess | undefined;
 let server: Server | undefined;
 try {
-  console.log(`bare mediasoup: ${bare.session.consumerCount} consumers`);
+  console.log(`bare mediasoup: ${bare.started.consumerCount} consumers`);
   senders = await SenderProcess.start();
   server = await startInProcessServer(DATA, {
     workers: WORKERS,
@@ -307,14 +278,17 @@ try {
   try {
     both = await sideBySide(SECONDS, {
       bare: {
-        workerPids: [bare.worker.pid],
-        node: false,
-        bytes: () => bare.session.bytes(),
-        ffmpegs: cpuOf(bare.session.recorderPids),
+        workerPids: [bare.started.workerPid],
+        node: () => safeCpu(bare.pid),
+        bytes: () => bare.bytes(),
+        ffmpegs: cpuOf(bare.started.recorderPids),
       },
       diemcau: {
         workerPids,
-        node: true,
+        node: () => {
+          const cpu = process.cpuUsage();
+          return (cpu.user + cpu.system) / 1e6;
+        },
         bytes: () => roomBytes(rooms),
         ffmpegs: cpuOf(diemcauFfmpegs),
         recorder: () => safeCpu(recorderPid),
@@ -328,7 +302,7 @@ try {
   }
   const diemcau = both.diemcau;
   const consumers = [...first.room.peers.values()].reduce((n, p) => n + p.consumers.size, 0);
-  console.log(`${says('bare mediasoup', both.bare)}; ${bare.session.consumerCount} consumers`);
+  console.log(`${says('bare mediasoup', both.bare)}; ${bare.started.consumerCount} consumers`);
   console.log(
     `${says('diemcau', diemcau)}; ${consumers} consumers; its recorder process ${round(diemcau.recorderCpuPct)} %`,
   );
@@ -396,6 +370,7 @@ try {
     capacityReachedLimit: under.length < steps.length,
     capacity: steps,
     bare: {
+      nodeCpuPct: round(both.bare.nodeCpuPct),
       workersCpuPct: round(both.bare.workersCpuPct),
       recordingFfmpegsCpuPct: round(both.bare.ffmpegsCpuPct),
       ingressMbps: round(both.bare.ingressMbps),
