@@ -317,6 +317,9 @@ export class SessionBandwidth {
         spotlight: room.session.spotlight,
         centralPointId: central?.pointId ?? null,
         lastSpokeAt: this.#lastSpokeAt,
+        recentSpeakers: new Set(
+          [...this.#lastSpokeAt].filter(([, at]) => now - at < RECENT_SPEAKER_MS).map(([p]) => p),
+        ),
       },
     });
     const costOf = layerCosts(feeds);

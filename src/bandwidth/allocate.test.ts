@@ -17,6 +17,8 @@ interface Room {
   spotlight?: string;
   /** Points in the order they last spoke, most recent first. */
   spoke?: string[];
+  /** Of those who spoke, who did recently (default: all of them). */
+  recent?: string[];
   wish?: (receiver: string, sender: string) => Layers | null;
   lan?: string[];
 }
@@ -57,6 +59,7 @@ function room(r: Room, linkBudgetKbps: number, downlinkKbps = 4500) {
       spotlight: r.spotlight ?? null,
       centralPointId: 'central',
       lastSpokeAt: new Map((r.spoke ?? []).map((p, i) => [p, now - i * 1000])),
+      recentSpeakers: new Set(r.recent ?? r.spoke ?? []),
     },
   });
 }
@@ -192,6 +195,28 @@ t.test('the spotlight takes the stage; the central point comes next', (t) => {
   t.end();
 });
 
+t.test('inside a congested transport mediasoup keeps recent speakers’ thumbnails first', (t) => {
+  const priorities = (spoke: string[]) => {
+    const plan = room(
+      { points: ELEVEN, speaker: 'd3', spoke: ['d3', ...spoke], recent: ['d3', 'd1', 'd2'] },
+      27_000,
+    );
+    const of = (sender: string) =>
+      plan.allocations.find((a) => a.consumerId === `d0<cam-${sender}`)?.priority ?? 0;
+    return { d1: of('d1'), d2: of('d2'), d5: of('d5'), d7: of('d7') };
+  };
+  const p = priorities(['d1', 'd2', 'd5']);
+  t.ok(p.d1 > p.d5, `a recent speaker (${p.d1}) above one that spoke long ago (${p.d5})`);
+  t.ok(p.d5 > p.d7, `one that spoke long ago (${p.d5}) above one that never did (${p.d7})`);
+  t.ok(p.d7 >= 1 && p.d1 < 200, 'every thumbnail below the central point, none left out (0)');
+  t.same(
+    priorities(['d2', 'd1', 'd5']),
+    p,
+    'who of the recent speakers spoke last changes no priority: no request to the worker',
+  );
+  t.end();
+});
+
 t.test('what does not cross the link is not counted against it', (t) => {
   const everyone = room({ points: ['central', 'd0', 'd1'], speaker: 'd0' }, 1e9, 1e9);
   const lan = room(
@@ -216,7 +241,13 @@ t.test('a receiver’s own estimate bounds it, alone', (t) => {
       { consumerId: 'slow', receiverPointId: 'slow', producerId: 'p', wish: null },
       { consumerId: 'fast', receiverPointId: 'fast', producerId: 'p', wish: null },
     ],
-    stage: { speaker: null, spotlight: null, centralPointId: 'central', lastSpokeAt: new Map() },
+    stage: {
+      speaker: null,
+      spotlight: null,
+      centralPointId: 'central',
+      lastSpokeAt: new Map(),
+      recentSpeakers: new Set(),
+    },
   });
   t.same(
     layersOf(plan, 'slow'),

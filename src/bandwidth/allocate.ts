@@ -55,6 +55,8 @@ export interface Stage {
   centralPointId: string | null;
   /** When each point last spoke (ms); never spoken: absent. */
   lastSpokeAt: ReadonlyMap<string, number>;
+  /** Points that spoke recently: they may take the stage again. */
+  recentSpeakers: ReadonlySet<string>;
 }
 
 /** Where a feed stands: on the stage, the central point, or a thumbnail in the strip. */
@@ -220,11 +222,11 @@ export function allocate(input: AllocationInput): Plan {
   }
 
   return {
-    allocations: work.map((w, i) => ({
+    allocations: work.map((w) => ({
       consumerId: w.sub.consumerId,
       layers: w.layers,
       rank: w.rank,
-      priority: w.rank === 'stage' ? 255 : w.rank === 'central' ? 200 : Math.max(1, 150 - i),
+      priority: priorityOf(w, input.stage),
       kbps: costOf(w, w.layers),
       wish: w.sub.wish,
     })),
@@ -239,6 +241,21 @@ function above(next: Layers, current: Layers | null): boolean {
     next.spatial > current.spatial ||
     (next.spatial === current.spatial && next.temporal > current.temporal)
   );
+}
+
+/**
+ * mediasoup's priority inside one congested transport: it serves a transport's
+ * consumers highest first, each as far as it goes. The plan orders thumbnails by who
+ * spoke last, but a priority from that order changed with every word anyone said:
+ * several requests per second to the worker, for a safety net between two ticks. In
+ * three steps it changes only when a point starts or stops counting as a recent speaker.
+ */
+function priorityOf(w: Working, stage: Stage): number {
+  if (w.rank !== 'thumbnail') {
+    return w.rank === 'stage' ? 255 : 200;
+  }
+  const point = w.feed.pointId;
+  return stage.recentSpeakers.has(point) ? 150 : stage.lastSpokeAt.has(point) ? 100 : 50;
 }
 
 function rankOf(feed: Feed, stage: Stage): Rank {
