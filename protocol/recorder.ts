@@ -128,6 +128,10 @@ export type RecorderMessage =
   | { type: 'segment'; key: string; name: string; segment: ClosedSegment }
   /** Run `name` lost video packets for good: its point must send a keyframe. */
   | { type: 'pictureBroken'; key: string; name: string }
+  /** No video frame has reached run `name` since `since` (ms since the epoch). */
+  | { type: 'pictureQuiet'; key: string; name: string; since: number }
+  /** Frames reach run `name` again. */
+  | { type: 'pictureFlows'; key: string; name: string }
   /** ffmpeg of run `name` stopped on its own. */
   | { type: 'pointDied'; key: string; name: string; message: string }
   | { type: 'compositeProgress'; job: string; fraction: number };

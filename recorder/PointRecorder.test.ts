@@ -291,3 +291,80 @@ t.test(
     );
   },
 );
+
+t.test(
+  'a picture that stops reaching ffmpeg is said quiet within half a second, and flowing when it comes back',
+  async (t) => {
+    const audio = await producer('audio');
+    const video = await producer('video');
+    send(clip, audio, video);
+    const { consumers, tracks } = await recordingConsumers([audio, video]);
+    const recorder = new PointRecorder({
+      ffmpeg,
+      dir: path.join(dir, 'quiet'),
+      name: 'hue-camera',
+      tracks,
+      segmentSeconds: 30,
+      logger: createLogger('silent'),
+    });
+    const said: { what: 'quiet' | 'flows'; at: number; since?: number }[] = [];
+    recorder.on('pictureQuiet', (since) => said.push({ what: 'quiet', at: Date.now(), since }));
+    recorder.on('pictureFlows', () => said.push({ what: 'flows', at: Date.now() }));
+    await recorder.start();
+    for (const consumer of consumers) {
+      await consumer.resume();
+    }
+    const picture = consumers[1] as types.Consumer;
+    await picture.requestKeyFrame();
+    await new Promise((r) => setTimeout(r, 3000));
+    t.equal(said.at(-1)?.what, 'flows', 'flowing once ffmpeg has its streams');
+    const flowingFrom = said.length;
+
+    // The SFU stops forwarding the picture; the sound goes on.
+    await picture.pause();
+    const stoppedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    const quiet = said.slice(flowingFrom);
+    t.equal(quiet.length, 1, 'said once');
+    t.equal(quiet[0]?.what, 'quiet', 'quiet');
+    const late = (quiet[0]?.at ?? Infinity) - stoppedAt;
+    t.ok(late < 500, `said ${late} ms after the picture stopped`);
+    const since = (quiet[0]?.since ?? 0) - stoppedAt;
+    t.ok(since > -400 && since < 200, `quiet since its last frame, ${since} ms from the stop`);
+
+    await picture.resume();
+    await picture.requestKeyFrame();
+    const resumedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    const back = said.slice(flowingFrom + 1);
+    t.equal(back.length, 1, 'said once');
+    t.equal(back[0]?.what, 'flows', 'flowing again');
+    t.ok((back[0]?.at ?? Infinity) - resumedAt < 700, 'within a moment of its keyframe');
+    const segments = await recorder.stop();
+    t.ok(segments.length >= 1, 'the record goes on');
+    t.same(streamCodecs(segments[0]?.file ?? '').sort(), ['opus', 'vp8']);
+  },
+);
+
+t.test('a run without a picture says nothing of one', async (t) => {
+  const audio = await producer('audio');
+  const video = await producer('video');
+  send(clip, audio, video);
+  const { consumers, tracks } = await recordingConsumers([audio]);
+  const recorder = new PointRecorder({
+    ffmpeg,
+    dir: path.join(dir, 'sound-only'),
+    name: 'hue-mic',
+    tracks,
+    segmentSeconds: 30,
+    logger: createLogger('silent'),
+  });
+  let said = 0;
+  recorder.on('pictureQuiet', () => said++);
+  recorder.on('pictureFlows', () => said++);
+  await recorder.start();
+  await consumers[0]?.resume();
+  await new Promise((r) => setTimeout(r, 1500));
+  await recorder.stop();
+  t.equal(said, 0);
+});

@@ -23,6 +23,7 @@ import { EnhancedEventEmitter } from '../common/EnhancedEventEmitter.js';
 import { RepeatLimiter } from '../common/RepeatLimiter.js';
 import { sha256File } from '../common/sha256File.js';
 import { segmentedRecordingArgs } from './ffmpegArgs.js';
+import { PictureFlow, PROGRESS_PERIOD_SECONDS } from './PictureFlow.js';
 import { matroskaHasMedia } from '../archive/matroska.js';
 import { sendRtcpBye } from './rtcpBye.js';
 import { type SdpTrack, buildRecordingSdp } from './sdp.js';
@@ -55,6 +56,14 @@ export type PointRecorderEvents = {
    * holds the consumers must ask the point. At most once per {@link BROKEN_PICTURE_GAP_MS}.
    */
   pictureBroken: [];
+  /**
+   * No video frame has reached ffmpeg since `since` (ms since the epoch): the point's
+   * sender, or the layer the SFU forwards, has stopped (or ffmpeg is still probing its
+   * streams). Runs with a picture only.
+   */
+  pictureQuiet: [since: number];
+  /** Frames come in again after `pictureQuiet`. */
+  pictureFlows: [];
 };
 
 const LISTEN_TIMEOUT_MS = 10_000;
@@ -80,6 +89,7 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   /** ffmpeg's warnings, a few of each kind a minute (it can print one per packet). */
   #ffmpegLines: RepeatLimiter | null = null;
   #ffmpegRtcpPorts: number[] = [];
+  #picture: PictureFlow | null = null;
 
   constructor(options: PointRecorderOptions) {
     super((event, err) => options.logger.error({ err, event }, 'point recorder listener failed'));
@@ -137,12 +147,22 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     this.#ffmpegRtcpPorts = this.#o.tracks.map((t) => t.rtcpPort);
     const sdpFile = path.join(workDir, `${name}.sdp`);
     writeFileSync(sdpFile, buildRecordingSdp(this.#o.tracks), { mode: 0o600 });
+    if (this.#o.tracks.some((t) => t.kind === 'video')) {
+      this.#picture = await PictureFlow.open({
+        quiet: (since) => this.safeEmit('pictureQuiet', since),
+        flows: () => this.safeEmit('pictureFlows'),
+      });
+    }
+    const picture = this.#picture;
     const args = segmentedRecordingArgs({
       sdpFile,
       outputPattern: path.join(dir, `${name}-%05d.mkv`),
       segmentSeconds: this.#o.segmentSeconds,
       segmentListFile: this.#listFile,
       receiveBufferBytes: receiveBufferBytes(),
+      ...(picture
+        ? { progress: { url: picture.url, periodSeconds: PROGRESS_PERIOD_SECONDS } }
+        : {}),
     });
     const child = spawn(this.#o.ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
@@ -153,6 +173,7 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
       }
     });
     child.once('exit', (code, signal) => {
+      picture?.close();
       this.#collectSegments();
       if (!this.#stopping) {
         this.safeEmit(
@@ -171,6 +192,7 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
         break;
       }
       if (child.exitCode !== null || Date.now() > deadline) {
+        picture?.close();
         child.kill('SIGKILL');
         throw new Error(`ffmpeg did not start listening for ${name}`);
       }
@@ -182,6 +204,8 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   /** Stops ffmpeg cleanly (the last segment is finished and hashed). */
   async stop(): Promise<readonly ClosedSegment[]> {
     this.#stopping = true;
+    // A picture that stops because the run ends is not news.
+    this.#picture?.close();
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

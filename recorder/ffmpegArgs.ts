@@ -12,6 +12,12 @@ export interface SegmentedRecordingOptions {
   segmentListFile: string;
   /** Receive buffer asked for on each RTP socket (the kernel caps it at rmem_max). */
   receiveBufferBytes: number;
+  /**
+   * Where ffmpeg sends its progress (a block of `key=value` lines, `frame=` among them)
+   * every `periodSeconds`: a `udp://127.0.0.1:<port>` URL. Over UDP, a reader that
+   * stalls or dies never blocks ffmpeg or ends it, as a full or broken pipe would.
+   */
+  progress?: { url: string; periodSeconds: number };
 }
 
 /**
@@ -25,6 +31,9 @@ export function segmentedRecordingArgs(o: SegmentedRecordingOptions): string[] {
     '-loglevel',
     'warning',
     '-nostdin',
+    ...(o.progress
+      ? ['-nostats', '-progress', o.progress.url, '-stats_period', String(o.progress.periodSeconds)]
+      : []),
     '-protocol_whitelist',
     'file,udp,rtp',
     // Its ports take media from the SFU on this machine only: bound to every interface,

@@ -54,6 +54,8 @@ const handlers: {
     const { key, name } = request;
     recorder.on('segment', (segment) => send({ type: 'segment', key, name, segment }));
     recorder.on('pictureBroken', () => send({ type: 'pictureBroken', key, name }));
+    recorder.on('pictureQuiet', (since) => send({ type: 'pictureQuiet', key, name, since }));
+    recorder.on('pictureFlows', () => send({ type: 'pictureFlows', key, name }));
     recorder.on('died', (err) => {
       if (points.get(key) === recorder) {
         points.delete(key);
