@@ -1,10 +1,9 @@
 import type { types } from 'mediasoup';
 import { encodingsOf, spatialLayerOf } from '../sfu/mediaLookups.js';
 import { producerStats } from '../sfu/producerStats.js';
-import { RECORDED_READING_MAX_AGE_MS } from '../recording/RecordedLayerFallback.js';
 
-/** A reading this recent will do: a recorded camera's, read for the recording, always is. */
-const READING_MAX_AGE_MS = RECORDED_READING_MAX_AGE_MS;
+/** Another reader's reading this recent will do (the live view's, the recorded-layer watch's). */
+const READING_MAX_AGE_MS = 500;
 
 /**
  * What each layer of a video producer costs to forward, kbit/s by [spatial][temporal],

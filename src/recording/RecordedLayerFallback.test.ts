@@ -1,45 +1,77 @@
-import dgram from 'node:dgram';
+import path from 'node:path';
 import t, { type Test } from 'tap';
+import { resolveFfmpeg } from '../../archive/ffmpegBinary.js';
 import { freeUdpPorts } from '../../common/portFree.js';
 import { createLogger } from '../../common/logger.js';
+import { PointRecorder } from '../../recorder/PointRecorder.js';
+import { sdpTrackOf } from '../../recorder/sdp.js';
+import { tempDir } from '../../test/helpers/cli.js';
+import { lossyRelay } from '../../test/helpers/lossyRelay.js';
 import { pointPeer } from '../../test/helpers/session.js';
 import { oneWorkerPool, roomOn } from '../../test/helpers/workerPool.js';
-import { sendingCamera } from '../../test/helpers/simulcastRtpSender.js';
+import { encodedVp8Frames, sendingCamera } from '../../test/helpers/simulcastRtpSender.js';
 import { RecordedLayerFallback } from './RecordedLayerFallback.js';
 
 // A point's browser stops the simulcast layer the recording takes, telling nobody:
 // the recording must go on from the layer below within a second, not after the SFU's
 // 1.5 s of inactivity. Each case runs once without the fallback, to show the hole it
-// closes, and once with it. A real worker; a sender that answers keyframe requests.
+// closes, and once with it. A real worker; a sender that answers keyframe requests; a
+// real recorder (its ffmpeg says when the picture goes quiet), behind a hop that notes
+// when each packet passes.
 const logger = createLogger('silent');
+const ffmpeg = resolveFfmpeg(null).path;
 const pool = await oneWorkerPool(logger);
 t.teardown(() => pool.close());
+const dir = tempDir('layer-fallback');
+// Frames ffmpeg can decode: it probes a picture's first frames before it records it.
+const frames = encodedVp8Frames(ffmpeg, dir);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A recorded camera: its sender, its paused recording consumer, when packets reached "ffmpeg". */
+/** A recorded camera: its sender, its paused recording consumer, when packets reached ffmpeg. */
 async function recordedCamera(t: Test, withFallback: boolean) {
   const room = await roomOn(pool, logger);
   const hue = pointPeer('s', 'hue');
   await room.join(hue, await room.rtpCapabilities());
-  const { producer, sender } = await sendingCamera(room, hue);
+  const { producer, sender } = await sendingCamera(room, hue, frames);
   const port = await freeUdpPorts(2);
-  const ffmpeg = dgram.createSocket('udp4');
   const arrivals: number[] = [];
-  ffmpeg.on('message', () => arrivals.push(Date.now()));
-  await new Promise<void>((resolve) => ffmpeg.bind(port, '127.0.0.1', resolve));
-  const consumer = await room.media.recordingConsumer(producer.id, port, port + 1);
+  const hop = await lossyRelay({ port, rtcpPort: port + 1 }, () => {
+    arrivals.push(Date.now());
+    return 'pass';
+  });
+  const consumer = await room.media.recordingConsumer(producer.id, hop.port, hop.rtcpPort);
+  const recorder = new PointRecorder({
+    ffmpeg,
+    dir: path.join(dir, `run-${Date.now()}`),
+    name: 'hue-camera',
+    tracks: [sdpTrackOf(consumer, port, port + 1)],
+    segmentSeconds: 30,
+    logger,
+  });
   const fallback = withFallback
     ? new RecordedLayerFallback(() => room.media.recordedVideos(), logger)
     : null;
-  t.teardown(() => {
+  // As the session's recorder wires them: the recorder's word on the picture.
+  const said: ('quiet' | 'flows')[] = [];
+  recorder.on('pictureQuiet', () => {
+    said.push('quiet');
+    fallback?.pictureQuiet([consumer.id]);
+  });
+  recorder.on('pictureFlows', () => {
+    said.push('flows');
+    fallback?.pictureFlows([consumer.id]);
+  });
+  await recorder.start();
+  t.teardown(async () => {
     fallback?.close();
     sender.close();
-    ffmpeg.close();
+    await recorder.stop();
+    hop.close();
     room.close();
   });
   // Every layer flowing, as the SFU sees them, before anything happens.
   await sleep(1000);
-  return { sender, consumer, arrivals };
+  return { sender, consumer, arrivals, said };
 }
 
 /** The longest time without a packet from `from` until `to` (the first packet counts). */
@@ -65,13 +97,14 @@ async function until(ms: number, ready: () => boolean): Promise<boolean> {
 }
 
 async function layerStopsMidRecording(t: Test, withFallback: boolean) {
-  const { sender, consumer, arrivals } = await recordedCamera(t, withFallback);
+  const { sender, consumer, arrivals, said } = await recordedCamera(t, withFallback);
   await consumer.resume();
   await consumer.requestKeyFrame();
   t.ok(
     await until(3000, () => consumer.currentLayers?.spatialLayer === 2),
     'recording the top layer',
   );
+  t.ok(await until(3000, () => said.at(-1) === 'flows'), 'the recorder says its picture flows');
   const stoppedAt = Date.now();
   sender.setActive(2, false);
   await sleep(3000);

@@ -4,11 +4,17 @@
  * busy PC drops its top layer, a thin uplink its middle one, dynacast's "stop" may
  * cross a recording run that is just starting. mediasoup notices a silent layer only
  * after 1.5 s of RTP inactivity, then asks the next one down for a keyframe; until
- * then it forwards nothing, a hole of two seconds or more in the legal record. Here a
- * layer silent for half a second while one below it flows is left: the consumer
- * prefers that one, whose keyframe is asked for at once. When a layer above flows
- * again the consumer prefers what it did before; mediasoup moves up on that layer's
- * keyframe and forwards the lower one until then, so the way back has no hole.
+ * then it forwards nothing, a hole of two seconds or more in the legal record.
+ *
+ * The recorder's ffmpeg counts the frames that reach the record and says when the
+ * picture goes quiet (recorder/PictureFlow.ts). Only then are that camera's layers
+ * read, twice a moment apart: a layer that brought nothing in between, while one below
+ * it did, is left, and the consumer prefers that one, whose keyframe is asked for at
+ * once. A camera taken down a layer is read a few times a second until a layer above
+ * flows again; the consumer then prefers what it did before, and mediasoup moves up on
+ * that layer's keyframe and forwards the lower one until then, so the way back has no
+ * hole. Reading every recorded camera a few times a second instead, whether its picture
+ * flowed or not, was 33 requests a second to mediasoup for 11 points.
  */
 import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
@@ -20,28 +26,19 @@ export interface RecordedVideo {
   producer: types.Producer;
 }
 
-/**
- * How often the producers' layers are read (ms). A layer that brought nothing since the
- * reading before is silent; the reading just after a stop still sees its last bytes, so
- * the stop is seen one to two readings late. Timed instead from the last reading that saw
- * it grow (read every quarter second, left after half a second), it was seen as late, for
- * a third more requests: each is a round trip through the worker, for every recorded
- * camera. Read every half second, the recording's hole reached a second (0.98 s in the
- * test).
- */
+/** How often a camera under watch is read (ms). */
 const WATCH_MS = 333;
 /**
- * A layer that sent nothing for this long, while one below did, is left (ms): a reading
- * interval, less what a timer's lateness takes off it. A camera's layer brings packets
- * every few tens of milliseconds, so no layer that flows is this quiet.
+ * A quiet picture's camera is read again this long after the first reading (ms), to
+ * tell the layers that flow from those that stopped.
  */
-export const SILENT_MS = 250;
+const SECOND_READING_MS = 160;
 /**
- * How old a recorded camera's stats reading can be, at most: others who read the same
- * producers (the keyframe watch, the governor's layer costs) take one this old, and ask
- * the worker no more than this does.
+ * A layer that brought nothing for this long, while one below did, is left (ms). A
+ * camera's layer brings packets every few tens of milliseconds, so no layer that flows
+ * is this quiet.
  */
-export const RECORDED_READING_MAX_AGE_MS = WATCH_MS + 100;
+export const SILENT_MS = 150;
 
 interface LayerFlow {
   bytes: number[];
@@ -56,35 +53,75 @@ export class RecordedLayerFallback {
   readonly #flows = new Map<string, LayerFlow>();
   /** Consumers taken down a layer, and what they preferred before. */
   readonly #before = new Map<string, types.ConsumerLayers>();
+  /** Consumers whose picture the recorder says is quiet. */
+  readonly #quiet = new Set<string>();
+  readonly #secondReadings = new Set<NodeJS.Timeout>();
   #busy = false;
+  #closed = false;
 
-  constructor(recorded: () => RecordedVideo[], log: Logger, watchMs = WATCH_MS) {
+  constructor(recorded: () => RecordedVideo[], log: Logger) {
     this.#recorded = recorded;
     this.#log = log;
-    this.#timer = setInterval(() => {
-      if (this.#busy) {
-        return;
-      }
-      this.#busy = true;
-      this.#watch()
-        .catch((err: unknown) => this.#log.warn({ err }, 'watching recorded layers failed'))
-        .finally(() => {
-          this.#busy = false;
-        });
-    }, watchMs);
+    this.#timer = setInterval(() => this.#round(), WATCH_MS);
+  }
+
+  /** The recorder says no frame of these consumers' picture comes in: looked into now. */
+  pictureQuiet(consumerIds: readonly string[]): void {
+    consumerIds.forEach((id) => this.#quiet.add(id));
+    this.#round();
+    const second = setTimeout(() => {
+      this.#secondReadings.delete(second);
+      this.#round();
+    }, SECOND_READING_MS);
+    this.#secondReadings.add(second);
+  }
+
+  /** Frames of these consumers' picture come in again. */
+  pictureFlows(consumerIds: readonly string[]): void {
+    consumerIds.forEach((id) => this.#quiet.delete(id));
   }
 
   close(): void {
+    this.#closed = true;
     clearInterval(this.#timer);
+    this.#secondReadings.forEach(clearTimeout);
+    this.#secondReadings.clear();
     this.#flows.clear();
     this.#before.clear();
+    this.#quiet.clear();
+  }
+
+  /** One reading of the cameras under watch, unless one is still on its way. */
+  #round(): void {
+    if (this.#busy || this.#closed || (this.#quiet.size === 0 && this.#before.size === 0)) {
+      return;
+    }
+    this.#busy = true;
+    this.#watch()
+      .catch((err: unknown) => this.#log.warn({ err }, 'watching recorded layers failed'))
+      .finally(() => {
+        this.#busy = false;
+      });
   }
 
   async #watch(): Promise<void> {
     const now = Date.now();
-    const videos = this.#recorded().filter(
+    const recorded = this.#recorded().filter(
       ({ consumer, producer }) =>
         consumer.type === 'simulcast' && !consumer.closed && !producer.closed,
+    );
+    const live = new Set(recorded.map((v) => v.consumer.id));
+    for (const id of [...this.#quiet]) {
+      if (!live.has(id)) {
+        this.#quiet.delete(id);
+      }
+    }
+    // A camera switched off is quiet for as long as it is off: nothing to read.
+    const videos = recorded.filter(
+      ({ consumer }) =>
+        (this.#quiet.has(consumer.id) || this.#before.has(consumer.id)) &&
+        !consumer.paused &&
+        !consumer.producerPaused,
     );
     const read = new Map<string, LayerFlow | null>();
     for (const { producer } of videos) {
@@ -97,7 +134,6 @@ export class RecordedLayerFallback {
         this.#flows.delete(id);
       }
     }
-    const live = new Set(videos.map((v) => v.consumer.id));
     for (const id of [...this.#before.keys()]) {
       if (!live.has(id)) {
         this.#before.delete(id);
@@ -105,7 +141,7 @@ export class RecordedLayerFallback {
     }
     for (const { consumer, producer } of videos) {
       const flow = read.get(producer.id);
-      if (flow && !consumer.paused && !consumer.producerPaused) {
+      if (flow) {
         await this.#follow(consumer, flow, now);
       }
     }

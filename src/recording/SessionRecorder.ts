@@ -65,6 +65,8 @@ export class SessionRecorder {
   readonly #off: (() => void)[] = [];
   readonly #keyframes: KeyframeRequester;
   readonly #layerFallback: RecordedLayerFallback;
+  /** Runs whose picture the recorder says is quiet, by name, and since when (ms). */
+  readonly #quietPictures = new Map<string, number>();
   /** Recording was stopped by the disk alarm (not by a person): it resumes with space. */
   #stoppedByAlarm = false;
   #closed = false;
@@ -127,7 +129,6 @@ export class SessionRecorder {
     }
     this.#keyframes = new KeyframeRequester(
       () => [...this.#recordings.values()].flatMap((r) => r.consumers),
-      (consumer) => room.media.producer(consumer.producerId),
       options.segmentSeconds,
       this.#log,
     );
@@ -241,6 +242,10 @@ export class SessionRecorder {
       };
       this.#recordings.set(key, recording);
       this.#runs.set(name, recording);
+      const quietSince = this.#quietPictures.get(name);
+      if (quietSince !== undefined) {
+        this.#keyframes.pictureQuiet(consumers, quietSince);
+      }
       for (const consumer of consumers) {
         // The producer went (left, replaced, worker lost): follow what the point sends now.
         consumer.observer.once('close', () => {
@@ -320,6 +325,7 @@ export class SessionRecorder {
       consumer.close();
       this.#keyframes.forget(consumer.id);
     }
+    this.#quietPictures.delete(recording.name);
     this.#room.session.record('recording-stopped', {
       pointId: recording.pointId,
       detail: { kind: recording.group, name: recording.name },
@@ -329,7 +335,51 @@ export class SessionRecorder {
     await this.#archive.flush();
   }
 
+  /**
+   * The recorder's word on whether a run's picture reaches its file. It can come while
+   * the run is still starting (ffmpeg listens before its point's first keyframe is
+   * waited for): the layer watch is told at once, the keyframe requester once the run
+   * is known.
+   */
+  #onPicture(
+    message: Extract<RecorderMessage, { type: 'pictureQuiet' } | { type: 'pictureFlows' }>,
+  ): void {
+    const run = this.#runs.get(message.name);
+    if (run && (this.#recordings.get(run.key) !== run || run.stopping)) {
+      // An ended run's ffmpeg, finishing.
+      return;
+    }
+    const videos = this.#recordedVideoIdsOf(message.key);
+    if (message.type === 'pictureQuiet') {
+      this.#quietPictures.set(message.name, message.since);
+      this.#layerFallback.pictureQuiet(videos);
+      if (run) {
+        this.#keyframes.pictureQuiet(run.consumers, message.since);
+      }
+    } else {
+      this.#quietPictures.delete(message.name);
+      this.#layerFallback.pictureFlows(videos);
+      if (run) {
+        this.#keyframes.pictureFlows(run.consumers);
+      }
+    }
+  }
+
+  /** The recording consumers of a run's pictures, its run started or still starting. */
+  #recordedVideoIdsOf(key: string): string[] {
+    const [pointId = '', group = 'av'] = key.split('/').slice(-2) as [string, Group];
+    const producers = new Set(this.#producersOf(pointId, group).map((p) => p.id));
+    return this.#room.media
+      .recordedVideos()
+      .filter(({ producer }) => producers.has(producer.id))
+      .map(({ consumer }) => consumer.id);
+  }
+
   #onRecorderMessage(message: RecorderMessage): void {
+    if (message.type === 'pictureQuiet' || message.type === 'pictureFlows') {
+      this.#onPicture(message);
+      return;
+    }
     if (
       message.type !== 'segment' &&
       message.type !== 'pointDied' &&

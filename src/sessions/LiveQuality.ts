@@ -31,8 +31,11 @@ const SAMPLE_MS = 3000;
  * (110 for 11 points, every three seconds) was most of the live view's requests.
  */
 const SENDERS_PER_SAMPLE = 3;
-/** A producer's stats read this recently by another will do. */
-const READING_MAX_AGE_MS = 1000;
+/**
+ * A producer's stats read this recently by another will do: the governor reads every
+ * camera each second, so the live view reads none of its own.
+ */
+const READING_MAX_AGE_MS = 1500;
 const kbps = (bps: number): number => Math.round(bps / 100) / 10;
 const pct = (fraction: number): number => Math.round((fraction / 256) * 1000) / 10;
 
@@ -306,7 +309,7 @@ async function samplePoint(
     const scores = producer.score.map((s) => s.score);
     const flowing = scores.filter((x) => x > 0);
     producerScores.push(...(flowing.length > 0 ? flowing : scores));
-    // The recorded-layer fallback's or the governor's reading of it will do.
+    // The governor's reading of it will do.
     const stats = (await producerStats(producer, READING_MAX_AGE_MS)) ?? [];
     upLoss.push(...stats.map((s) => s.fractionLost));
   }

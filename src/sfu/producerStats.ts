@@ -1,8 +1,7 @@
 /**
  * One reading of a producer's stats serves every reader that can take it that old: the
- * recorded-layer fallback reads each recorded camera three times a second, and the
- * governor's layer costs and the live view would each have read the same producers
- * again. Every request is a round trip through the worker, and for an 11-point session
+ * governor reads each camera's layer costs every second, and the live view and the
+ * recorded-layer watch would each have read the same producers again. Every request is a round trip through the worker, and for an 11-point session
  * the stats requests were most of what diemcau's Node and workers spent beyond bare
  * mediasoup.
  */

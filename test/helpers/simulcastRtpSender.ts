@@ -4,7 +4,10 @@
  * reports that let it switch between layers. Unlike a looped clip (a keyframe a second
  * whatever is asked), it answers at once, so a test can time what the SFU does.
  */
+import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { Peer } from '../../src/sfu/Peer.js';
 import type { Room } from '../../src/sfu/Room.js';
@@ -33,6 +36,39 @@ export const simulcastRtpParameters = {
   })),
 };
 
+/** A decodable VP8 keyframe and an inter frame after it, as an encoder makes them. */
+export interface Vp8Frames {
+  key: Buffer;
+  inter: Buffer;
+}
+
+/**
+ * Two frames of a tiny picture encoded by libvpx (in `dir`), for a receiver that decodes
+ * what it gets: ffmpeg probes a stream's first frames before it records a picture, and
+ * a frame made by hand is only a header.
+ */
+export function encodedVp8Frames(ffmpeg: string, dir: string): Vp8Frames {
+  const file = path.join(dir, 'frames.ivf');
+  execFileSync(ffmpeg, [
+    ...['-y', '-hide_banner', '-loglevel', 'error'],
+    ...['-f', 'lavfi', '-i', 'testsrc=size=64x36:rate=30', '-frames:v', '2'],
+    ...['-c:v', 'libvpx', '-g', '100', '-f', 'ivf', file],
+  ]);
+  // IVF: a 32-byte file header, then per frame a 12-byte header (its size first).
+  const ivf = readFileSync(file);
+  const frames: Buffer[] = [];
+  for (let at = ivf.readUInt16LE(6); at + 12 <= ivf.length;) {
+    const size = ivf.readUInt32LE(at);
+    frames.push(ivf.subarray(at + 12, at + 12 + size));
+    at += 12 + size;
+  }
+  const [key, inter] = frames;
+  if (!key || !inter) {
+    throw new Error('libvpx made fewer than two frames');
+  }
+  return { key, inter };
+}
+
 export class SimulcastRtpSender {
   readonly #socket: dgram.Socket;
   readonly #port: number;
@@ -41,20 +77,25 @@ export class SimulcastRtpSender {
   readonly #keyframeDue = [true, true, true];
   readonly #active = [true, true, true];
   readonly #startedAt = Date.now();
+  readonly #frames: Vp8Frames | null;
   #closed = false;
 
-  private constructor(socket: dgram.Socket, port: number) {
+  private constructor(socket: dgram.Socket, port: number, frames: Vp8Frames | null) {
     this.#socket = socket;
     this.#port = port;
+    this.#frames = frames;
     socket.on('message', (msg) => this.#onRtcp(msg));
     this.#timer = setInterval(() => this.#frame(), FRAME_MS);
   }
 
-  /** Sends to a comedia PlainTransport (RTCP muxed) at `port` on 127.0.0.1. */
-  static async start(port: number): Promise<SimulcastRtpSender> {
+  /**
+   * Sends to a comedia PlainTransport (RTCP muxed) at `port` on 127.0.0.1: `frames` in
+   * each layer if given (padded to the layer's size), else frame headers only.
+   */
+  static async start(port: number, frames: Vp8Frames | null = null): Promise<SimulcastRtpSender> {
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    return new SimulcastRtpSender(socket, port);
+    return new SimulcastRtpSender(socket, port, frames);
   }
 
   /** Stops or starts one layer at the sender, as a browser does, telling the SFU nothing. */
@@ -100,21 +141,24 @@ export class SimulcastRtpSender {
       // VP8 payload descriptor (start of partition 0), then the frame header: a keyframe
       // has its inverse key bit clear and the start code with its size.
       const size = 160 << layer;
-      const vp8 = key
-        ? Buffer.from([
-            0x10,
-            0x00,
-            0x00,
-            0x00,
-            0x9d,
-            0x01,
-            0x2a,
-            size & 0xff,
-            size >> 8,
-            size & 0xff,
-            size >> 8,
-          ])
-        : Buffer.from([0x10, 0x01, 0x00, 0x00]);
+      const encoded = this.#frames && (key ? this.#frames.key : this.#frames.inter);
+      const vp8 = encoded
+        ? Buffer.concat([Buffer.from([0x10]), encoded])
+        : key
+          ? Buffer.from([
+              0x10,
+              0x00,
+              0x00,
+              0x00,
+              0x9d,
+              0x01,
+              0x2a,
+              size & 0xff,
+              size >> 8,
+              size & 0xff,
+              size >> 8,
+            ])
+          : Buffer.from([0x10, 0x01, 0x00, 0x00]);
       this.#send(Buffer.concat([header, vp8, Buffer.alloc(200 << layer)]));
       if (seq % 15 === 1) {
         this.#send(this.#senderReport(ssrc, timestamp, ms));
@@ -160,6 +204,7 @@ export class SimulcastRtpSender {
 export async function sendingCamera(
   room: Room,
   peer: Peer,
+  frames: Vp8Frames | null = null,
 ): Promise<{ producer: types.Producer; sender: SimulcastRtpSender }> {
   const send = await room.media.createPlainTransport(peer, 'send');
   const { id } = await room.produce(peer, {
@@ -172,5 +217,5 @@ export async function sendingCamera(
   if (!producer) {
     throw new Error('the camera was not produced');
   }
-  return { producer, sender: await SimulcastRtpSender.start(send.tuple.localPort) };
+  return { producer, sender: await SimulcastRtpSender.start(send.tuple.localPort, frames) };
 }
