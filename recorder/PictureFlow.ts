@@ -27,6 +27,12 @@ export interface PictureFlowListener {
   /** No frame has come in since `since` (ms since the epoch). */
   quiet(since: number): void;
   flows(): void;
+  /**
+   * Whether reports from this local UDP port are its ffmpeg's. Another ffmpeg may still
+   * send to the port this one was given (one finishing after its run, one orphaned by
+   * a recorder that died): its frame count is not this run's picture.
+   */
+  isOurs(port: number): boolean;
 }
 
 export class PictureFlow {
@@ -40,13 +46,23 @@ export class PictureFlow {
   #quiet = false;
   /** A report's lines not yet complete (a datagram holds whole reports, but be safe). */
   #partial = '';
+  /** The port its ffmpeg reports from, once one report has been checked. */
+  #from: number | null = null;
+  #muted = false;
   #closed = false;
 
   private constructor(socket: dgram.Socket, on: PictureFlowListener) {
     this.#socket = socket;
     this.#on = on;
     this.#grewAt = Date.now();
-    socket.on('message', (data) => this.#read(data.toString('latin1')));
+    socket.on('message', (data, from) => {
+      if (this.#from === null && on.isOurs(from.port)) {
+        this.#from = from.port;
+      }
+      if (from.port === this.#from && !this.#muted) {
+        this.#read(data.toString('latin1'));
+      }
+    });
     // A reader's socket error must not end the recorder: the watch is lost, not the record.
     socket.on('error', () => undefined);
     this.#watchdog = setTimeout(() => this.#noReport(), SILENT_REPORTS_MS);
@@ -73,6 +89,16 @@ export class PictureFlow {
 
   get quiet(): boolean {
     return this.#quiet;
+  }
+
+  /**
+   * Says nothing more (its run is ending: a picture that stops then is not news), but
+   * keeps its port until {@link close}, so that no other run is given it while its
+   * ffmpeg still reports.
+   */
+  mute(): void {
+    this.#muted = true;
+    clearTimeout(this.#watchdog);
   }
 
   close(): void {
@@ -102,7 +128,7 @@ export class PictureFlow {
 
   /** A whole report has come in. */
   #report(now: number): void {
-    if (this.#closed) {
+    if (this.#closed || this.#muted) {
       return;
     }
     this.#watchdog.refresh();
@@ -120,7 +146,7 @@ export class PictureFlow {
   }
 
   #noReport(): void {
-    if (!this.#closed) {
+    if (!this.#closed && !this.#muted) {
       this.#goQuietIfSo(Date.now());
     }
   }

@@ -148,10 +148,17 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
     const sdpFile = path.join(workDir, `${name}.sdp`);
     writeFileSync(sdpFile, buildRecordingSdp(this.#o.tracks), { mode: 0o600 });
     if (this.#o.tracks.some((t) => t.kind === 'video')) {
-      this.#picture = await PictureFlow.open({
-        quiet: (since) => this.safeEmit('pictureQuiet', since),
-        flows: () => this.safeEmit('pictureFlows'),
-      });
+      try {
+        this.#picture = await PictureFlow.open({
+          quiet: (since) => this.safeEmit('pictureQuiet', since),
+          flows: () => this.safeEmit('pictureFlows'),
+          isOurs: (port) => udpPortsBoundBy(this.#child?.pid ?? -1).has(port),
+        });
+      } catch (err) {
+        // The watch is lost, not the record: the server's layer watch and stall
+        // keyframes then wait for mediasoup's own notice.
+        this.#o.logger.warn({ err, recorder: name }, 'recording without its picture watch');
+      }
     }
     const picture = this.#picture;
     const args = segmentedRecordingArgs({
@@ -205,7 +212,7 @@ export class PointRecorder extends EnhancedEventEmitter<PointRecorderEvents> {
   async stop(): Promise<readonly ClosedSegment[]> {
     this.#stopping = true;
     // A picture that stops because the run ends is not news.
-    this.#picture?.close();
+    this.#picture?.mute();
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

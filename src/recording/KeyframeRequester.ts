@@ -11,8 +11,11 @@
 import type { types } from 'mediasoup';
 import type { Logger } from '../../common/logger.js';
 
-/** No video frame for this long is a stall. */
-const STALL_MS = 1000;
+/**
+ * No video frame for this long is a stall. A still shared screen sends a frame about a
+ * second apart: that is no stall, and its keyframes are large.
+ */
+const STALL_MS = 1500;
 const STALL_KEYFRAME_GAP_MS = 2000;
 const WATCH_MS = 500;
 

@@ -57,6 +57,10 @@ export class RecordedLayerFallback {
   readonly #quiet = new Set<string>();
   readonly #secondReadings = new Set<NodeJS.Timeout>();
   #busy = false;
+  /** A round was asked for while one ran: it follows at once. */
+  #again = false;
+  /** A quiet picture waits for its second reading, after the round under way. */
+  #secondWanted = false;
   #closed = false;
 
   constructor(recorded: () => RecordedVideo[], log: Logger) {
@@ -68,12 +72,8 @@ export class RecordedLayerFallback {
   /** The recorder says no frame of these consumers' picture comes in: looked into now. */
   pictureQuiet(consumerIds: readonly string[]): void {
     consumerIds.forEach((id) => this.#quiet.add(id));
+    this.#secondWanted = true;
     this.#round();
-    const second = setTimeout(() => {
-      this.#secondReadings.delete(second);
-      this.#round();
-    }, SECOND_READING_MS);
-    this.#secondReadings.add(second);
   }
 
   /** Frames of these consumers' picture come in again. */
@@ -91,16 +91,36 @@ export class RecordedLayerFallback {
     this.#quiet.clear();
   }
 
-  /** One reading of the cameras under watch, unless one is still on its way. */
+  /**
+   * One reading of the cameras under watch; asked while one is on its way, it follows
+   * that one. A quiet picture's second reading is timed from the end of its first.
+   */
   #round(): void {
-    if (this.#busy || this.#closed || (this.#quiet.size === 0 && this.#before.size === 0)) {
+    if (this.#closed || (this.#quiet.size === 0 && this.#before.size === 0)) {
+      return;
+    }
+    if (this.#busy) {
+      this.#again = true;
       return;
     }
     this.#busy = true;
+    const second = this.#secondWanted;
+    this.#secondWanted = false;
     this.#watch()
       .catch((err: unknown) => this.#log.warn({ err }, 'watching recorded layers failed'))
       .finally(() => {
         this.#busy = false;
+        if (second && !this.#closed) {
+          const timer = setTimeout(() => {
+            this.#secondReadings.delete(timer);
+            this.#round();
+          }, SECOND_READING_MS);
+          this.#secondReadings.add(timer);
+        }
+        if (this.#again) {
+          this.#again = false;
+          this.#round();
+        }
       });
   }
 
@@ -129,8 +149,13 @@ export class RecordedLayerFallback {
         read.set(producer.id, await this.#read(producer, now));
       }
     }
+    // A camera taken down a layer keeps its readings while it is paused: the first
+    // reading after would count every layer as flowing, and take it back up at once.
+    const kept = new Set(
+      recorded.filter(({ consumer }) => this.#before.has(consumer.id)).map((v) => v.producer.id),
+    );
     for (const id of [...this.#flows.keys()]) {
-      if (!read.has(id)) {
+      if (!read.has(id) && !kept.has(id)) {
         this.#flows.delete(id);
       }
     }
@@ -170,7 +195,8 @@ export class RecordedLayerFallback {
   async #follow(consumer: types.Consumer, flow: LayerFlow, now: number): Promise<void> {
     const top = flow.bytes.length - 1;
     const preferred = consumer.preferredLayers?.spatialLayer ?? top;
-    const flowing = (layer: number): boolean => flow.grewAt[layer] === now;
+    // Brought bytes lately: two readings may be only a moment apart.
+    const flowing = (layer: number): boolean => now - (flow.grewAt[layer] ?? -Infinity) < SILENT_MS;
     const before = this.#before.get(consumer.id);
     if (before) {
       for (let layer = preferred + 1; layer <= before.spatialLayer; layer++) {

@@ -65,8 +65,8 @@ export class SessionRecorder {
   readonly #off: (() => void)[] = [];
   readonly #keyframes: KeyframeRequester;
   readonly #layerFallback: RecordedLayerFallback;
-  /** Runs whose picture the recorder says is quiet, by name, and since when (ms). */
-  readonly #quietPictures = new Map<string, number>();
+  /** Runs whose picture the recorder says is quiet, by name: their key, and since when (ms). */
+  readonly #quietPictures = new Map<string, { key: string; since: number }>();
   /** Recording was stopped by the disk alarm (not by a person): it resumes with space. */
   #stoppedByAlarm = false;
   #closed = false;
@@ -179,6 +179,7 @@ export class SessionRecorder {
     this.#layerFallback.close();
     this.#queue.cancelPending(true);
     await this.#stopAll();
+    this.#quietPictures.clear();
     for (const off of this.#off) {
       off();
     }
@@ -242,9 +243,9 @@ export class SessionRecorder {
       };
       this.#recordings.set(key, recording);
       this.#runs.set(name, recording);
-      const quietSince = this.#quietPictures.get(name);
-      if (quietSince !== undefined) {
-        this.#keyframes.pictureQuiet(consumers, quietSince);
+      const quiet = this.#quietPictures.get(name);
+      if (quiet) {
+        this.#keyframes.pictureQuiet(consumers, quiet.since);
       }
       for (const consumer of consumers) {
         // The producer went (left, replaced, worker lost): follow what the point sends now.
@@ -280,6 +281,11 @@ export class SessionRecorder {
    */
   #startFailed(pointId: string, group: Group, err: unknown): void {
     const key = this.#key(pointId, group);
+    for (const [name, quiet] of this.#quietPictures) {
+      if (quiet.key === key) {
+        this.#quietPictures.delete(name);
+      }
+    }
     if (
       this.#closed ||
       !this.#room.session.recording ||
@@ -345,13 +351,14 @@ export class SessionRecorder {
     message: Extract<RecorderMessage, { type: 'pictureQuiet' } | { type: 'pictureFlows' }>,
   ): void {
     const run = this.#runs.get(message.name);
-    if (run && (this.#recordings.get(run.key) !== run || run.stopping)) {
-      // An ended run's ffmpeg, finishing.
+    const current = this.#recordings.get(message.key);
+    if (run ? current !== run || run.stopping : current !== undefined) {
+      // An ended run's ffmpeg, finishing, or one whose start failed while another records.
       return;
     }
     const videos = this.#recordedVideoIdsOf(message.key);
     if (message.type === 'pictureQuiet') {
-      this.#quietPictures.set(message.name, message.since);
+      this.#quietPictures.set(message.name, { key: message.key, since: message.since });
       this.#layerFallback.pictureQuiet(videos);
       if (run) {
         this.#keyframes.pictureQuiet(run.consumers, message.since);
