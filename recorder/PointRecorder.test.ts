@@ -131,22 +131,36 @@ async function recordingConsumers(
   return { consumers, tracks };
 }
 
+/**
+ * A point sending the clip, and a recorder (not started) of what `recorded` picks of it:
+ * its sound and picture, or its sound alone.
+ */
+async function recordedPoint(
+  name: string,
+  segmentSeconds: number,
+  recorded: 'av' | 'audio' = 'av',
+): Promise<{ consumers: types.Consumer[]; tracks: SdpTrack[]; recorder: PointRecorder }> {
+  const audio = await producer('audio');
+  const video = await producer('video');
+  send(clip, audio, video);
+  const { consumers, tracks } = await recordingConsumers(
+    recorded === 'av' ? [audio, video] : [audio],
+  );
+  const recorder = new PointRecorder({
+    ffmpeg,
+    dir: path.join(dir, name),
+    name,
+    tracks,
+    segmentSeconds,
+    logger: createLogger('silent'),
+  });
+  return { consumers, tracks, recorder };
+}
+
 t.test(
   'segments are written with audio and video, start on a keyframe, and are hashed when closed',
   async (t) => {
-    const audio = await producer('audio');
-    const video = await producer('video');
-    send(clip, audio, video);
-    const { consumers, tracks } = await recordingConsumers([audio, video]);
-
-    const recorder = new PointRecorder({
-      ffmpeg,
-      dir: path.join(dir, 'media'),
-      name: 'ha-noi-camera',
-      tracks,
-      segmentSeconds: 2,
-      logger: createLogger('silent'),
-    });
+    const { consumers, tracks, recorder } = await recordedPoint('ha-noi-camera', 2);
     const announced: string[] = [];
     recorder.on('segment', (s) => announced.push(path.basename(s.file)));
     await recorder.start();
@@ -295,18 +309,7 @@ t.test(
 t.test(
   'a picture that stops reaching ffmpeg is said quiet within half a second, and flowing when it comes back',
   async (t) => {
-    const audio = await producer('audio');
-    const video = await producer('video');
-    send(clip, audio, video);
-    const { consumers, tracks } = await recordingConsumers([audio, video]);
-    const recorder = new PointRecorder({
-      ffmpeg,
-      dir: path.join(dir, 'quiet'),
-      name: 'hue-camera',
-      tracks,
-      segmentSeconds: 30,
-      logger: createLogger('silent'),
-    });
+    const { consumers, recorder } = await recordedPoint('hue-camera', 30);
     const said: { what: 'quiet' | 'flows'; at: number; since?: number }[] = [];
     recorder.on('pictureQuiet', (since) => said.push({ what: 'quiet', at: Date.now(), since }));
     recorder.on('pictureFlows', () => said.push({ what: 'flows', at: Date.now() }));
@@ -347,18 +350,7 @@ t.test(
 );
 
 t.test('a run without a picture says nothing of one', async (t) => {
-  const audio = await producer('audio');
-  const video = await producer('video');
-  send(clip, audio, video);
-  const { consumers, tracks } = await recordingConsumers([audio]);
-  const recorder = new PointRecorder({
-    ffmpeg,
-    dir: path.join(dir, 'sound-only'),
-    name: 'hue-mic',
-    tracks,
-    segmentSeconds: 30,
-    logger: createLogger('silent'),
-  });
+  const { consumers, recorder } = await recordedPoint('hue-mic', 30, 'audio');
   let said = 0;
   recorder.on('pictureQuiet', () => said++);
   recorder.on('pictureFlows', () => said++);
