@@ -78,11 +78,7 @@ export class SessionRecorder {
     this.#log = options.logger.child({ sessionId: room.session.id, component: 'session-recorder' });
     this.#archive = new RecordingArchive(options.dataDir, room.session, this.#log, options.plan);
     this.#gaps = new RecordingGaps(room.session, this.#log);
-    // Keys are `<session>/<point>/<group>`: ids hold no `/` (ID_PATTERN).
-    this.#queue = new RunQueue(this.#log, (key) => {
-      const [pointId = '', group = 'av'] = key.split('/').slice(-2) as [string, Group];
-      return this.#restart(pointId, group);
-    });
+    this.#queue = new RunQueue(this.#log, (key) => this.#restart(...keyParts(key)));
     if (options.autoStart && !room.session.recording) {
       if (options.disk?.health().low) {
         this.#stoppedByAlarm = true;
@@ -374,8 +370,7 @@ export class SessionRecorder {
 
   /** The recording consumers of a run's pictures, its run started or still starting. */
   #recordedVideoIdsOf(key: string): string[] {
-    const [pointId = '', group = 'av'] = key.split('/').slice(-2) as [string, Group];
-    const producers = new Set(this.#producersOf(pointId, group).map((p) => p.id));
+    const producers = new Set(this.#producersOf(...keyParts(key)).map((p) => p.id));
     return this.#room.media
       .recordedVideos()
       .filter(({ producer }) => producers.has(producer.id))
@@ -484,4 +479,10 @@ export class SessionRecorder {
   #key(pointId: string, group: Group): string {
     return `${this.#room.session.id}/${pointId}/${group}`;
   }
+}
+
+/** A run's key, `<session>/<point>/<group>`, read back: ids hold no `/` (ID_PATTERN). */
+function keyParts(key: string): [pointId: string, group: Group] {
+  const [pointId = '', group = 'av'] = key.split('/').slice(-2) as [string, Group];
+  return [pointId, group];
 }
